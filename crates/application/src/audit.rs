@@ -1,0 +1,82 @@
+//! Builds audit events. Snapshots hold a key's or organization's visible
+//! fields only: never a secret, a hash or a lookup id.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use sesame_domain::{ApiKey, AuditAction, AuditEvent, AuditEventId, Organization, OrganizationId};
+
+pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
+    json!({
+        "label": key.label.as_str(),
+        "description": key.description.as_str(),
+        "scopes": key.scopes.names(),
+        "ip_allow_list": key.ip_allow_list.entries(),
+        "expires_at": key.expires_at.map(|e| e.at().to_rfc3339()),
+        "environment": key.environment.as_str(),
+        "kind": key.kind.as_str(),
+        "metadata": key.metadata.to_value(),
+        "key_prefix": key.key_prefix,
+        "revoked_at": key.revoked_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+pub(crate) fn organization_snapshot(organization: &Organization) -> Value {
+    json!({
+        "name": organization.name.as_str(),
+        "deactivated_at": organization.deactivated_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+/// Keeps only the fields whose values differ, so an event shows what changed.
+pub(crate) fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
+    let (Value::Object(b), Value::Object(a)) = (before, after) else {
+        return (before.clone(), after.clone());
+    };
+    let mut old = Map::new();
+    let mut new = Map::new();
+    for (field, value) in a {
+        if b.get(field) != Some(value) {
+            old.insert(field.clone(), b.get(field).cloned().unwrap_or(Value::Null));
+            new.insert(field.clone(), value.clone());
+        }
+    }
+    (Value::Object(old), Value::Object(new))
+}
+
+pub(crate) struct AuditContext<'a> {
+    pub organization_id: OrganizationId,
+    pub actor: String,
+    pub ip: Option<IpAddr>,
+    pub at: DateTime<Utc>,
+    pub target_id: &'a str,
+}
+
+pub(crate) fn event(ctx: AuditContext<'_>, action: AuditAction, before: Value, after: Value) -> AuditEvent {
+    AuditEvent {
+        id: AuditEventId::generate(),
+        organization_id: ctx.organization_id,
+        actor: ctx.actor,
+        action,
+        target_id: ctx.target_id.to_owned(),
+        ip: ctx.ip.map(|ip| ip.to_string()),
+        before,
+        after,
+        occurred_at: ctx.at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_fields_are_kept() {
+        let before = json!({"label": "a", "scopes": ["x"]});
+        let after = json!({"label": "b", "scopes": ["x"]});
+        let (old, new) = changed_fields(&before, &after);
+        assert_eq!(old, json!({"label": "a"}));
+        assert_eq!(new, json!({"label": "b"}));
+    }
+}

@@ -1,0 +1,322 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use sesame_domain::ports::{ApiKeyRepository, Clock, SecretHasher};
+use sesame_domain::{
+    ApiKey, ApiKeyStatus, ApiToken, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, VerificationCode,
+};
+use thiserror::Error;
+use tokio::sync::OnceCell;
+
+use crate::{Unexpected, UsageBuffer};
+
+#[derive(Debug, Error)]
+pub enum AuthenticationError {
+    /// The key does not authenticate, for the reason the code gives.
+    #[error("the key was rejected: {}", .0.as_str())]
+    Rejected(VerificationCode),
+    #[error("authentication failed unexpectedly")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// A key that checked out, and the principal it stands for.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub key: ApiKey,
+    pub principal: Principal,
+}
+
+/// Checks a presented token: shape and checksum, then the stored argon2id
+/// hash, then status, organization, IP allow list and scopes. Used both to
+/// authenticate requests and to answer `verify` for gateways.
+#[derive(Clone)]
+pub struct Authenticate {
+    keys: Arc<dyn ApiKeyRepository>,
+    hasher: Arc<dyn SecretHasher>,
+    clock: Arc<dyn Clock>,
+    usage: UsageBuffer,
+    /// A hash of no real secret: unknown lookup ids are verified against it so
+    /// they cost what known ones cost, and timing reveals nothing.
+    decoy: Arc<OnceCell<SecretHash>>,
+}
+
+impl Authenticate {
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        hasher: Arc<dyn SecretHasher>,
+        clock: Arc<dyn Clock>,
+        usage: UsageBuffer,
+    ) -> Self {
+        Self {
+            keys,
+            hasher,
+            clock,
+            usage,
+            decoy: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Checks `raw` as presented from `ip`, requiring `required` scopes, and
+    /// counts one use of the key when it is valid.
+    ///
+    /// # Errors
+    /// `Rejected` with the first failed check, in the order above.
+    #[tracing::instrument(name = "authenticate", skip(self, raw), fields(key_id))]
+    pub async fn execute(
+        &self,
+        raw: &str,
+        ip: Option<IpAddr>,
+        user_agent: Option<&str>,
+        required: &ScopeSet,
+    ) -> Result<Verified, AuthenticationError> {
+        let reject = |code| Err(AuthenticationError::Rejected(code));
+        let Ok(token) = ApiToken::parse(raw) else {
+            return reject(VerificationCode::Malformed);
+        };
+        let found = self
+            .keys
+            .find_credential(&token.lookup())
+            .await
+            .map_err(|e| AuthenticationError::Unexpected(Box::new(e)))?;
+        let Some(credential) = found else {
+            self.spend_decoy_verify(token.secret()).await?;
+            return reject(VerificationCode::NotFound);
+        };
+        let matches = self
+            .hasher
+            .verify(token.secret(), &credential.secret_hash)
+            .await
+            .map_err(|e| AuthenticationError::Unexpected(Box::new(e)))?;
+        // The token's prefix is covered by the checksum, but a token minted
+        // for another environment or kind must still never match this row.
+        if !matches || token.environment() != credential.key.environment || token.kind() != credential.key.kind {
+            return reject(VerificationCode::NotFound);
+        }
+        tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
+
+        let now = self.clock.now();
+        let key = credential.key;
+        match key.status(now) {
+            ApiKeyStatus::Revoked => return reject(VerificationCode::Revoked),
+            ApiKeyStatus::Expired => return reject(VerificationCode::Expired),
+            ApiKeyStatus::Active => {}
+        }
+        if credential.secret_expires_at.is_some_and(|at| at <= now) {
+            return reject(VerificationCode::Expired);
+        }
+        if credential.organization_status == OrganizationStatus::Deactivated {
+            return reject(VerificationCode::OrganizationDeactivated);
+        }
+        // A request whose peer is unknown cannot satisfy a restricted key.
+        let ip_allowed = match ip {
+            Some(ip) => key.ip_allow_list.allows(ip),
+            None => key.ip_allow_list.is_unrestricted(),
+        };
+        if !ip_allowed {
+            return reject(VerificationCode::ForbiddenIp);
+        }
+        if !required.missing_from(&key.scopes).is_empty() {
+            return reject(VerificationCode::InsufficientScope);
+        }
+
+        self.usage.record(key.id, now, ip, user_agent);
+        let principal = Principal {
+            key_id: key.id,
+            organization_id: key.organization_id,
+            environment: key.environment,
+            kind: key.kind,
+            scopes: key.scopes.clone(),
+        };
+        Ok(Verified { key, principal })
+    }
+
+    async fn spend_decoy_verify(&self, secret: &SecretBytes) -> Result<(), AuthenticationError> {
+        let decoy = self
+            .decoy
+            .get_or_try_init(|| async { self.hasher.hash(&SecretBytes::from_bytes([0; 32])).await })
+            .await
+            .map_err(|e| AuthenticationError::Unexpected(Box::new(e)))?;
+        // The answer is irrelevant: only the time spent matters.
+        let _ = self.hasher.verify(secret, decoy).await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use chrono::Duration;
+    use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
+    use sesame_domain::{IpAllowList, OrganizationStatus, Scope};
+
+    struct Fixture {
+        keys: MockApiKeyRepository,
+        hasher: MockSecretHasher,
+        clock: MockClock,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let mut clock = MockClock::new();
+            clock.expect_now().return_const(now());
+            Self {
+                keys: MockApiKeyRepository::new(),
+                hasher: MockSecretHasher::new(),
+                clock,
+            }
+        }
+
+        fn with_credential(mut self, credential: sesame_domain::Credential, hash_matches: bool) -> Self {
+            self.keys
+                .expect_find_credential()
+                .returning(move |_| Ok(Some(credential.clone())));
+            self.hasher.expect_verify().returning(move |_, _| Ok(hash_matches));
+            self
+        }
+
+        fn build(self) -> (Authenticate, UsageBuffer) {
+            let keys: Arc<dyn ApiKeyRepository> = Arc::new(self.keys);
+            let usage = UsageBuffer::new(keys.clone(), 1000);
+            (
+                Authenticate::new(keys, Arc::new(self.hasher), Arc::new(self.clock), usage.clone()),
+                usage,
+            )
+        }
+    }
+
+    async fn code_of(auth: &Authenticate, raw: &str, ip: &str, required: &[&str]) -> VerificationCode {
+        let required = ScopeSet::parse(required).unwrap();
+        match auth.execute(raw, Some(ip.parse().unwrap()), None, &required).await {
+            Ok(_) => VerificationCode::Valid,
+            Err(AuthenticationError::Rejected(code)) => code,
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_malformed_token_is_rejected_without_a_database_read() {
+        let (auth, _) = Fixture::new().build();
+        assert_eq!(
+            code_of(&auth, "sk_live_garbage", "127.0.0.1", &[]).await,
+            VerificationCode::Malformed
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_lookup_id_still_spends_one_argon2_verify() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().returning(|_| Ok(None));
+        f.hasher
+            .expect_hash()
+            .times(1)
+            .returning(|_| Ok(SecretHash::new("decoy".into())));
+        f.hasher.expect_verify().times(1).returning(|_, _| Ok(false));
+        let (auth, _) = f.build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::NotFound
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_not_found() {
+        let (auth, _) = Fixture::new().with_credential(credential(active_key()), false).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::NotFound
+        );
+    }
+
+    #[tokio::test]
+    async fn a_valid_key_authenticates_and_counts_one_use() {
+        let (auth, usage) = Fixture::new().with_credential(credential(active_key()), true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &["api_keys.create"]).await,
+            VerificationCode::Valid
+        );
+        assert_eq!(usage.pending(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_revoked_key_is_rejected_as_revoked() {
+        let mut key = active_key();
+        key.revoked_at = Some(now() - Duration::seconds(1));
+        let (auth, usage) = Fixture::new().with_credential(credential(key), true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::Revoked
+        );
+        assert_eq!(usage.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_expired_key_is_rejected_as_expired() {
+        let mut key = active_key();
+        key.expires_at = Some(sesame_domain::ExpiresAt::from_stored(now() - Duration::seconds(1)));
+        let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::Expired
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rotated_secret_past_its_grace_period_is_expired() {
+        let mut cred = credential(active_key());
+        cred.secret_expires_at = Some(now() - Duration::seconds(1));
+        let (auth, _) = Fixture::new().with_credential(cred, true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::Expired
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rotated_secret_inside_its_grace_period_still_works() {
+        let mut cred = credential(active_key());
+        cred.secret_expires_at = Some(now() + Duration::seconds(60));
+        let (auth, _) = Fixture::new().with_credential(cred, true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::Valid
+        );
+    }
+
+    #[tokio::test]
+    async fn a_key_of_a_deactivated_organization_is_rejected() {
+        let mut cred = credential(active_key());
+        cred.organization_status = OrganizationStatus::Deactivated;
+        let (auth, _) = Fixture::new().with_credential(cred, true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
+            VerificationCode::OrganizationDeactivated
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_from_outside_the_allow_list_is_forbidden() {
+        let mut key = active_key();
+        key.ip_allow_list = IpAllowList::parse(["10.0.0.0/8"]).unwrap();
+        let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "192.168.1.1", &[]).await,
+            VerificationCode::ForbiddenIp
+        );
+        assert_eq!(
+            code_of(&auth, &token().expose(), "10.1.1.1", &[]).await,
+            VerificationCode::Valid
+        );
+    }
+
+    #[tokio::test]
+    async fn a_key_lacking_a_required_scope_is_insufficient() {
+        let mut key = active_key();
+        key.scopes = [Scope::ProductsRead].into_iter().collect();
+        let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
+        assert_eq!(
+            code_of(&auth, &token().expose(), "127.0.0.1", &["products.create"]).await,
+            VerificationCode::InsufficientScope
+        );
+    }
+}

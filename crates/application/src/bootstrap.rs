@@ -1,0 +1,160 @@
+use std::sync::Arc;
+
+use sesame_domain::ports::{Clock, OrganizationRepository};
+use sesame_domain::{ApiKey, ApiToken, Environment, KeyKind, Organization, OrganizationName, ScopeSet};
+use thiserror::Error;
+
+use crate::onboarding::{onboard, OnboardingRequest};
+use crate::{SecretIssuer, Unexpected, ValidationErrors};
+
+/// The principal recorded for keys made by the installation itself.
+pub const BOOTSTRAP_ACTOR: &str = "system:bootstrap";
+
+#[derive(Debug, Error)]
+pub enum BootstrapError {
+    #[error("invalid request: {0}")]
+    Validation(ValidationErrors),
+    #[error("bootstrapping failed")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// An organization and its root key, holding every scope.
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    pub organization: Organization,
+    pub key: ApiKey,
+    pub token: ApiToken,
+}
+
+/// Creates an organization with a root key from outside the API (the CLI and
+/// the first start of an empty installation).
+#[derive(Clone)]
+pub struct Bootstrap {
+    organizations: Arc<dyn OrganizationRepository>,
+    issuer: SecretIssuer,
+    clock: Arc<dyn Clock>,
+}
+
+impl Bootstrap {
+    pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            organizations,
+            issuer,
+            clock,
+        }
+    }
+
+    /// Always creates a new organization.
+    ///
+    /// # Errors
+    /// `Validation` for a bad name.
+    pub async fn execute(&self, name: &str) -> Result<Bootstrapped, BootstrapError> {
+        let name = OrganizationName::parse(name)
+            .map_err(|e| BootstrapError::Validation(ValidationErrors::single("org_name", e)))?;
+        let now = self.clock.now();
+        let (token, secret) = self
+            .issuer
+            .issue(KeyKind::Secret, Environment::Live, now)
+            .await
+            .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
+        let request = OnboardingRequest {
+            name,
+            scopes: ScopeSet::all(),
+            environment: Environment::Live,
+            actor: BOOTSTRAP_ACTOR.to_owned(),
+            ip: None,
+            now,
+        };
+        let onboarded = onboard(request, token, secret);
+        self.organizations
+            .insert_with_key(
+                &onboarded.organization,
+                &onboarded.key,
+                &onboarded.secret,
+                &onboarded.events,
+            )
+            .await
+            .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
+        Ok(Bootstrapped {
+            organization: onboarded.organization,
+            key: onboarded.key,
+            token: onboarded.token,
+        })
+    }
+
+    /// Creates the first organization only when the installation has none.
+    ///
+    /// # Errors
+    /// As [`Bootstrap::execute`].
+    pub async fn if_empty(&self, name: &str) -> Result<Option<Bootstrapped>, BootstrapError> {
+        let any = self
+            .organizations
+            .any_exists()
+            .await
+            .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
+        if any {
+            return Ok(None);
+        }
+        self.execute(name).await.map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::now;
+    use sesame_domain::ports::{
+        MockClock, MockOrganizationRepository, MockSecretGenerator, MockSecretHasher, SecretMaterial,
+    };
+    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+
+    fn use_case(organizations: MockOrganizationRepository) -> Bootstrap {
+        let mut generator = MockSecretGenerator::new();
+        generator.expect_generate().returning(|| SecretMaterial {
+            lookup: LookupId::from_bytes([5; 16]),
+            secret: SecretBytes::from_bytes([6; 32]),
+        });
+        let mut hasher = MockSecretHasher::new();
+        hasher
+            .expect_hash()
+            .returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        Bootstrap::new(
+            Arc::new(organizations),
+            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
+            Arc::new(clock),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_root_key_holds_every_scope_and_both_records_are_audited() {
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_insert_with_key()
+            .withf(|org, key, _, events| key.organization_id == org.id && events.len() == 2)
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let done = use_case(orgs).execute("Acme").await.unwrap();
+        assert_eq!(done.key.scopes, ScopeSet::all());
+        assert_eq!(done.key.created_by, BOOTSTRAP_ACTOR);
+        assert_eq!(done.organization.name.as_str(), "Acme");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_created_when_an_organization_exists() {
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_any_exists().returning(|| Ok(true));
+        orgs.expect_insert_with_key().never();
+        assert!(use_case(orgs).if_empty("Acme").await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_blank_organization_name_is_rejected() {
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_insert_with_key().never();
+        assert!(matches!(
+            use_case(orgs).execute(" ").await,
+            Err(BootstrapError::Validation(_))
+        ));
+    }
+}

@@ -1,0 +1,279 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::{ApiKey, ApiKeyId, ApiToken, AuditAction, Forbidden, KeyKind, Principal, Scope, UsageMetrics};
+use thiserror::Error;
+
+use crate::audit::{self, AuditContext};
+use crate::{key_fields, SecretIssuer, Unexpected, ValidationErrors};
+
+/// What a client asks for, as received: parsing happens here, once, so every
+/// HTTP dialect applies the same rules.
+#[derive(Debug, Clone, Default)]
+pub struct CreateApiKeyCommand {
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub scopes: Vec<String>,
+    pub ip_allow_list: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub metadata: Option<serde_json::Value>,
+    pub kind: Option<KeyKind>,
+    /// Where the request came from, for the audit trail.
+    pub request_ip: Option<IpAddr>,
+}
+
+/// A stored key and its token: the only moment the plaintext exists.
+#[derive(Debug, Clone)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    pub token: ApiToken,
+}
+
+#[derive(Debug, Error)]
+pub enum CreateApiKeyError {
+    #[error("invalid request: {0}")]
+    Validation(ValidationErrors),
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    /// The caller asked to grant scopes it does not hold itself.
+    #[error("a key cannot grant scopes it does not hold")]
+    Escalation { scopes: Vec<Scope> },
+    #[error("creating the key failed")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// Issues a new key in the caller's organization and environment.
+#[derive(Clone)]
+pub struct CreateApiKey {
+    keys: Arc<dyn ApiKeyRepository>,
+    issuer: SecretIssuer,
+    clock: Arc<dyn Clock>,
+}
+
+impl CreateApiKey {
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, issuer, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.create`; `Validation` naming each bad
+    /// field; `Escalation` naming the scopes the caller may not grant.
+    #[tracing::instrument(name = "create_api_key", skip_all, fields(caller = %caller.key_id))]
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        command: CreateApiKeyCommand,
+    ) -> Result<CreatedApiKey, CreateApiKeyError> {
+        caller.require(Scope::ApiKeysCreate)?;
+        let now = self.clock.now();
+        let kind = command.kind.unwrap_or(KeyKind::Secret);
+
+        let mut errors = ValidationErrors::new();
+        let label = key_fields::label(&mut errors, command.label.as_deref());
+        let description = key_fields::description(&mut errors, command.description.as_deref());
+        let scopes = key_fields::scopes(&mut errors, &command.scopes, kind);
+        let ip_allow_list = key_fields::ip_allow_list(&mut errors, &command.ip_allow_list);
+        let expires_at = key_fields::expires_at(&mut errors, command.expires_at, now);
+        let metadata = key_fields::metadata(&mut errors, command.metadata);
+        let (Some(label), Some(description), Some(scopes), Some(ip_allow_list), Some(expires_at), Some(metadata)) =
+            (label, description, scopes, ip_allow_list, expires_at, metadata)
+        else {
+            return Err(CreateApiKeyError::Validation(errors));
+        };
+
+        let escalation = caller.ungrantable(&scopes);
+        if !escalation.is_empty() {
+            return Err(CreateApiKeyError::Escalation { scopes: escalation });
+        }
+
+        let (token, secret) = self
+            .issuer
+            .issue(kind, caller.environment, now)
+            .await
+            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            organization_id: caller.organization_id,
+            label,
+            description,
+            scopes,
+            ip_allow_list,
+            expires_at,
+            environment: caller.environment,
+            kind,
+            metadata,
+            created_by: caller.actor(),
+            created_at: now,
+            updated_at: None,
+            revoked_at: None,
+            key_prefix: token.display_prefix(),
+            usage: UsageMetrics::default(),
+        };
+        let target = key.id.to_string();
+        let event = audit::event(
+            AuditContext {
+                organization_id: key.organization_id,
+                actor: caller.actor(),
+                ip: command.request_ip,
+                at: now,
+                target_id: &target,
+            },
+            AuditAction::ApiKeyCreated,
+            serde_json::Value::Null,
+            audit::key_snapshot(&key),
+        );
+        self.keys
+            .insert(&key, &secret, &event)
+            .await
+            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        tracing::info!(key_id = %key.id, "api key created");
+        Ok(CreatedApiKey { key, token })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use chrono::Duration;
+    use sesame_domain::ports::{
+        MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
+    };
+    use sesame_domain::{Environment, LookupId, SecretBytes, SecretHash};
+
+    fn use_case(keys: MockApiKeyRepository) -> CreateApiKey {
+        let mut generator = MockSecretGenerator::new();
+        generator.expect_generate().returning(|| SecretMaterial {
+            lookup: LookupId::from_bytes([3; 16]),
+            secret: SecretBytes::from_bytes([4; 32]),
+        });
+        let mut hasher = MockSecretHasher::new();
+        hasher
+            .expect_hash()
+            .returning(|_| Ok(SecretHash::new("$argon2id$hash".into())));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        CreateApiKey::new(
+            Arc::new(keys),
+            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
+            Arc::new(clock),
+        )
+    }
+
+    fn command(scopes: &[&str]) -> CreateApiKeyCommand {
+        CreateApiKeyCommand {
+            label: Some("Checkout service".into()),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn no_writes() -> MockApiKeyRepository {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().never();
+        keys
+    }
+
+    #[tokio::test]
+    async fn a_key_is_stored_with_its_hash_and_an_audit_event_and_the_token_returned() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert()
+            .withf(|key, secret, event| {
+                secret.hash.as_str() == "$argon2id$hash"
+                    && event.action == AuditAction::ApiKeyCreated
+                    && event.target_id == key.id.to_string()
+                    && !event.after.to_string().contains("argon2")
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        let caller = principal(&["api_keys.create", "products.read"]);
+        let created = use_case(keys)
+            .execute(&caller, command(&["products.read"]))
+            .await
+            .unwrap();
+        assert_eq!(created.key.organization_id, caller.organization_id);
+        assert_eq!(created.key.created_by, caller.key_id.to_string());
+        assert_eq!(created.key.environment, Environment::Live);
+        assert!(created.token.expose().starts_with("sk_live_"));
+        assert_eq!(created.key.key_prefix, created.token.display_prefix());
+    }
+
+    #[tokio::test]
+    async fn a_caller_without_api_keys_create_is_forbidden() {
+        let caller = principal(&["api_keys.read"]);
+        let err = use_case(no_writes()).execute(&caller, command(&[])).await.unwrap_err();
+        assert!(matches!(
+            err,
+            CreateApiKeyError::Forbidden(Forbidden {
+                missing: Scope::ApiKeysCreate
+            })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_caller_cannot_grant_a_scope_it_does_not_hold() {
+        let caller = principal(&["api_keys.create", "products.read"]);
+        let err = use_case(no_writes())
+            .execute(&caller, command(&["products.read", "payments.create"]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CreateApiKeyError::Escalation { scopes } if scopes == vec![Scope::PaymentsCreate]));
+    }
+
+    #[tokio::test]
+    async fn every_bad_field_is_reported_at_once() {
+        let caller = principal(&["api_keys.create"]);
+        let cmd = CreateApiKeyCommand {
+            label: Some("  ".into()),
+            scopes: vec!["invoices.destroy".into()],
+            ip_allow_list: vec!["300.1.1.1".into()],
+            expires_at: Some(now() - Duration::days(1)),
+            metadata: Some(serde_json::json!("nope")),
+            ..Default::default()
+        };
+        let Err(CreateApiKeyError::Validation(errors)) = use_case(no_writes()).execute(&caller, cmd).await else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<&str> = errors.fields().iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["label", "scopes", "ip_allow_list", "expires_at", "metadata"]
+        );
+        assert_eq!(errors.fields()[0].message, "must not be blank");
+        assert_eq!(errors.fields()[1].message, "unknown scope `invoices.destroy`");
+    }
+
+    #[tokio::test]
+    async fn a_missing_label_is_required() {
+        let caller = principal(&["api_keys.create"]);
+        let cmd = CreateApiKeyCommand::default();
+        let Err(CreateApiKeyError::Validation(errors)) = use_case(no_writes()).execute(&caller, cmd).await else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors.fields()[0].message, "is required");
+    }
+
+    #[tokio::test]
+    async fn a_publishable_key_may_not_hold_a_management_scope() {
+        let caller = principal(&["api_keys.create", "api_keys.read"]);
+        let cmd = CreateApiKeyCommand {
+            kind: Some(KeyKind::Publishable),
+            ..command(&["api_keys.read"])
+        };
+        let err = use_case(no_writes()).execute(&caller, cmd).await.unwrap_err();
+        assert!(matches!(err, CreateApiKeyError::Validation(_)));
+    }
+
+    #[tokio::test]
+    async fn a_test_caller_creates_test_keys() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().returning(|_, _, _| Ok(()));
+        let mut caller = principal(&["api_keys.create"]);
+        caller.environment = Environment::Test;
+        let created = use_case(keys).execute(&caller, command(&[])).await.unwrap();
+        assert_eq!(created.key.environment, Environment::Test);
+        assert!(created.token.expose().starts_with("sk_test_"));
+    }
+}

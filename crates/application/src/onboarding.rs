@@ -1,0 +1,96 @@
+//! Creates an organization together with its first key: shared by the
+//! bootstrap of an empty installation and by the organizations endpoint.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use sesame_domain::{
+    ApiKey, ApiKeyId, ApiToken, AuditAction, AuditEvent, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel,
+    Metadata, NewSecret, Organization, OrganizationId, OrganizationName, ScopeSet, UsageMetrics,
+};
+
+use crate::audit::{self, AuditContext};
+
+pub(crate) struct Onboarded {
+    pub organization: Organization,
+    pub key: ApiKey,
+    pub secret: NewSecret,
+    pub token: ApiToken,
+    pub events: Vec<AuditEvent>,
+}
+
+pub(crate) struct OnboardingRequest {
+    pub name: OrganizationName,
+    pub scopes: ScopeSet,
+    pub environment: Environment,
+    pub actor: String,
+    pub ip: Option<IpAddr>,
+    pub now: DateTime<Utc>,
+}
+
+/// Builds the records; the caller stores them in one transaction.
+pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSecret) -> Onboarded {
+    let OnboardingRequest {
+        name,
+        scopes,
+        environment,
+        actor,
+        ip,
+        now,
+    } = request;
+    let organization = Organization {
+        id: OrganizationId::generate(),
+        name,
+        created_at: now,
+        updated_at: None,
+        deactivated_at: None,
+    };
+    let key = ApiKey {
+        id: ApiKeyId::generate(),
+        organization_id: organization.id,
+        label: KeyLabel::parse("Root key").unwrap_or_else(|_| unreachable!("a constant, valid label")),
+        description: KeyDescription::default(),
+        scopes,
+        ip_allow_list: IpAllowList::default(),
+        expires_at: None,
+        environment,
+        kind: KeyKind::Secret,
+        metadata: Metadata::default(),
+        created_by: actor.clone(),
+        created_at: now,
+        updated_at: None,
+        revoked_at: None,
+        key_prefix: token.display_prefix(),
+        usage: UsageMetrics::default(),
+    };
+    let org_target = organization.id.to_string();
+    let key_target = key.id.to_string();
+    let ctx = |target_id| AuditContext {
+        organization_id: organization.id,
+        actor: actor.clone(),
+        ip,
+        at: now,
+        target_id,
+    };
+    let events = vec![
+        audit::event(
+            ctx(&org_target),
+            AuditAction::OrganizationCreated,
+            serde_json::Value::Null,
+            audit::organization_snapshot(&organization),
+        ),
+        audit::event(
+            ctx(&key_target),
+            AuditAction::ApiKeyCreated,
+            serde_json::Value::Null,
+            audit::key_snapshot(&key),
+        ),
+    ];
+    Onboarded {
+        organization,
+        key,
+        secret,
+        token,
+        events,
+    }
+}

@@ -1,0 +1,64 @@
+//! Builders shared by the use cases' unit tests.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sesame_domain::{
+    ApiKey, ApiKeyId, ApiToken, Credential, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId,
+    Metadata, OrganizationId, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, UsageMetrics,
+};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+}
+
+pub fn token() -> ApiToken {
+    ApiToken::new(
+        KeyKind::Secret,
+        Environment::Live,
+        LookupId::from_bytes([1; 16]),
+        SecretBytes::from_bytes([2; 32]),
+    )
+}
+
+pub fn organization_id() -> OrganizationId {
+    "org_0197c0f1-9589-7990-b421-4b806f637b0c".parse().unwrap()
+}
+
+pub fn active_key() -> ApiKey {
+    ApiKey {
+        id: ApiKeyId::generate(),
+        organization_id: organization_id(),
+        label: KeyLabel::parse("root").unwrap(),
+        description: KeyDescription::default(),
+        scopes: ScopeSet::all(),
+        ip_allow_list: IpAllowList::default(),
+        expires_at: None,
+        environment: Environment::Live,
+        kind: KeyKind::Secret,
+        metadata: Metadata::default(),
+        created_by: "system:bootstrap".into(),
+        created_at: now(),
+        updated_at: None,
+        revoked_at: None,
+        key_prefix: token().display_prefix(),
+        usage: UsageMetrics::default(),
+    }
+}
+
+pub fn credential(key: ApiKey) -> Credential {
+    Credential {
+        key,
+        secret_hash: SecretHash::new("$argon2id$stub".into()),
+        secret_expires_at: None,
+        organization_status: OrganizationStatus::Active,
+    }
+}
+
+pub fn principal(scopes: &[&str]) -> Principal {
+    Principal {
+        key_id: ApiKeyId::generate(),
+        organization_id: organization_id(),
+        environment: Environment::Live,
+        kind: KeyKind::Secret,
+        scopes: ScopeSet::parse(scopes).unwrap(),
+    }
+}

@@ -1,0 +1,60 @@
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::{AuditEventId, OrganizationId};
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    ApiKeyCreated,
+    ApiKeyUpdated,
+    ApiKeyRotated,
+    ApiKeyRevoked,
+    OrganizationCreated,
+    OrganizationUpdated,
+    OrganizationDeactivated,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyUpdated => "api_key.updated",
+            AuditAction::ApiKeyRotated => "api_key.rotated",
+            AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::OrganizationCreated => "organization.created",
+            AuditAction::OrganizationUpdated => "organization.updated",
+            AuditAction::OrganizationDeactivated => "organization.deactivated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AuditAction::ApiKeyCreated,
+            AuditAction::ApiKeyUpdated,
+            AuditAction::ApiKeyRotated,
+            AuditAction::ApiKeyRevoked,
+            AuditAction::OrganizationCreated,
+            AuditAction::OrganizationUpdated,
+            AuditAction::OrganizationDeactivated,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// One change, written in the same transaction as the change itself.
+/// `before` and `after` hold only the fields that changed, never a secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: AuditEventId,
+    pub organization_id: OrganizationId,
+    /// The principal that made the change (a key id, or `system:bootstrap`).
+    pub actor: String,
+    pub action: AuditAction,
+    pub target_id: String,
+    pub ip: Option<String>,
+    pub before: Value,
+    pub after: Value,
+    pub occurred_at: DateTime<Utc>,
+}

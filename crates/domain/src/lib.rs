@@ -1,0 +1,49 @@
+//! Sesame's domain: API keys, scopes, organizations and the rules that bind
+//! them, plus the ports (traits) the outer layers implement.
+//!
+//! Nothing here performs I/O or names a framework: adapters live in other
+//! crates and depend on this one, never the reverse.
+
+mod api_key;
+mod api_key_id;
+mod audit_event;
+mod audit_event_id;
+mod environment;
+mod expires_at;
+mod ip_allow_list;
+mod key_description;
+mod key_label;
+mod metadata;
+mod organization;
+mod organization_id;
+mod organization_name;
+mod page;
+mod prefixed_id;
+mod principal;
+mod scope;
+mod scope_set;
+mod token;
+mod verification;
+
+pub mod ports;
+
+pub use api_key::{ApiKey, ApiKeyStatus, Credential, NewSecret, UsageMetrics, UsageRecord};
+pub use api_key_id::ApiKeyId;
+pub use audit_event::{AuditAction, AuditEvent};
+pub use audit_event_id::AuditEventId;
+pub use environment::{Environment, KeyKind, ParseEnvironmentError, ParseKeyKindError};
+pub use expires_at::{ExpiresAt, ExpiresAtError};
+pub use ip_allow_list::{IpAllowList, IpAllowListError};
+pub use key_description::{KeyDescription, KeyDescriptionError};
+pub use key_label::{KeyLabel, KeyLabelError};
+pub use metadata::{Metadata, MetadataError};
+pub use organization::{Organization, OrganizationStatus};
+pub use organization_id::OrganizationId;
+pub use organization_name::{OrganizationName, OrganizationNameError};
+pub use page::{Cursor, CursorError, PageLimit, PageLimitError};
+pub use prefixed_id::IdError;
+pub use principal::{Forbidden, Principal};
+pub use scope::{Scope, UnknownScope};
+pub use scope_set::ScopeSet;
+pub use token::{ApiToken, LookupId, SecretBytes, SecretHash, TokenError};
+pub use verification::VerificationCode;

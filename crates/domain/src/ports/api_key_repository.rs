@@ -1,0 +1,90 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    ApiKey, ApiKeyId, AuditEvent, Credential, Cursor, Environment, LookupId, NewSecret, OrganizationId, PageLimit,
+    UsageRecord,
+};
+
+use super::RepositoryError;
+
+/// Which keys a listing returns, judged at `ApiKeyQuery::now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// One page of an organization's keys in one environment, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyQuery {
+    pub organization_id: OrganizationId,
+    pub environment: Environment,
+    pub status: Option<StatusFilter>,
+    /// Return keys strictly older than this cursor's id.
+    pub after: Option<Cursor>,
+    pub limit: PageLimit,
+    pub now: DateTime<Utc>,
+}
+
+/// Stores API keys and their hashed secrets.
+///
+/// Every method that changes a key takes the audit event describing the
+/// change and MUST write both in one transaction, or neither.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait ApiKeyRepository: Send + Sync {
+    /// Stores a new key with its first secret.
+    ///
+    /// # Errors
+    /// `Conflict` if the id or the secret's lookup id exists already.
+    async fn insert(&self, key: &ApiKey, secret: &NewSecret, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Finds the secret a token's lookup id names, with its key and the
+    /// owning organization's status, through an index (never a scan).
+    ///
+    /// # Errors
+    /// `Unexpected` only; an unknown lookup id is `Ok(None)`.
+    async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError>;
+
+    /// A key of `organization_id`; a key of another organization is `None`.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn get(&self, organization_id: &OrganizationId, id: &ApiKeyId) -> Result<Option<ApiKey>, RepositoryError>;
+
+    /// One page of keys, newest first, at most `query.limit` long.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn list(&self, query: &ApiKeyQuery) -> Result<Vec<ApiKey>, RepositoryError>;
+
+    /// Writes the key's mutable fields (label, description, scopes, IP allow
+    /// list, expiry, metadata, updated_at, revoked_at).
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn update(&self, key: &ApiKey, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
+    /// Adds `secret` as the key's current secret and makes every older secret
+    /// of the key stop working at `old_secrets_expire_at` (or earlier, if it
+    /// was already due to). Also writes the key's new prefix and updated_at.
+    ///
+    /// # Errors
+    /// `Conflict` if the new lookup id exists already.
+    async fn rotate(
+        &self,
+        key: &ApiKey,
+        secret: &NewSecret,
+        old_secrets_expire_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError>;
+
+    /// Adds a batch of usage to the stored totals, in one statement per key
+    /// at most, and one transaction.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), RepositoryError>;
+}

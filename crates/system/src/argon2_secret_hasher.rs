@@ -1,0 +1,146 @@
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use async_trait::async_trait;
+use rand::rngs::OsRng;
+use sesame_domain::ports::{HashError, SecretHasher};
+use sesame_domain::{SecretBytes, SecretHash};
+use thiserror::Error;
+
+/// argon2id cost. Defaults follow OWASP's password storage cheat sheet
+/// (19 MiB, 2 passes, 1 lane); they come from settings so tests run fast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Argon2Params {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+#[error("invalid argon2 parameters: {0}")]
+pub struct InvalidArgon2Params(String);
+
+/// Hashes secrets with argon2id on tokio's blocking pool, so a hash never
+/// stalls the threads that serve HTTP.
+#[derive(Clone)]
+pub struct Argon2SecretHasher {
+    argon2: Argon2<'static>,
+}
+
+impl Argon2SecretHasher {
+    /// # Errors
+    /// When argon2 rejects the parameters (e.g. memory below 8 × parallelism).
+    pub fn new(params: Argon2Params) -> Result<Self, InvalidArgon2Params> {
+        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
+            .map_err(|e| InvalidArgon2Params(e.to_string()))?;
+        Ok(Self {
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+        })
+    }
+
+    /// Hashes on the calling thread (benchmarks and the blocking pool).
+    ///
+    /// # Errors
+    /// When argon2 fails.
+    pub fn hash_blocking(&self, secret: &SecretBytes) -> Result<SecretHash, HashError> {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon2
+            .hash_password(secret.expose(), &salt)
+            .map(|h| SecretHash::new(h.to_string()))
+            .map_err(|e| HashError::Unexpected(e.to_string().into()))
+    }
+
+    /// Verifies on the calling thread. argon2's own comparison is constant-time.
+    /// The stored hash carries its own parameters, so secrets hashed under
+    /// older settings keep verifying after the settings change.
+    ///
+    /// # Errors
+    /// `Unreadable` for a hash that is not an argon2 PHC string.
+    pub fn verify_blocking(&self, secret: &SecretBytes, hash: &SecretHash) -> Result<bool, HashError> {
+        let parsed = PasswordHash::new(hash.as_str()).map_err(|_| HashError::Unreadable)?;
+        match self.argon2.verify_password(secret.expose(), &parsed) {
+            Ok(()) => Ok(true),
+            Err(argon2::password_hash::Error::Password) => Ok(false),
+            Err(_) => Err(HashError::Unreadable),
+        }
+    }
+}
+
+#[async_trait]
+impl SecretHasher for Argon2SecretHasher {
+    async fn hash(&self, secret: &SecretBytes) -> Result<SecretHash, HashError> {
+        let this = self.clone();
+        let secret = secret.clone();
+        tokio::task::spawn_blocking(move || this.hash_blocking(&secret))
+            .await
+            .map_err(|e| HashError::Unexpected(Box::new(e)))?
+    }
+
+    async fn verify(&self, secret: &SecretBytes, hash: &SecretHash) -> Result<bool, HashError> {
+        let this = self.clone();
+        let secret = secret.clone();
+        let hash = hash.clone();
+        tokio::task::spawn_blocking(move || this.verify_blocking(&secret, &hash))
+            .await
+            .map_err(|e| HashError::Unexpected(Box::new(e)))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hasher() -> Argon2SecretHasher {
+        Argon2SecretHasher::new(Argon2Params {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_right_secret_verifies_and_a_wrong_one_does_not() {
+        let hasher = hasher();
+        let secret = SecretBytes::from_bytes([9; 32]);
+        let hash = hasher.hash(&secret).await.unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$"));
+        assert!(hasher.verify(&secret, &hash).await.unwrap());
+        assert!(!hasher.verify(&SecretBytes::from_bytes([8; 32]), &hash).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_same_secret_hashes_differently_each_time() {
+        let hasher = hasher();
+        let secret = SecretBytes::from_bytes([9; 32]);
+        assert_ne!(hasher.hash(&secret).await.unwrap(), hasher.hash(&secret).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_is_unreadable() {
+        let err = hasher()
+            .verify(&SecretBytes::from_bytes([9; 32]), &SecretHash::new("plain".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, HashError::Unreadable));
+    }
+
+    #[test]
+    fn parameters_argon2_rejects_are_reported() {
+        assert!(Argon2SecretHasher::new(Argon2Params {
+            memory_kib: 1,
+            iterations: 0,
+            parallelism: 1
+        })
+        .is_err());
+    }
+}
