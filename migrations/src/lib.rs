@@ -1,1 +1,23 @@
+//! Sesame's schema, as an ordered list of migrations. A migration that has
+//! been released is never edited: add a new one instead.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20250101_000001_create_organizations;
+mod m20250101_000002_create_api_keys;
+mod m20250101_000003_create_api_key_secrets;
+mod m20250101_000004_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250101_000001_create_organizations::Migration),
+            Box::new(m20250101_000002_create_api_keys::Migration),
+            Box::new(m20250101_000003_create_api_key_secrets::Migration),
+            Box::new(m20250101_000004_create_audit_events::Migration),
+        ]
+    }
+}

@@ -17,7 +17,9 @@ pub struct CreateApiKeyCommand {
     pub description: Option<String>,
     pub scopes: Vec<String>,
     pub ip_allow_list: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
+    /// `Err` carries why the adapter could not read the value, so it is
+    /// reported with the other fields' problems.
+    pub expires_at: Option<Result<DateTime<Utc>, String>>,
     pub metadata: Option<serde_json::Value>,
     pub kind: Option<KeyKind>,
     /// Where the request came from, for the audit trail.
@@ -229,7 +231,7 @@ mod tests {
             label: Some("  ".into()),
             scopes: vec!["invoices.destroy".into()],
             ip_allow_list: vec!["300.1.1.1".into()],
-            expires_at: Some(now() - Duration::days(1)),
+            expires_at: Some(Ok(now() - Duration::days(1))),
             metadata: Some(serde_json::json!("nope")),
             ..Default::default()
         };

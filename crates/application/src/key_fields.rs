@@ -37,12 +37,16 @@ pub(crate) fn ip_allow_list(errors: &mut ValidationErrors, raw: &[String]) -> Op
 
 pub(crate) fn expires_at(
     errors: &mut ValidationErrors,
-    raw: Option<DateTime<Utc>>,
+    raw: Option<Result<DateTime<Utc>, String>>,
     now: DateTime<Utc>,
 ) -> Option<Option<ExpiresAt>> {
     match raw {
         None => Some(None),
-        Some(at) => errors.check("expires_at", ExpiresAt::parse(at, now)).map(Some),
+        Some(Ok(at)) => errors.check("expires_at", ExpiresAt::parse(at, now)).map(Some),
+        Some(Err(unreadable)) => {
+            errors.add("expires_at", unreadable);
+            None
+        }
     }
 }
 

@@ -1,1 +1,46 @@
+//! The actix-web adapter: routes, DTOs, the error → response mapping, the
+//! bearer-key extractor, the OpenAPI document and Swagger UI.
 
+mod api_error;
+mod authenticated;
+mod config;
+mod envelope;
+mod json_body;
+mod openapi;
+mod request_id;
+mod scope_schema;
+mod state;
+mod time_format;
+
+pub mod native;
+
+pub use api_error::ApiError;
+pub use authenticated::Authenticated;
+pub use config::{ApiEnvironment, HttpConfig};
+pub use envelope::{Envelope, ErrorEnvelope, LogInfo};
+pub use json_body::JsonBody;
+pub use openapi::openapi;
+pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
+pub use state::Services;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Registers every route, `/openapi.json` and Swagger UI at `/swagger-ui/`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request("query", err.to_string()).into()),
+    )
+    .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
+    .configure(native::configure)
+    .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,1 +1,17 @@
+//! SeaORM adapters for Sesame's storage ports. SQLite is the embedded
+//! default; PostgreSQL is how installations scale out. The same code serves
+//! both.
 
+mod api_key_repository;
+mod audit_log;
+mod connection;
+mod conversions;
+mod entities;
+mod error;
+mod organization_repository;
+
+pub use api_key_repository::SeaOrmApiKeyRepository;
+pub use audit_log::SeaOrmAuditLog;
+pub use connection::{connect, migrate, DatabaseSettings};
+pub use organization_repository::SeaOrmOrganizationRepository;
+pub use sea_orm::{DatabaseConnection, DbErr};

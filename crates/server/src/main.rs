@@ -1,1 +1,103 @@
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sesame_server::settings::Settings;
+use sesame_server::startup::{Adapters, Application};
+use sesame_server::telemetry::init_subscriber;
+
+/// Sesame: API key management.
+#[derive(Parser)]
+#[command(name = "sesame", version, about)]
+struct Cli {
+    /// Settings file (TOML). Without it, `./sesame.toml` is read if present.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, bootstrap an empty database, and serve HTTP (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an organization and its root key; print them as one JSON line.
+    Bootstrap {
+        #[arg(long)]
+        org_name: String,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("sesame: {err}");
+            let mut source = std::error::Error::source(err.as_ref());
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        println!("{}", sesame_http::openapi().to_pretty_json()?);
+        return Ok(());
+    }
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_subscriber("info", std::io::stderr);
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            Adapters::build(&settings).await?;
+            eprintln!("sesame: migrations applied");
+            Ok(())
+        }
+        Command::Bootstrap { org_name } => {
+            let adapters = Adapters::build(&settings).await?;
+            let done = adapters.bootstrap().execute(&org_name).await?;
+            let line = serde_json::json!({
+                "organization_id": done.organization.id.to_string(),
+                "key_id": done.key.id.to_string(),
+                "secret": done.token.expose(),
+            });
+            println!("{line}");
+            Ok(())
+        }
+        Command::Openapi => Ok(()),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let bind = settings.server.bind.clone();
+    let app = Application::build(settings).await?;
+    if let Some(done) = app.bootstrapped() {
+        println!(
+            "\n================================ Sesame root key ================================\n\
+             organization: {}\n\
+             key id:       {}\n\
+             secret:       {}\n\
+             This secret holds every scope and is shown ONCE. Store it now: Sesame keeps\n\
+             only its argon2id hash. Use it as `Authorization: Bearer <secret>`.\n\
+             =================================================================================\n",
+            done.organization.id,
+            done.key.id,
+            done.token.expose()
+        );
+    }
+    let host = bind.rsplit_once(':').map_or(bind.as_str(), |(h, _)| h);
+    tracing::info!("listening on http://{host}:{}  (Swagger UI: /swagger-ui/)", app.port());
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! The one place where errors become HTTP statuses and envelopes.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use sesame_application::{AuthenticationError, CreateApiKeyError, Unexpected, ValidationErrors};
+use sesame_domain::{Forbidden, Scope, VerificationCode};
+use thiserror::Error;
+
+use crate::envelope::{current_env, ErrorEnvelope, LogInfo};
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// 400: the body, query or path could not be read as the endpoint needs.
+    #[error("{field}: {message}")]
+    BadRequest { field: String, message: String },
+    /// 422: the request was readable but fields break the rules.
+    #[error("the request is invalid: {0}")]
+    Validation(ValidationErrors),
+    /// 401: no key, or a key that does not authenticate.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// 403: authenticated, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: nothing here that the caller may see.
+    #[error("{0}")]
+    NotFound(String),
+    /// 500: logged with its cause; the client gets only the request id.
+    #[error("internal error")]
+    Internal(#[source] Unexpected),
+}
+
+impl ApiError {
+    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn message(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "The request could not be read",
+            ApiError::Validation(_) => "The request is invalid",
+            ApiError::Unauthenticated(_) => "Authentication failed",
+            ApiError::Forbidden(_) => "Permission denied",
+            ApiError::NotFound(_) => "Resource not found",
+            ApiError::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn validator(&self) -> Option<BTreeMap<String, String>> {
+        match self {
+            ApiError::BadRequest { field, message } => Some(BTreeMap::from([(field.clone(), message.clone())])),
+            ApiError::Validation(errors) => {
+                let mut map: BTreeMap<String, String> = BTreeMap::new();
+                for e in errors.fields() {
+                    map.entry(e.field.clone())
+                        .and_modify(|m| {
+                            m.push_str("; ");
+                            m.push_str(&e.message);
+                        })
+                        .or_insert_with(|| e.message.clone());
+                }
+                Some(map)
+            }
+            _ => None,
+        }
+    }
+
+    /// The envelope for this error, with the current request's id.
+    pub fn envelope(&self) -> ErrorEnvelope {
+        let log = LogInfo::current();
+        let support_id = match self {
+            ApiError::Internal(_) => log.as_ref().map(|l| l.request_id.clone()),
+            _ => None,
+        };
+        let error = match self {
+            ApiError::Internal(_) => "Something went wrong on our side; quote the support id".to_owned(),
+            other => other.to_string(),
+        };
+        ErrorEnvelope {
+            status: self.status_code().as_u16(),
+            data: None,
+            message: Some(self.message().to_owned()),
+            error: Some(error),
+            log,
+            validator: self.validator(),
+            support_id,
+            env: current_env(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthenticated(_)) {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"sesame\""),
+            ));
+        }
+        res.json(self.envelope())
+    }
+}
+
+fn scope_list(scopes: &[Scope]) -> String {
+    scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+}
+
+impl From<Forbidden> for ApiError {
+    fn from(err: Forbidden) -> Self {
+        ApiError::Forbidden(err.to_string())
+    }
+}
+
+impl From<AuthenticationError> for ApiError {
+    fn from(err: AuthenticationError) -> Self {
+        match err {
+            AuthenticationError::Rejected(code) => match code {
+                VerificationCode::ForbiddenIp => {
+                    ApiError::Forbidden("this key may not be used from this IP address".to_owned())
+                }
+                VerificationCode::Malformed => ApiError::Unauthenticated("the API key is malformed"),
+                VerificationCode::Expired => ApiError::Unauthenticated("the API key has expired"),
+                VerificationCode::Revoked => ApiError::Unauthenticated("the API key has been revoked"),
+                VerificationCode::OrganizationDeactivated => {
+                    ApiError::Unauthenticated("the API key's organization is deactivated")
+                }
+                VerificationCode::NotFound | VerificationCode::Valid | VerificationCode::InsufficientScope => {
+                    ApiError::Unauthenticated("the API key is not valid")
+                }
+            },
+            AuthenticationError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<CreateApiKeyError> for ApiError {
+    fn from(err: CreateApiKeyError) -> Self {
+        match err {
+            CreateApiKeyError::Validation(errors) => ApiError::Validation(errors),
+            CreateApiKeyError::Forbidden(f) => f.into(),
+            CreateApiKeyError::Escalation { scopes } => ApiError::Forbidden(format!(
+                "a key cannot grant scopes it does not hold: {}",
+                scope_list(&scopes)
+            )),
+            CreateApiKeyError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}

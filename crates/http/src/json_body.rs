@@ -1,0 +1,147 @@
+//! A JSON body extractor whose every failure is a 4xx naming the field:
+//! wrong content type and unreadable JSON are 400, a readable body with a
+//! field of the wrong type, a missing required field or an unknown field is
+//! 422 with the field's path (via `serde_path_to_error`).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+use sesame_application::ValidationErrors;
+
+use crate::ApiError;
+
+pub struct JsonBody<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req.mime_type() {
+        Ok(Some(mime)) => {
+            mime.type_() == "application" && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        }
+        _ => false,
+    }
+}
+
+/// serde_json appends "at line 1 column 7": useful for syntax errors only.
+fn without_position(message: &str) -> &str {
+    message.find(" at line ").map_or(message, |i| &message[..i])
+}
+
+fn backticked(message: &str, after: &str) -> Option<String> {
+    let rest = message.strip_prefix(after)?;
+    let end = rest.find('`')?;
+    Some(rest[..end].to_owned())
+}
+
+fn join_path(parent: &str, field: &str) -> String {
+    if parent.is_empty() || parent == "." {
+        field.to_owned()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+/// Turns a deserialization failure into the field it concerns and a message.
+pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
+    let message = without_position(&err.to_string()).to_owned();
+    match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+            ApiError::bad_request("body", format!("is not valid JSON: {}", err))
+        }
+        serde_json::error::Category::Data => {
+            let (field, text) = if let Some(name) = backticked(&message, "missing field `") {
+                (join_path(path, &name), "is required".to_owned())
+            } else if let Some(name) = backticked(&message, "unknown field `") {
+                (join_path(path, &name), "is not a known field".to_owned())
+            } else if path.is_empty() || path == "." {
+                ("body".to_owned(), message)
+            } else {
+                (path.to_owned(), message)
+            };
+            ApiError::Validation(ValidationErrors::single(field, text))
+        }
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::bad_request("Content-Type", "must be application/json"));
+            }
+            let bytes = bytes.await.map_err(|err| match err.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => ApiError::bad_request("body", "is too large"),
+                _ => ApiError::bad_request("body", "could not be read"),
+            })?;
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            let value =
+                serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e.path().to_string(), e.inner()))?;
+            de.end().map_err(|e| describe("", &e))?;
+            Ok(JsonBody(value))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        label: String,
+        scopes: Option<Vec<String>>,
+    }
+
+    fn error_for(json: &str) -> ApiError {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let err = serde_path_to_error::deserialize::<_, Body>(&mut de).unwrap_err();
+        describe(&err.path().to_string(), err.inner())
+    }
+
+    fn validator_of(err: ApiError) -> Vec<(String, String)> {
+        match err {
+            ApiError::Validation(v) => v
+                .fields()
+                .iter()
+                .map(|f| (f.field.clone(), f.message.clone()))
+                .collect(),
+            ApiError::BadRequest { field, message } => vec![(field, message)],
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_required_field_is_named() {
+        assert_eq!(
+            validator_of(error_for("{}")),
+            vec![("label".into(), "is required".into())]
+        );
+    }
+
+    #[test]
+    fn a_field_of_the_wrong_type_is_named_with_its_path() {
+        let v = validator_of(error_for(r#"{"label":"x","scopes":[1]}"#));
+        assert_eq!(v[0].0, "scopes[0]");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named() {
+        let v = validator_of(error_for(r#"{"label":"x","colour":"red"}"#));
+        assert_eq!(v, vec![("colour".into(), "is not a known field".into())]);
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request_about_the_body() {
+        assert!(matches!(error_for(r#"{"label": "#), ApiError::BadRequest { field, .. } if field == "body"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Every response carries `X-Request-Id`, the id of the root tracing span
+//! that `tracing_actix_web::TracingLogger` opened, so a client's report finds
+//! the server's logs. Handlers and error rendering read it (and the API
+//! environment) from a task-local scoped around the request, since actix's
+//! `ResponseError` gets no access to the request.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
+use tracing_actix_web::RequestId;
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+use crate::ApiEnvironment;
+
+/// What every response of one request shares.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub env: ApiEnvironment,
+}
+
+tokio::task_local! {
+    static CURRENT: RequestContext;
+}
+
+/// The context of the request being served, if called while serving one.
+pub fn current() -> Option<RequestContext> {
+    CURRENT.try_with(Clone::clone).ok()
+}
+
+/// Middleware: scope the request id around the handler and echo it in the
+/// response header. Must run inside `TracingLogger`.
+pub async fn propagate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let env = req
+        .app_data::<actix_web::web::Data<crate::HttpConfig>>()
+        .map_or(ApiEnvironment::Development, |config| config.env);
+    let context = RequestContext {
+        request_id: id.clone(),
+        env,
+    };
+    let mut res = CURRENT.scope(context, next.call(req)).await?;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(res)
+}

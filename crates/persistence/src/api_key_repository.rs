@@ -1,0 +1,214 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, RepositoryError, StatusFilter};
+use sesame_domain::{
+    ApiKey, ApiKeyId, AuditEvent, Credential, LookupId, NewSecret, OrganizationId, SecretHash, UsageRecord,
+};
+
+use crate::conversions::{api_key_from_row, api_key_to_row, audit_event_to_row, organization_from_row};
+use crate::entities::{api_key, api_key_secret, audit_event, organization};
+use crate::error::from_db;
+
+/// API keys and their secrets in SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SeaOrmApiKeyRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmApiKeyRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+pub(crate) fn secret_row(key_id: &ApiKeyId, secret: &NewSecret) -> api_key_secret::ActiveModel {
+    api_key_secret::ActiveModel {
+        lookup_id: Set(secret.lookup.to_hex()),
+        api_key_id: Set(key_id.to_string()),
+        secret_hash: Set(secret.hash.as_str().to_owned()),
+        created_at: Set(secret.created_at),
+        expires_at: Set(None),
+    }
+}
+
+fn status_condition(status: StatusFilter, now: DateTime<Utc>) -> Condition {
+    use api_key::Column;
+    match status {
+        StatusFilter::Revoked => Condition::all().add(Column::RevokedAt.is_not_null()),
+        StatusFilter::Expired => Condition::all()
+            .add(Column::RevokedAt.is_null())
+            .add(Column::ExpiresAt.lte(now)),
+        StatusFilter::Active => Condition::all().add(Column::RevokedAt.is_null()).add(
+            Condition::any()
+                .add(Column::ExpiresAt.is_null())
+                .add(Column::ExpiresAt.gt(now)),
+        ),
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for SeaOrmApiKeyRepository {
+    async fn insert(&self, key: &ApiKey, secret: &NewSecret, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        api_key::Entity::insert(api_key_to_row(key))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&key.id, secret))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError> {
+        // Three primary-key seeks: the cost does not depend on how many keys exist.
+        let Some(secret) = api_key_secret::Entity::find_by_id(lookup.to_hex())
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+        else {
+            return Ok(None);
+        };
+        let Some(key) = api_key::Entity::find_by_id(secret.api_key_id)
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+        else {
+            return Ok(None);
+        };
+        let Some(org) = organization::Entity::find_by_id(key.organization_id.clone())
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Credential {
+            key: api_key_from_row(key)?,
+            secret_hash: SecretHash::new(secret.secret_hash),
+            secret_expires_at: secret.expires_at,
+            organization_status: organization_from_row(org)?.status(),
+        }))
+    }
+
+    async fn get(&self, organization_id: &OrganizationId, id: &ApiKeyId) -> Result<Option<ApiKey>, RepositoryError> {
+        api_key::Entity::find_by_id(id.to_string())
+            .filter(api_key::Column::OrganizationId.eq(organization_id.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+            .map(api_key_from_row)
+            .transpose()
+    }
+
+    async fn list(&self, query: &ApiKeyQuery) -> Result<Vec<ApiKey>, RepositoryError> {
+        let mut select = api_key::Entity::find()
+            .filter(api_key::Column::OrganizationId.eq(query.organization_id.to_string()))
+            .filter(api_key::Column::Environment.eq(query.environment.as_str()));
+        if let Some(status) = query.status {
+            select = select.filter(status_condition(status, query.now));
+        }
+        if let Some(cursor) = &query.after {
+            select = select.filter(api_key::Column::Id.lt(ApiKeyId::from_uuid(cursor.uuid()).to_string()));
+        }
+        select
+            .order_by_desc(api_key::Column::Id)
+            .limit(u64::from(query.limit.get()))
+            .all(&self.db)
+            .await
+            .map_err(from_db)?
+            .into_iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+
+    async fn update(&self, key: &ApiKey, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        let mut row = api_key_to_row(key);
+        // Usage counters are owned by `record_usage`; never overwrite them
+        // with a possibly stale copy.
+        row.total_requests = sea_orm::ActiveValue::NotSet;
+        row.last_used_at = sea_orm::ActiveValue::NotSet;
+        row.last_used_ip = sea_orm::ActiveValue::NotSet;
+        row.last_used_user_agent = sea_orm::ActiveValue::NotSet;
+        api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn rotate(
+        &self,
+        key: &ApiKey,
+        secret: &NewSecret,
+        old_secrets_expire_at: DateTime<Utc>,
+        audit: &AuditEvent,
+    ) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        let key_id = key.id.to_string();
+        // Only shorten lives: a secret already due to stop sooner keeps its date.
+        api_key_secret::Entity::update_many()
+            .col_expr(api_key_secret::Column::ExpiresAt, Expr::value(old_secrets_expire_at))
+            .filter(api_key_secret::Column::ApiKeyId.eq(key_id.clone()))
+            .filter(
+                Condition::any()
+                    .add(api_key_secret::Column::ExpiresAt.is_null())
+                    .add(api_key_secret::Column::ExpiresAt.gt(old_secrets_expire_at)),
+            )
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&key.id, secret))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::KeyPrefix, Expr::value(key.key_prefix.clone()))
+            .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
+            .filter(api_key::Column::Id.eq(key_id))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), RepositoryError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin().await.map_err(from_db)?;
+        for record in batch {
+            let added = i64::try_from(record.requests).unwrap_or(i64::MAX);
+            let total: SimpleExpr = Expr::col(api_key::Column::TotalRequests).add(added);
+            api_key::Entity::update_many()
+                .col_expr(api_key::Column::TotalRequests, total)
+                .col_expr(api_key::Column::LastUsedAt, Expr::value(record.last_used_at))
+                .col_expr(api_key::Column::LastUsedIp, Expr::value(record.last_used_ip.clone()))
+                .col_expr(
+                    api_key::Column::LastUsedUserAgent,
+                    Expr::value(record.last_used_user_agent.clone()),
+                )
+                .filter(api_key::Column::Id.eq(record.key_id.to_string()))
+                .exec(&txn)
+                .await
+                .map_err(from_db)?;
+        }
+        txn.commit().await.map_err(from_db)
+    }
+}

@@ -1,0 +1,40 @@
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sesame_domain::ports::{AuditLog, AuditQuery, RepositoryError};
+use sesame_domain::{AuditEvent, AuditEventId};
+
+use crate::conversions::audit_event_from_row;
+use crate::entities::audit_event;
+use crate::error::from_db;
+
+/// Reads the audit trail that the repositories write.
+#[derive(Clone)]
+pub struct SeaOrmAuditLog {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmAuditLog {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl AuditLog for SeaOrmAuditLog {
+    async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, RepositoryError> {
+        let mut select = audit_event::Entity::find()
+            .filter(audit_event::Column::OrganizationId.eq(query.organization_id.to_string()));
+        if let Some(cursor) = &query.after {
+            select = select.filter(audit_event::Column::Id.lt(AuditEventId::from_uuid(cursor.uuid()).to_string()));
+        }
+        select
+            .order_by_desc(audit_event::Column::Id)
+            .limit(u64::from(query.limit.get()))
+            .all(&self.db)
+            .await
+            .map_err(from_db)?
+            .into_iter()
+            .map(audit_event_from_row)
+            .collect()
+    }
+}

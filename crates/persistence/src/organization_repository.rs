@@ -1,0 +1,79 @@
+use async_trait::async_trait;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sesame_domain::ports::{OrganizationRepository, RepositoryError};
+use sesame_domain::{ApiKey, AuditEvent, NewSecret, Organization, OrganizationId};
+
+use crate::api_key_repository::secret_row;
+use crate::conversions::{api_key_to_row, audit_event_to_row, organization_from_row, organization_to_row};
+use crate::entities::{api_key, api_key_secret, audit_event, organization};
+use crate::error::from_db;
+
+/// Organizations in SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SeaOrmOrganizationRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmOrganizationRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl OrganizationRepository for SeaOrmOrganizationRepository {
+    async fn insert_with_key(
+        &self,
+        org: &Organization,
+        first_key: &ApiKey,
+        secret: &NewSecret,
+        audit: &[AuditEvent],
+    ) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        organization::Entity::insert(organization_to_row(org))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        api_key::Entity::insert(api_key_to_row(first_key))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&first_key.id, secret))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        for event in audit {
+            audit_event::Entity::insert(audit_event_to_row(event))
+                .exec(&txn)
+                .await
+                .map_err(from_db)?;
+        }
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn get(&self, id: &OrganizationId) -> Result<Option<Organization>, RepositoryError> {
+        organization::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+            .map(organization_from_row)
+            .transpose()
+    }
+
+    async fn update(&self, org: &Organization, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        organization::Entity::update(organization_to_row(org))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit))
+            .exec(&txn)
+            .await
+            .map_err(from_db)?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn any_exists(&self) -> Result<bool, RepositoryError> {
+        Ok(organization::Entity::find().count(&self.db).await.map_err(from_db)? > 0)
+    }
+}

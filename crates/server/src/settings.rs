@@ -1,0 +1,260 @@
+//! Settings, in layers: built-in defaults, then `sesame.toml` (or the file
+//! given with `--config`), then `SESAME__SECTION__KEY` environment variables.
+//! Unknown keys and bad values stop start-up with a message naming them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use sesame_http::ApiEnvironment;
+use sesame_persistence::DatabaseSettings;
+use sesame_system::Argon2Params;
+use thiserror::Error;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `development` or `production`; reported in every envelope.
+    pub env: ApiEnvironment,
+    pub server: ServerSettings,
+    pub database: DatabaseSection,
+    pub hashing: HashingSettings,
+    pub bootstrap: BootstrapSettings,
+    pub usage: UsageSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// `host:port`; port 0 picks a free port (tests).
+    pub bind: String,
+    /// HTTP worker threads; defaults to the number of cores.
+    pub workers: Option<usize>,
+    pub max_body_bytes: usize,
+    /// Seconds given to in-flight requests on SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSection {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+/// argon2id cost (OWASP's recommendation by default).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HashingSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapSettings {
+    /// Name of the organization created on the first start of an empty database.
+    pub organization_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UsageSettings {
+    /// How often counted usage is written to the database.
+    pub flush_interval_ms: u64,
+    /// Write early once this many keys have usage waiting.
+    pub max_pending_keys: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: ApiEnvironment::Development,
+            server: ServerSettings::default(),
+            database: DatabaseSection::default(),
+            hashing: HashingSettings::default(),
+            bootstrap: BootstrapSettings::default(),
+            usage: UsageSettings::default(),
+        }
+    }
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: None,
+            max_body_bytes: 64 * 1024,
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for DatabaseSection {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://sesame.db?mode=rwc".into(),
+            max_connections: 10,
+            connect_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for HashingSettings {
+    fn default() -> Self {
+        let p = Argon2Params::default();
+        Self {
+            memory_kib: p.memory_kib,
+            iterations: p.iterations,
+            parallelism: p.parallelism,
+        }
+    }
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        Self {
+            organization_name: "Default".into(),
+        }
+    }
+}
+
+impl Default for UsageSettings {
+    fn default() -> Self {
+        Self {
+            flush_interval_ms: 1000,
+            max_pending_keys: 10_000,
+        }
+    }
+}
+
+impl HashingSettings {
+    pub fn params(&self) -> Argon2Params {
+        Argon2Params {
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+        }
+    }
+}
+
+impl DatabaseSection {
+    pub fn connection(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.url.clone(),
+            max_connections: self.max_connections.max(1),
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs.max(1)),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+#[error("invalid settings: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    /// Loads the layers. `explicit` must exist; the default `sesame.toml` may not.
+    ///
+    /// # Errors
+    /// A missing explicit file, an unreadable file, an unknown key or a bad value.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, SettingsError> {
+        Self::load_from(explicit, Environment::with_prefix("SESAME"))
+    }
+
+    fn load_from(explicit: Option<&Path>, env: Environment) -> Result<Self, SettingsError> {
+        let file = match explicit {
+            Some(path) => File::from(path).format(FileFormat::Toml).required(true),
+            None => File::with_name("sesame.toml").format(FileFormat::Toml).required(false),
+        };
+        let settings: Settings = Config::builder()
+            .add_source(file)
+            .add_source(env.prefix_separator("__").separator("__").try_parsing(true))
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        sesame_system::Argon2SecretHasher::new(self.hashing.params())
+            .map_err(|e| SettingsError(format!("hashing: {e}")))?;
+        if self.database.url.trim().is_empty() {
+            return Err(SettingsError("database.url must not be empty".into()));
+        }
+        if self.usage.flush_interval_ms == 0 {
+            return Err(SettingsError("usage.flush_interval_ms must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Environment::with_prefix("SESAME").source(Some(map))
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost_8080() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://sesame.db?mode=rwc");
+        assert_eq!(s.env, ApiEnvironment::Development);
+    }
+
+    #[test]
+    fn environment_variables_override_defaults() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("SESAME__DATABASE__URL", "postgres://x/y"),
+                ("SESAME__ENV", "production"),
+                ("SESAME__HASHING__ITERATIONS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://x/y");
+        assert_eq!(s.env, ApiEnvironment::Production);
+        assert_eq!(s.hashing.iterations, 3);
+    }
+
+    #[test]
+    fn an_unknown_setting_is_named_in_the_error() {
+        let err = Settings::load_from(None, env(&[("SESAME__SERVER__BINDD", "x")])).unwrap_err();
+        assert!(err.to_string().contains("bindd"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_is_rejected() {
+        let err = Settings::load_from(None, env(&[("SESAME__ENV", "staging")])).unwrap_err();
+        assert!(err.to_string().contains("staging"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        assert!(Settings::load_from(Some(Path::new("/nonexistent/sesame.toml")), env(&[])).is_err());
+    }
+
+    #[test]
+    fn a_file_sets_values_and_the_environment_wins_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sesame.toml");
+        std::fs::write(
+            &path,
+            "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nurl = \"sqlite://a.db\"\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(Some(&path), env(&[("SESAME__DATABASE__URL", "sqlite://b.db")])).unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.database.url, "sqlite://b.db");
+    }
+}
