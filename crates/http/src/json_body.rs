@@ -55,7 +55,9 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
             let (field, text) = if let Some(name) = backticked(&message, "missing field `") {
                 (join_path(path, &name), "is required".to_owned())
             } else if let Some(name) = backticked(&message, "unknown field `") {
-                (join_path(path, &name), "is not a known field".to_owned())
+                // The path already ends at the unknown field.
+                let field = if path.ends_with(name.as_str()) { path.to_owned() } else { join_path(path, &name) };
+                (field, "is not a known field".to_owned())
             } else if path.is_empty() || path == "." {
                 ("body".to_owned(), message)
             } else {
@@ -135,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_field_is_named() {
+    fn an_unknown_field_is_named_once() {
         let v = validator_of(error_for(r#"{"label":"x","colour":"red"}"#));
         assert_eq!(v, vec![("colour".into(), "is not a known field".into())]);
     }

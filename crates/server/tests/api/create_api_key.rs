@@ -1,0 +1,215 @@
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, status_and_json, Backend};
+use crate::on_both_backends;
+
+fn body(scopes: &[&str]) -> Value {
+    json!({ "label": "Checkout service", "scopes": scopes })
+}
+
+async fn create_returns_201_and_shows_the_secret_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let res = app.post_api_key(&app.root_secret, &body(&["products.create"])).await;
+
+    assert_eq!(res.status().as_u16(), 201);
+    let (_, json) = status_and_json(res).await;
+    assert_eq!(json["status"], 201);
+    assert_eq!(json["message"], "Resource created successfully");
+    let data = &json["data"];
+    assert!(data["secret"].as_str().unwrap().starts_with("sk_live_"));
+    assert_eq!(data["organization_id"], app.organization_id.as_str());
+    assert_eq!(data["scopes"], json!(["products.create"]));
+    assert_eq!(data["metrics"]["total_requests"], 0);
+}
+
+async fn a_created_secret_holding_api_keys_create_can_create_another_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let child = app.create_key(&body(&["api_keys.create", "products.read"])).await;
+    let child_secret = child["secret"].as_str().unwrap();
+
+    let res = app.post_api_key(child_secret, &body(&["products.read"])).await;
+
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 201, "{json}");
+    assert_eq!(json["data"]["organization_id"], app.organization_id.as_str());
+}
+
+async fn a_key_without_api_keys_create_gets_403(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let child = app.create_key(&body(&["products.read"])).await;
+
+    let res = app.post_api_key(child["secret"].as_str().unwrap(), &body(&[])).await;
+
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 403);
+    assert!(json["error"].as_str().unwrap().contains("api_keys.create"), "{json}");
+}
+
+async fn a_caller_cannot_grant_a_scope_it_does_not_hold(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let child = app.create_key(&body(&["api_keys.create", "products.read"])).await;
+
+    let res = app.post_api_key(child["secret"].as_str().unwrap(), &body(&["products.read", "payments.create"])).await;
+
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 403);
+    assert!(json["error"].as_str().unwrap().contains("payments.create"), "{json}");
+}
+
+async fn a_blank_label_is_rejected_with_a_validator_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let res = app.post_api_key(&app.root_secret, &json!({ "label": "   " })).await;
+
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 422);
+    assert_eq!(json["validator"], json!({ "label": "must not be blank" }));
+    assert_eq!(json["data"], Value::Null);
+}
+
+async fn every_bad_field_is_named_in_the_validator(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let bad = json!({
+        "label": "x".repeat(256),
+        "scopes": ["invoices.create", "invoices.destroy"],
+        "ip_allow_list": ["10.0.0.0/8", "not-an-ip"],
+        "expires_at": "2020-01-01 00:00:00",
+    });
+
+    let (status, json) = status_and_json(app.post_api_key(&app.root_secret, &bad).await).await;
+
+    assert_eq!(status, 422);
+    assert_eq!(
+        json["validator"],
+        json!({
+            "label": "must be at most 255 characters",
+            "scopes": "unknown scope `invoices.destroy`",
+            "ip_allow_list": "`not-an-ip` is not an IP address or CIDR range",
+            "expires_at": "must be in the future",
+        })
+    );
+}
+
+async fn a_missing_label_and_a_wrongly_typed_field_are_422s_naming_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let (status, json) = status_and_json(app.post_api_key(&app.root_secret, &json!({ "scopes": [] })).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(json["validator"], json!({ "label": "is required" }));
+
+    let wrong = json!({ "label": "x", "scopes": "products.read" });
+    let (status, json) = status_and_json(app.post_api_key(&app.root_secret, &wrong).await).await;
+    assert_eq!(status, 422);
+    assert!(json["validator"]["scopes"].is_string(), "{json}");
+
+    let unknown = json!({ "label": "x", "colour": "red" });
+    let (status, json) = status_and_json(app.post_api_key(&app.root_secret, &unknown).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(json["validator"], json!({ "colour": "is not a known field" }));
+}
+
+async fn malformed_json_and_a_wrong_content_type_are_400s(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = app.url("/developers/api_keys");
+
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&app.root_secret)
+        .header("Content-Type", "application/json")
+        .body("{\"label\": ")
+        .send()
+        .await
+        .unwrap();
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 400);
+    assert!(json["validator"]["body"].as_str().unwrap().starts_with("is not valid JSON"), "{json}");
+
+    let res = app
+        .client
+        .post(&url)
+        .bearer_auth(&app.root_secret)
+        .header("Content-Type", "text/plain")
+        .body("{\"label\": \"x\"}")
+        .send()
+        .await
+        .unwrap();
+    let (status, json) = status_and_json(res).await;
+    assert_eq!(status, 400);
+    assert_eq!(json["validator"], json!({ "Content-Type": "must be application/json" }));
+}
+
+async fn requests_without_a_valid_key_get_401(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let url = app.url("/developers/api_keys");
+
+    let res = app.client.post(&url).json(&body(&[])).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"sesame\"");
+
+    for token in ["garbage", "sk_live_1111111111111111111111111111111111111111111111111111111111111111111111"] {
+        let res = app.post_api_key(token, &body(&[])).await;
+        assert_eq!(res.status().as_u16(), 401, "{token}");
+    }
+
+    // A well-formed key that was never issued: passes the checksum, fails the lookup.
+    let mut root = app.root_secret.clone();
+    root.replace_range(8..10, "22");
+    let res = app.post_api_key(&root, &body(&[])).await;
+    assert_eq!(res.status().as_u16(), 401);
+}
+
+async fn an_expired_key_gets_401(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let child = app.create_key(&json!({ "label": "short-lived", "scopes": ["api_keys.create"], "expires_at": expires })).await;
+    let secret = child["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.post_api_key(&secret, &body(&[])).await.status().as_u16(), 201);
+
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+
+    let (status, json) = status_and_json(app.post_api_key(&secret, &body(&[])).await).await;
+    assert_eq!(status, 401);
+    assert_eq!(json["error"], "the API key has expired");
+}
+
+async fn the_callers_ip_allow_list_is_enforced_on_the_peer_address(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let elsewhere = app.create_key(&json!({ "label": "office", "scopes": ["api_keys.create"], "ip_allow_list": ["10.0.0.0/8"] })).await;
+    let here = app.create_key(&json!({ "label": "local", "scopes": ["api_keys.create"], "ip_allow_list": ["127.0.0.1", "::1"] })).await;
+
+    let (status, json) = status_and_json(app.post_api_key(elsewhere["secret"].as_str().unwrap(), &body(&[])).await).await;
+    assert_eq!(status, 403);
+    assert!(json["error"].as_str().unwrap().contains("IP address"), "{json}");
+
+    let res = app.post_api_key(here["secret"].as_str().unwrap(), &body(&[])).await;
+    assert_eq!(res.status().as_u16(), 201);
+}
+
+async fn both_documented_time_formats_are_accepted_and_written_back_as_documented(backend: Backend) {
+    let app = spawn_app(backend).await;
+
+    let mysql = app.create_key(&json!({ "label": "a", "expires_at": "2099-06-29 16:03:44" })).await;
+    let rfc = app.create_key(&json!({ "label": "b", "expires_at": "2099-06-29T18:03:44+02:00" })).await;
+
+    assert_eq!(mysql["expires_at"], "2099-06-29 16:03:44");
+    assert_eq!(rfc["expires_at"], "2099-06-29 16:03:44");
+}
+
+on_both_backends!(
+    create_returns_201_and_shows_the_secret_once,
+    a_created_secret_holding_api_keys_create_can_create_another_key,
+    a_key_without_api_keys_create_gets_403,
+    a_caller_cannot_grant_a_scope_it_does_not_hold,
+    a_blank_label_is_rejected_with_a_validator_message,
+    every_bad_field_is_named_in_the_validator,
+    a_missing_label_and_a_wrongly_typed_field_are_422s_naming_them,
+    malformed_json_and_a_wrong_content_type_are_400s,
+    requests_without_a_valid_key_get_401,
+    an_expired_key_gets_401,
+    the_callers_ip_allow_list_is_enforced_on_the_peer_address,
+    both_documented_time_formats_are_accepted_and_written_back_as_documented,
+);

@@ -1,0 +1,184 @@
+use std::sync::OnceLock;
+
+use reqwest::{Client, Response};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use sesame_server::settings::Settings;
+use sesame_server::startup::Application;
+use tempfile::TempDir;
+
+/// Generates one `#[tokio::test]` per backend for each scenario
+/// `async fn name(backend: Backend)` of the calling module.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+fn postgres_admin_url() -> String {
+    std::env::var("SESAME_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned())
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a PostgreSQL URL ends with /<database>");
+    format!("{base}/{database}")
+}
+
+/// Keeps the test's database alive; drops it when the test ends.
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn database_for(backend: Backend) -> (String, DbGuard) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("sesame.db").display());
+            (url, DbGuard::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            let admin = Database::connect(&admin_url).await.unwrap_or_else(|err| {
+                panic!(
+                    "PostgreSQL is not reachable at {admin_url} ({err}). These tests need a server: start one, \
+                     or point SESAME_TEST_DATABASE_URL at a database the tests may create databases from, \
+                     e.g. postgres://postgres@127.0.0.1:5432/postgres"
+                )
+            });
+            let name = format!("sesame_test_{}", uuid::Uuid::new_v4().simple());
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap_or_else(|err| panic!("cannot create test database {name} at {admin_url}: {err}"));
+            (with_database(&admin_url, &name), DbGuard::Postgres { admin_url, name })
+        }
+    }
+}
+
+/// Settings for a test: a free port, one worker, cheap argon2 parameters.
+pub fn test_settings(database_url: String) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = Some(1);
+    settings.database.url = database_url;
+    settings.database.max_connections = 5;
+    // argon2id cost comes from settings so tests run fast.
+    settings.hashing.memory_kib = 256;
+    settings.hashing.iterations = 1;
+    settings.hashing.parallelism = 1;
+    settings.usage.flush_interval_ms = 60_000;
+    settings
+}
+
+fn init_tracing() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok() {
+            sesame_server::telemetry::init_subscriber("debug", std::io::stdout);
+        }
+    });
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub root_secret: String,
+    pub organization_id: String,
+    _db: DbGuard,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    init_tracing();
+    let (url, guard) = database_for(backend).await;
+    let mut settings = test_settings(url);
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("the application builds");
+    let root = app.bootstrapped().expect("a fresh database is bootstrapped").clone();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: Client::builder().no_proxy().build().expect("an HTTP client"),
+        root_secret: root.token.expose(),
+        organization_id: root.organization.id.to_string(),
+        _db: guard,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// `POST /developers/api_keys` as `secret`.
+    pub async fn post_api_key(&self, secret: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/developers/api_keys"))
+            .bearer_auth(secret)
+            .json(body)
+            .send()
+            .await
+            .expect("the request is sent")
+    }
+
+    /// Creates a key with the root key and returns its `data`.
+    pub async fn create_key(&self, body: &Value) -> Value {
+        let res = self.post_api_key(&self.root_secret, body).await;
+        assert_eq!(res.status().as_u16(), 201, "creating a key with the root key");
+        let body: Value = res.json().await.expect("a JSON body");
+        body["data"].clone()
+    }
+}
+
+/// Reads a response as JSON with its status.
+pub async fn status_and_json(res: Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let body = res.json().await.expect("a JSON body");
+    (status, body)
+}

@@ -1,0 +1,9 @@
+//! HTTP tests: the real application on a random port, over a fresh SQLite
+//! file or a fresh PostgreSQL database, spoken to over HTTP. One binary, so
+//! the crate graph links once.
+
+mod helpers;
+
+mod contract;
+mod create_api_key;
+mod service;

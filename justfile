@@ -1,0 +1,18 @@
+# Conveniences around the cargo commands the README shows. `just` is optional.
+
+# Serve on the embedded SQLite default (127.0.0.1:8080).
+run:
+    cargo run --release
+
+# Every test: unit, SQLite and PostgreSQL (needs a server; see README).
+test:
+    cargo test --workspace
+
+# What CI enforces.
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate the checked-in OpenAPI document.
+openapi:
+    cargo run -q -p sesame-server -- openapi > openapi/openapi.json
