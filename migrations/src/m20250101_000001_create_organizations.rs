@@ -13,6 +13,7 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(string_len(Organizations::Id, 64).primary_key())
                     .col(string_len(Organizations::Name, 255))
+                    .col(string_len_null(Organizations::ParentId, 64))
                     .col(timestamp_with_time_zone(Organizations::CreatedAt))
                     .col(timestamp_with_time_zone_null(Organizations::UpdatedAt))
                     .col(timestamp_with_time_zone_null(Organizations::DeactivatedAt))
@@ -33,6 +34,7 @@ pub enum Organizations {
     Table,
     Id,
     Name,
+    ParentId,
     CreatedAt,
     UpdatedAt,
     DeactivatedAt,

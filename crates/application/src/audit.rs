@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use sesame_domain::{ApiKey, AuditAction, AuditEvent, AuditEventId, Organization, OrganizationId};
 
 pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
@@ -29,6 +29,22 @@ pub(crate) fn organization_snapshot(organization: &Organization) -> Value {
     })
 }
 
+/// Keeps only the fields whose values differ, so an event shows what changed.
+pub(crate) fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
+    let (Value::Object(b), Value::Object(a)) = (before, after) else {
+        return (before.clone(), after.clone());
+    };
+    let mut old = Map::new();
+    let mut new = Map::new();
+    for (field, value) in a {
+        if b.get(field) != Some(value) {
+            old.insert(field.clone(), b.get(field).cloned().unwrap_or(Value::Null));
+            new.insert(field.clone(), value.clone());
+        }
+    }
+    (Value::Object(old), Value::Object(new))
+}
+
 pub(crate) struct AuditContext<'a> {
     pub organization_id: OrganizationId,
     pub actor: String,
@@ -48,5 +64,19 @@ pub(crate) fn event(ctx: AuditContext<'_>, action: AuditAction, before: Value, a
         before,
         after,
         occurred_at: ctx.at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_fields_are_kept() {
+        let before = json!({"label": "a", "scopes": ["x"]});
+        let after = json!({"label": "b", "scopes": ["x"]});
+        let (old, new) = changed_fields(&before, &after);
+        assert_eq!(old, json!({"label": "a"}));
+        assert_eq!(new, json!({"label": "b"}));
     }
 }

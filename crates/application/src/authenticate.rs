@@ -61,12 +61,32 @@ impl Authenticate {
     ///
     /// # Errors
     /// `Rejected` with the first failed check, in the order above.
-    #[tracing::instrument(name = "authenticate", skip(self, raw), fields(key_id))]
     pub async fn execute(
         &self,
         raw: &str,
         ip: Option<IpAddr>,
         user_agent: Option<&str>,
+        required: &ScopeSet,
+    ) -> Result<Verified, AuthenticationError> {
+        let verified = self.check(raw, ip, required).await?;
+        self.record_use(&verified, ip, user_agent);
+        Ok(verified)
+    }
+
+    /// Counts one use of a key that [`Authenticate::check`] accepted.
+    pub fn record_use(&self, verified: &Verified, ip: Option<IpAddr>, user_agent: Option<&str>) {
+        self.usage.record(verified.key.id, self.clock.now(), ip, user_agent);
+    }
+
+    /// As [`Authenticate::execute`], without counting a use.
+    ///
+    /// # Errors
+    /// `Rejected` with the first failed check.
+    #[tracing::instrument(name = "authenticate", skip(self, raw), fields(key_id))]
+    pub async fn check(
+        &self,
+        raw: &str,
+        ip: Option<IpAddr>,
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
         let reject = |code| Err(AuthenticationError::Rejected(code));
@@ -119,7 +139,6 @@ impl Authenticate {
             return reject(VerificationCode::InsufficientScope);
         }
 
-        self.usage.record(key.id, now, ip, user_agent);
         let principal = Principal {
             key_id: key.id,
             organization_id: key.organization_id,

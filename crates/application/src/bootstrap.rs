@@ -59,6 +59,7 @@ impl Bootstrap {
             .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
         let request = OnboardingRequest {
             name,
+            parent_id: None,
             scopes: ScopeSet::all(),
             environment: Environment::Live,
             actor: BOOTSTRAP_ACTOR.to_owned(),

@@ -3,7 +3,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
-use sesame_domain::{ApiKey, ApiKeyId, ApiToken, AuditAction, Forbidden, KeyKind, Principal, Scope, UsageMetrics};
+use sesame_domain::{
+    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, Forbidden, KeyKind, Principal, Scope, UsageMetrics,
+};
 use thiserror::Error;
 
 use crate::audit::{self, AuditContext};
@@ -21,7 +23,11 @@ pub struct CreateApiKeyCommand {
     /// reported with the other fields' problems.
     pub expires_at: Option<Result<DateTime<Utc>, String>>,
     pub metadata: Option<serde_json::Value>,
-    pub kind: Option<KeyKind>,
+    /// `secret` (default) or `publishable`.
+    pub kind: Option<String>,
+    /// `live` or `test`; defaults to the caller's. A live key may issue test
+    /// keys; a test key only test keys.
+    pub environment: Option<String>,
     /// Where the request came from, for the audit trail.
     pub request_ip: Option<IpAddr>,
 }
@@ -70,9 +76,23 @@ impl CreateApiKey {
     ) -> Result<CreatedApiKey, CreateApiKeyError> {
         caller.require(Scope::ApiKeysCreate)?;
         let now = self.clock.now();
-        let kind = command.kind.unwrap_or(KeyKind::Secret);
-
         let mut errors = ValidationErrors::new();
+        let kind = match command.kind.as_deref() {
+            None => KeyKind::Secret,
+            Some(raw) => errors.check("kind", raw.parse::<KeyKind>()).unwrap_or(KeyKind::Secret),
+        };
+        let environment = match command.environment.as_deref() {
+            None => caller.environment,
+            Some(raw) => match errors.check("environment", raw.parse::<Environment>()) {
+                Some(Environment::Live) if caller.environment == Environment::Test => {
+                    errors.add("environment", "a test key can only issue test keys");
+                    caller.environment
+                }
+                Some(env) => env,
+                None => caller.environment,
+            },
+        };
+
         let label = key_fields::label(&mut errors, command.label.as_deref());
         let description = key_fields::description(&mut errors, command.description.as_deref());
         let scopes = key_fields::scopes(&mut errors, &command.scopes, kind);
@@ -84,6 +104,7 @@ impl CreateApiKey {
         else {
             return Err(CreateApiKeyError::Validation(errors));
         };
+        errors.into_result().map_err(CreateApiKeyError::Validation)?;
 
         let escalation = caller.ungrantable(&scopes);
         if !escalation.is_empty() {
@@ -92,7 +113,7 @@ impl CreateApiKey {
 
         let (token, secret) = self
             .issuer
-            .issue(kind, caller.environment, now)
+            .issue(kind, environment, now)
             .await
             .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
         let key = ApiKey {
@@ -103,7 +124,7 @@ impl CreateApiKey {
             scopes,
             ip_allow_list,
             expires_at,
-            environment: caller.environment,
+            environment,
             kind,
             metadata,
             created_by: caller.actor(),
@@ -143,7 +164,7 @@ mod tests {
     use sesame_domain::ports::{
         MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
     };
-    use sesame_domain::{Environment, LookupId, SecretBytes, SecretHash};
+    use sesame_domain::{LookupId, SecretBytes, SecretHash};
 
     fn use_case(keys: MockApiKeyRepository) -> CreateApiKey {
         let mut generator = MockSecretGenerator::new();
@@ -261,11 +282,33 @@ mod tests {
     async fn a_publishable_key_may_not_hold_a_management_scope() {
         let caller = principal(&["api_keys.create", "api_keys.read"]);
         let cmd = CreateApiKeyCommand {
-            kind: Some(KeyKind::Publishable),
+            kind: Some("publishable".into()),
             ..command(&["api_keys.read"])
         };
         let err = use_case(no_writes()).execute(&caller, cmd).await.unwrap_err();
         assert!(matches!(err, CreateApiKeyError::Validation(_)));
+    }
+
+    #[tokio::test]
+    async fn a_live_caller_may_issue_a_test_key_but_a_test_caller_no_live_key() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().times(1).returning(|_, _, _| Ok(()));
+        let live = principal(&["api_keys.create"]);
+        let cmd = CreateApiKeyCommand {
+            environment: Some("test".into()),
+            ..command(&[])
+        };
+        let created = use_case(keys).execute(&live, cmd).await.unwrap();
+        assert!(created.token.expose().starts_with("sk_test_"));
+
+        let mut test = principal(&["api_keys.create"]);
+        test.environment = Environment::Test;
+        let cmd = CreateApiKeyCommand {
+            environment: Some("live".into()),
+            ..command(&[])
+        };
+        let err = use_case(no_writes()).execute(&test, cmd).await.unwrap_err();
+        assert!(matches!(err, CreateApiKeyError::Validation(v) if v.fields()[0].field == "environment"));
     }
 
     #[tokio::test]

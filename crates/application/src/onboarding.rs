@@ -21,6 +21,7 @@ pub(crate) struct Onboarded {
 
 pub(crate) struct OnboardingRequest {
     pub name: OrganizationName,
+    pub parent_id: Option<OrganizationId>,
     pub scopes: ScopeSet,
     pub environment: Environment,
     pub actor: String,
@@ -32,6 +33,7 @@ pub(crate) struct OnboardingRequest {
 pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSecret) -> Onboarded {
     let OnboardingRequest {
         name,
+        parent_id,
         scopes,
         environment,
         actor,
@@ -41,6 +43,7 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
     let organization = Organization {
         id: OrganizationId::generate(),
         name,
+        parent_id,
         created_at: now,
         updated_at: None,
         deactivated_at: None,

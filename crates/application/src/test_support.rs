@@ -62,3 +62,11 @@ pub fn principal(scopes: &[&str]) -> Principal {
         scopes: ScopeSet::parse(scopes).unwrap(),
     }
 }
+
+/// A key holding no scope, which any caller with the right scope may manage.
+pub fn unprivileged_key() -> ApiKey {
+    ApiKey {
+        scopes: ScopeSet::empty(),
+        ..active_key()
+    }
+}

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use sesame_application::{AuthenticationError, CreateApiKeyError, Unexpected, ValidationErrors};
+use sesame_application::{
+    AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, OrganizationError, Unexpected,
+    ValidationErrors, VerifyError,
+};
 use sesame_domain::{Forbidden, Scope, VerificationCode};
 use thiserror::Error;
 
@@ -28,6 +31,9 @@ pub enum ApiError {
     /// 404: nothing here that the caller may see.
     #[error("{0}")]
     NotFound(String),
+    /// 409: the resource's state forbids the change (revoked, deactivated).
+    #[error("{0}")]
+    Conflict(String),
     /// 500: logged with its cause; the client gets only the request id.
     #[error("internal error")]
     Internal(#[source] Unexpected),
@@ -48,6 +54,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "Authentication failed",
             ApiError::Forbidden(_) => "Permission denied",
             ApiError::NotFound(_) => "Resource not found",
+            ApiError::Conflict(_) => "The resource's state forbids this",
             ApiError::Internal(_) => "Internal server error",
         }
     }
@@ -103,6 +110,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -164,6 +172,57 @@ impl From<CreateApiKeyError> for ApiError {
                 scope_list(&scopes)
             )),
             CreateApiKeyError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<KeyManagementError> for ApiError {
+    fn from(err: KeyManagementError) -> Self {
+        match err {
+            KeyManagementError::Validation(errors) => ApiError::Validation(errors),
+            KeyManagementError::Forbidden(f) => f.into(),
+            KeyManagementError::Escalation { scopes } => ApiError::Forbidden(format!(
+                "a key can neither grant nor manage scopes it does not hold: {}",
+                scope_list(&scopes)
+            )),
+            KeyManagementError::NotFound => ApiError::NotFound("no such API key".to_owned()),
+            KeyManagementError::Revoked => ApiError::Conflict("the API key is revoked".to_owned()),
+            KeyManagementError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<ListError> for ApiError {
+    fn from(err: ListError) -> Self {
+        match err {
+            ListError::Validation(errors) => ApiError::Validation(errors),
+            ListError::Forbidden(f) => f.into(),
+            ListError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(err: VerifyError) -> Self {
+        match err {
+            VerifyError::Validation(errors) => ApiError::Validation(errors),
+            VerifyError::Forbidden(f) => f.into(),
+            VerifyError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<OrganizationError> for ApiError {
+    fn from(err: OrganizationError) -> Self {
+        match err {
+            OrganizationError::Validation(errors) => ApiError::Validation(errors),
+            OrganizationError::Forbidden(f) => f.into(),
+            OrganizationError::NotFound => ApiError::NotFound("no such organization".to_owned()),
+            OrganizationError::OwnOrganization => {
+                ApiError::Conflict("a key cannot deactivate its own organization".to_owned())
+            }
+            OrganizationError::Deactivated => ApiError::Conflict("the organization is deactivated".to_owned()),
+            OrganizationError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }
 }

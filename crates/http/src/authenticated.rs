@@ -39,6 +39,49 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
+/// Like [`Authenticated`], for endpoints that also serve callers without an
+/// `Authorization` header. A header that is present must authenticate.
+pub struct MaybeAuthenticated {
+    pub caller: Option<Authenticated>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ip = req.peer_addr().map(|addr| addr.ip());
+        let user_agent = user_agent(req);
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let authenticated = Authenticated::from_request(req, payload);
+            Box::pin(async move {
+                Ok(MaybeAuthenticated {
+                    caller: Some(authenticated.await?),
+                    ip,
+                    user_agent,
+                })
+            })
+        } else {
+            Box::pin(async move {
+                Ok(MaybeAuthenticated {
+                    caller: None,
+                    ip,
+                    user_agent,
+                })
+            })
+        }
+    }
+}
+
+fn user_agent(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

@@ -4,6 +4,7 @@
 //! 422 with the field's path (via `serde_path_to_error`).
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -13,8 +14,6 @@ use serde::de::DeserializeOwned;
 use sesame_application::ValidationErrors;
 
 use crate::ApiError;
-
-pub struct JsonBody<T>(pub T);
 
 fn is_json(req: &HttpRequest) -> bool {
     match req.mime_type() {
@@ -56,7 +55,11 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
                 (join_path(path, &name), "is required".to_owned())
             } else if let Some(name) = backticked(&message, "unknown field `") {
                 // The path already ends at the unknown field.
-                let field = if path.ends_with(name.as_str()) { path.to_owned() } else { join_path(path, &name) };
+                let field = if path.ends_with(name.as_str()) {
+                    path.to_owned()
+                } else {
+                    join_path(path, &name)
+                };
                 (field, "is not a known field".to_owned())
             } else if path.is_empty() || path == "." {
                 ("body".to_owned(), message)
@@ -68,26 +71,66 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e.path().to_string(), e.inner()))?;
+    de.end().map_err(|e| describe("", &e))?;
+    Ok(value)
+}
+
+/// A request body, read but not yet parsed. Handlers parse it with
+/// [`JsonBody::parse`] once the other extractors (authentication first of
+/// all) have succeeded, so an unauthenticated caller learns nothing about
+/// what the body should hold.
+pub struct JsonBody<T> {
+    bytes: web::Bytes,
+    is_json: bool,
+    shape: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> JsonBody<T> {
+    /// # Errors
+    /// 400 for a wrong content type or unreadable JSON, 422 naming the field
+    /// for a readable body of the wrong shape.
+    pub fn parse(self) -> Result<T, ApiError> {
+        if !self.is_json {
+            return Err(ApiError::bad_request("Content-Type", "must be application/json"));
+        }
+        parse(&self.bytes)
+    }
+
+    /// As [`JsonBody::parse`], but an empty body stands for `T::default()`.
+    ///
+    /// # Errors
+    /// As [`JsonBody::parse`].
+    pub fn parse_or_default(self) -> Result<T, ApiError>
+    where
+        T: Default,
+    {
+        if self.bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        self.parse()
+    }
+}
+
+impl<T: 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = is_json(req);
+        let is_json = is_json(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !json {
-                return Err(ApiError::bad_request("Content-Type", "must be application/json"));
-            }
             let bytes = bytes.await.map_err(|err| match err.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::bad_request("body", "is too large"),
                 _ => ApiError::bad_request("body", "could not be read"),
             })?;
-            let mut de = serde_json::Deserializer::from_slice(&bytes);
-            let value =
-                serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e.path().to_string(), e.inner()))?;
-            de.end().map_err(|e| describe("", &e))?;
-            Ok(JsonBody(value))
+            Ok(JsonBody {
+                bytes,
+                is_json,
+                shape: PhantomData,
+            })
         })
     }
 }

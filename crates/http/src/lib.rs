@@ -5,6 +5,7 @@ mod api_error;
 mod authenticated;
 mod config;
 mod envelope;
+mod error_responses;
 mod json_body;
 mod openapi;
 mod request_id;
@@ -15,7 +16,7 @@ mod time_format;
 pub mod native;
 
 pub use api_error::ApiError;
-pub use authenticated::Authenticated;
+pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
 pub use envelope::{Envelope, ErrorEnvelope, LogInfo};
 pub use json_body::JsonBody;

@@ -9,6 +9,8 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        let (name, schema) = crate::error_responses::error_envelope_schema();
+        components.schemas.insert(name, schema);
         components.add_security_scheme(
             "bearerAuth",
             SecurityScheme::Http(
@@ -29,9 +31,26 @@ impl Modify for BearerAuth {
         description = "API key management: issue keys with scopes, IP allow lists and expiry; store only argon2id hashes; verify fast.",
         license(name = "Apache-2.0")
     ),
-    paths(native::create_api_key),
+    paths(
+        native::create_api_key,
+        native::list_api_keys,
+        native::get_api_key,
+        native::update_api_key,
+        native::rotate_api_key,
+        native::revoke_api_key,
+        native::verify_api_key,
+        native::create_organization,
+        native::get_organization,
+        native::update_organization,
+        native::deactivate_organization,
+        native::list_audit_events,
+    ),
     modifiers(&BearerAuth),
-    tags((name = native::TAG, description = "Sesame's native API key endpoints"))
+    tags(
+        (name = native::TAG, description = "Sesame's native API key endpoints"),
+        (name = native::ORGANIZATIONS_TAG, description = "Organizations (tenants) and onboarding"),
+        (name = native::AUDIT_TAG, description = "The audit trail of every change")
+    )
 )]
 struct ApiDoc;
 

@@ -1,8 +1,22 @@
-use sesame_application::{Authenticate, CreateApiKey};
+use sesame_application::{
+    Authenticate, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey, GetOrganization, ListApiKeys,
+    ListAuditEvents, RevokeApiKey, RotateApiKey, UpdateApiKey, UpdateOrganization, VerifyApiKey,
+};
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
 #[derive(Clone)]
 pub struct Services {
     pub authenticate: Authenticate,
     pub create_api_key: CreateApiKey,
+    pub list_api_keys: ListApiKeys,
+    pub get_api_key: GetApiKey,
+    pub update_api_key: UpdateApiKey,
+    pub rotate_api_key: RotateApiKey,
+    pub revoke_api_key: RevokeApiKey,
+    pub verify_api_key: VerifyApiKey,
+    pub create_organization: CreateOrganization,
+    pub get_organization: GetOrganization,
+    pub update_organization: UpdateOrganization,
+    pub deactivate_organization: DeactivateOrganization,
+    pub list_audit_events: ListAuditEvents,
 }

@@ -79,6 +79,11 @@ pub(crate) fn organization_from_row(row: organization::Model) -> Result<Organiza
     Ok(Organization {
         id: row.id.parse().map_err(|_| corrupt(T, "id"))?,
         name: OrganizationName::parse(&row.name).map_err(|_| corrupt(T, "name"))?,
+        parent_id: row
+            .parent_id
+            .map(|p| p.parse())
+            .transpose()
+            .map_err(|_| corrupt(T, "parent_id"))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
         deactivated_at: row.deactivated_at,
@@ -89,6 +94,7 @@ pub(crate) fn organization_to_row(org: &Organization) -> organization::ActiveMod
     organization::ActiveModel {
         id: Set(org.id.to_string()),
         name: Set(org.name.as_str().to_owned()),
+        parent_id: Set(org.parent_id.map(|p| p.to_string())),
         created_at: Set(org.created_at),
         updated_at: Set(org.updated_at),
         deactivated_at: Set(org.deactivated_at),

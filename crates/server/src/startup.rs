@@ -8,12 +8,19 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
-use sesame_application::{Authenticate, Bootstrap, Bootstrapped, CreateApiKey, SecretIssuer, UsageBuffer};
-use sesame_domain::ports::{ApiKeyRepository, Clock, OrganizationRepository, SecretGenerator, SecretHasher};
+use sesame_application::{
+    Authenticate, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey,
+    GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, UpdateApiKey,
+    UpdateOrganization, UsageBuffer, VerifyApiKey,
+};
+use sesame_domain::ports::{ApiKeyRepository, AuditLog, Clock, OrganizationRepository, SecretGenerator, SecretHasher};
 use sesame_http::{HttpConfig, Services};
-use sesame_persistence::{DatabaseConnection, DbErr, SeaOrmApiKeyRepository, SeaOrmOrganizationRepository};
+use sesame_persistence::{
+    DatabaseConnection, DbErr, SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository,
+};
 use sesame_system::{Argon2SecretHasher, OsSecretGenerator, SystemClock};
 use thiserror::Error;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tracing_actix_web::TracingLogger;
 
@@ -42,6 +49,7 @@ pub struct Adapters {
     pub db: DatabaseConnection,
     pub keys: Arc<dyn ApiKeyRepository>,
     pub organizations: Arc<dyn OrganizationRepository>,
+    pub audit: Arc<dyn AuditLog>,
     pub issuer: SecretIssuer,
     pub hasher: Arc<dyn SecretHasher>,
     pub clock: Arc<dyn Clock>,
@@ -64,11 +72,33 @@ impl Adapters {
         Ok(Self {
             keys: Arc::new(SeaOrmApiKeyRepository::new(db.clone())),
             organizations: Arc::new(SeaOrmOrganizationRepository::new(db.clone())),
+            audit: Arc::new(SeaOrmAuditLog::new(db.clone())),
             issuer: SecretIssuer::new(generator, hasher.clone()),
             hasher,
             clock: Arc::new(SystemClock),
             db,
         })
+    }
+
+    /// Every use case the HTTP adapter drives.
+    pub fn services(&self, usage: UsageBuffer) -> Services {
+        let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
+        let authenticate = Authenticate::new(keys.clone(), self.hasher.clone(), clock.clone(), usage);
+        Services {
+            verify_api_key: VerifyApiKey::new(authenticate.clone()),
+            authenticate,
+            create_api_key: CreateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone()),
+            list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),
+            get_api_key: GetApiKey::new(keys.clone()),
+            update_api_key: UpdateApiKey::new(keys.clone(), clock.clone()),
+            rotate_api_key: RotateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone()),
+            revoke_api_key: RevokeApiKey::new(keys.clone(), clock.clone()),
+            create_organization: CreateOrganization::new(organizations.clone(), self.issuer.clone(), clock.clone()),
+            get_organization: GetOrganization::new(organizations.clone()),
+            update_organization: UpdateOrganization::new(organizations.clone(), clock.clone()),
+            deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone()),
+            list_audit_events: ListAuditEvents::new(self.audit.clone()),
+        }
     }
 
     pub fn bootstrap(&self) -> Bootstrap {
@@ -82,6 +112,7 @@ pub struct Application {
     server: Server,
     usage: UsageBuffer,
     flusher: JoinHandle<()>,
+    stop_flushing: Arc<Notify>,
     bootstrapped: Option<Bootstrapped>,
     db: DatabaseConnection,
 }
@@ -101,15 +132,7 @@ impl Application {
             .await?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
-        let services = Services {
-            authenticate: Authenticate::new(
-                adapters.keys.clone(),
-                adapters.hasher.clone(),
-                adapters.clock.clone(),
-                usage.clone(),
-            ),
-            create_api_key: CreateApiKey::new(adapters.keys.clone(), adapters.issuer.clone(), adapters.clock.clone()),
-        };
+        let services = adapters.services(usage.clone());
         let http_config = HttpConfig {
             env: settings.env,
             max_body_bytes: settings.server.max_body_bytes,
@@ -139,7 +162,10 @@ impl Application {
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(sesame_http::configure)
         })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs);
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        // actix stops at once on SIGINT; Sesame handles both signals itself
+        // so that both are graceful.
+        .disable_signals();
         if let Some(workers) = settings.server.workers {
             server = server.workers(workers.max(1));
         }
@@ -151,15 +177,18 @@ impl Application {
             })?
             .run();
 
+        let stop_flushing = Arc::new(Notify::new());
         let flusher = tokio::spawn(flush_periodically(
             usage.clone(),
             Duration::from_millis(settings.usage.flush_interval_ms),
+            stop_flushing.clone(),
         ));
         Ok(Self {
             port,
             server,
             usage,
             flusher,
+            stop_flushing,
             bootstrapped,
             db: adapters.db,
         })
@@ -189,8 +218,18 @@ impl Application {
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            handle.stop(true).await;
+        });
         let result = self.server.await;
-        self.flusher.abort();
+        // Let a flush in progress finish rather than abort it mid-batch.
+        self.stop_flushing.notify_one();
+        if let Err(err) = self.flusher.await {
+            tracing::error!(error = %err, "the usage flusher failed");
+        }
         match self.usage.flush().await {
             Ok(n) => tracing::info!(keys = n, "usage flushed on shutdown"),
             Err(err) => tracing::error!(error = %err, "usage could not be flushed on shutdown"),
@@ -199,13 +238,36 @@ impl Application {
     }
 }
 
-async fn flush_periodically(usage: UsageBuffer, every: Duration) {
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+async fn flush_periodically(usage: UsageBuffer, every: Duration, stop: Arc<Notify>) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             () = usage.full() => {}
+            () = stop.notified() => return,
         }
         if let Err(err) = usage.flush().await {
             tracing::warn!(error = %err, "usage flush failed; will retry");

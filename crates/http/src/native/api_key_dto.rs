@@ -30,6 +30,14 @@ pub struct CreateApiKeyRequest {
     /// Sesame extension: a JSON object returned with every verification.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
+    /// Sesame extension: `secret` (default, `sk_…`) or `publishable` (`pk_…`,
+    /// may not hold `api_keys.*` or `organizations.*` scopes).
+    #[schema(example = "secret")]
+    pub kind: Option<String>,
+    /// Sesame extension: `live` or `test` (`sk_test_…`). Defaults to the
+    /// caller's environment; a test key issues only test keys.
+    #[schema(example = "live")]
+    pub environment: Option<String>,
 }
 
 /// Usage of a key.
@@ -94,6 +102,177 @@ impl CreatedApiKeyData {
             created_at: time_format::format(key.created_at),
             updated_at: time_format::format_opt(key.updated_at),
             metrics: ApiKeyMetrics::of(key),
+        }
+    }
+}
+
+/// An API key as stored: never its secret or hash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyData {
+    #[schema(example = "api_key_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub id: String,
+    #[schema(example = "org_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub organization_id: String,
+    pub label: String,
+    pub description: String,
+    #[schema(value_type = Vec<ScopeName>)]
+    pub scopes: Vec<String>,
+    pub ip_allow_list: Vec<String>,
+    #[schema(format = "mysql-date-time")]
+    pub expires_at: Option<String>,
+    #[schema(format = "mysql-date-time")]
+    pub created_at: String,
+    #[schema(format = "mysql-date-time")]
+    pub updated_at: Option<String>,
+    pub metrics: ApiKeyMetrics,
+    /// Set once the key is revoked; it stays readable.
+    #[schema(format = "mysql-date-time")]
+    pub revoked_at: Option<String>,
+    /// `active`, `expired` or `revoked`, now.
+    #[schema(example = "active")]
+    pub status: String,
+    /// `live` or `test`.
+    #[schema(example = "live")]
+    pub environment: String,
+    /// `secret` or `publishable`.
+    #[schema(example = "secret")]
+    pub kind: String,
+    /// The start of the current token, safe to display: `sk_live_3yQm2B`.
+    #[schema(example = "sk_live_3yQm2B")]
+    pub key_prefix: String,
+    #[schema(value_type = Object)]
+    pub metadata: serde_json::Value,
+    /// The key or system that issued this key.
+    pub created_by: String,
+    pub last_used_ip: Option<String>,
+    pub last_used_user_agent: Option<String>,
+}
+
+impl ApiKeyData {
+    pub fn new(key: &ApiKey) -> Self {
+        Self {
+            id: key.id.to_string(),
+            organization_id: key.organization_id.to_string(),
+            label: key.label.as_str().to_owned(),
+            description: key.description.as_str().to_owned(),
+            scopes: key.scopes.names().into_iter().map(str::to_owned).collect(),
+            ip_allow_list: key.ip_allow_list.entries(),
+            expires_at: time_format::format_opt(key.expires_at.map(|e| e.at())),
+            created_at: time_format::format(key.created_at),
+            updated_at: time_format::format_opt(key.updated_at),
+            metrics: ApiKeyMetrics::of(key),
+            revoked_at: time_format::format_opt(key.revoked_at),
+            status: key.status(chrono::Utc::now()).as_str().to_owned(),
+            environment: key.environment.as_str().to_owned(),
+            kind: key.kind.as_str().to_owned(),
+            key_prefix: key.key_prefix.clone(),
+            metadata: key.metadata.to_value(),
+            created_by: key.created_by.clone(),
+            last_used_ip: key.usage.last_used_ip.clone(),
+            last_used_user_agent: key.usage.last_used_user_agent.clone(),
+        }
+    }
+}
+
+/// One page of keys, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    pub items: Vec<ApiKeyData>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    #[schema(example = "cur_0197c0f195897990b4214b806f637b0c")]
+    pub next_cursor: Option<String>,
+}
+
+/// The fields to change; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiKeyRequest {
+    #[schema(max_length = 255)]
+    pub label: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<Vec<ScopeName>>)]
+    pub scopes: Option<Vec<String>>,
+    pub ip_allow_list: Option<Vec<String>>,
+    /// A future time, or null to remove the expiry.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>, format = "mysql-date-time")]
+    pub expires_at: Option<Option<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Tells an explicit `null` (Some(None)) from an absent field (None).
+fn present_or_null<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(de).map(Some)
+}
+
+/// How long the old secret keeps working after a rotation.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateApiKeyRequest {
+    /// Seconds, 0–604800 (7 days). Absent or 0: the old secret stops at once.
+    #[schema(minimum = 0, maximum = 604800, example = 3600)]
+    pub grace_period_seconds: Option<u64>,
+}
+
+/// The rotated key and its new secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedApiKeyData {
+    #[serde(flatten)]
+    pub key: ApiKeyData,
+    /// The new plaintext key. Store it now.
+    pub secret: String,
+    /// When the previous secret stops working.
+    #[schema(format = "mysql-date-time")]
+    pub previous_secret_expires_at: String,
+}
+
+/// A key to check, as a gateway received it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyApiKeyRequest {
+    /// The presented key.
+    #[schema(example = "sk_live_3yQm…")]
+    pub key: String,
+    /// Scopes the request needs; all must be held.
+    #[schema(value_type = Option<Vec<ScopeName>>)]
+    pub required_scopes: Option<Vec<String>>,
+    /// The end client's IP, checked against the key's allow list. Absent:
+    /// the address of whoever calls verify.
+    #[schema(example = "203.0.113.7")]
+    pub ip: Option<String>,
+}
+
+/// The verdict. Only a valid key's details are returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationData {
+    pub valid: bool,
+    /// `VALID`, `NOT_FOUND`, `MALFORMED`, `EXPIRED`, `REVOKED`,
+    /// `FORBIDDEN_IP`, `INSUFFICIENT_SCOPE` or `ORGANIZATION_DEACTIVATED`.
+    #[schema(example = "VALID")]
+    pub code: String,
+    pub key_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub environment: Option<String>,
+    #[schema(value_type = Option<Vec<ScopeName>>)]
+    pub scopes: Option<Vec<String>>,
+    #[schema(format = "mysql-date-time")]
+    pub expires_at: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+impl VerificationData {
+    pub fn new(code: sesame_domain::VerificationCode, key: Option<&ApiKey>) -> Self {
+        Self {
+            valid: code == sesame_domain::VerificationCode::Valid,
+            code: code.as_str().to_owned(),
+            key_id: key.map(|k| k.id.to_string()),
+            organization_id: key.map(|k| k.organization_id.to_string()),
+            environment: key.map(|k| k.environment.as_str().to_owned()),
+            scopes: key.map(|k| k.scopes.names().into_iter().map(str::to_owned).collect()),
+            expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
+            metadata: key.map(|k| k.metadata.to_value()),
         }
     }
 }

@@ -32,7 +32,7 @@ pub async fn create_api_key(
     caller: Authenticated,
     body: JsonBody<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let request = body.0;
+    let request = body.parse()?;
     let command = CreateApiKeyCommand {
         label: Some(request.label),
         description: request.description,
@@ -40,7 +40,8 @@ pub async fn create_api_key(
         ip_allow_list: request.ip_allow_list.unwrap_or_default(),
         expires_at: request.expires_at.as_deref().map(time_format::parse_input),
         metadata: request.metadata,
-        kind: None,
+        kind: request.kind,
+        environment: request.environment,
         request_ip: caller.ip,
     };
     let created = services

@@ -3,6 +3,7 @@ use std::sync::OnceLock;
 use reqwest::{Client, Response};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
+use sesame_application::UsageBuffer;
 use sesame_server::settings::Settings;
 use sesame_server::startup::Application;
 use tempfile::TempDir;
@@ -60,10 +61,16 @@ impl Drop for DbGuard {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -126,6 +133,8 @@ pub struct TestApp {
     pub client: Client,
     pub root_secret: String,
     pub organization_id: String,
+    pub root_key_id: String,
+    pub usage: UsageBuffer,
     _db: DbGuard,
 }
 
@@ -141,12 +150,15 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
     let app = Application::build(settings).await.expect("the application builds");
     let root = app.bootstrapped().expect("a fresh database is bootstrapped").clone();
     let address = format!("http://127.0.0.1:{}", app.port());
+    let usage = app.usage();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: Client::builder().no_proxy().build().expect("an HTTP client"),
         root_secret: root.token.expose(),
         organization_id: root.organization.id.to_string(),
+        root_key_id: root.key.id.to_string(),
+        usage,
         _db: guard,
     }
 }
@@ -181,4 +193,67 @@ pub async fn status_and_json(res: Response) -> (u16, Value) {
     let status = res.status().as_u16();
     let body = res.json().await.expect("a JSON body");
     (status, body)
+}
+
+impl TestApp {
+    /// Sends `method path` as `secret`, with a JSON body if given.
+    pub async fn call(&self, method: reqwest::Method, path: &str, secret: &str, body: Option<&Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path)).bearer_auth(secret);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        status_and_json(req.send().await.expect("the request is sent")).await
+    }
+
+    pub async fn get(&self, path: &str, secret: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, secret, None).await
+    }
+
+    pub async fn patch(&self, path: &str, secret: &str, body: &Value) -> (u16, Value) {
+        self.call(reqwest::Method::PATCH, path, secret, Some(body)).await
+    }
+
+    pub async fn post(&self, path: &str, secret: &str, body: &Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, secret, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, secret: &str) -> (u16, Value) {
+        self.call(reqwest::Method::DELETE, path, secret, None).await
+    }
+
+    /// `POST /developers/api_keys/verify` without a caller key.
+    pub async fn verify(&self, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url("/developers/api_keys/verify"))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        status_and_json(res).await
+    }
+
+    /// Creates a key with the root key; returns (id, secret).
+    pub async fn key_with(&self, scopes: &[&str]) -> (String, String) {
+        let data = self
+            .create_key(&serde_json::json!({ "label": "test key", "scopes": scopes }))
+            .await;
+        (
+            data["id"].as_str().unwrap().to_owned(),
+            data["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+/// A well-formed live key (right shape, right checksum) that was never issued.
+pub fn unissued_key() -> String {
+    use sesame_domain::{ApiToken, Environment, KeyKind, LookupId, SecretBytes};
+    let lookup = *uuid::Uuid::new_v4().as_bytes();
+    ApiToken::new(
+        KeyKind::Secret,
+        Environment::Live,
+        LookupId::from_bytes(lookup),
+        SecretBytes::from_bytes([7; 32]),
+    )
+    .expose()
 }

@@ -6,4 +6,7 @@ mod helpers;
 
 mod contract;
 mod create_api_key;
+mod lifecycle;
+mod organizations;
 mod service;
+mod verify;

@@ -1,0 +1,142 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use sesame_domain::ports::{Clock, OrganizationRepository};
+use sesame_domain::{ApiKey, ApiToken, KeyKind, Organization, OrganizationName, Principal, Scope};
+
+use crate::onboarding::{onboard, OnboardingRequest};
+use crate::organization_access::OrganizationError;
+use crate::{SecretIssuer, ValidationErrors};
+
+/// A new organization and its first key, whose secret is shown this once.
+#[derive(Debug, Clone)]
+pub struct CreatedOrganization {
+    pub organization: Organization,
+    pub key: ApiKey,
+    pub token: ApiToken,
+}
+
+/// Onboards a tenant in one call: the organization and a first key holding
+/// the caller's own scopes (never more), in the caller's environment. The
+/// caller's organization becomes its parent and may manage it.
+#[derive(Clone)]
+pub struct CreateOrganization {
+    organizations: Arc<dyn OrganizationRepository>,
+    issuer: SecretIssuer,
+    clock: Arc<dyn Clock>,
+}
+
+impl CreateOrganization {
+    pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            organizations,
+            issuer,
+            clock,
+        }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `organizations.create`; `Validation` for a bad name.
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        name: &str,
+        request_ip: Option<IpAddr>,
+    ) -> Result<CreatedOrganization, OrganizationError> {
+        caller.require(Scope::OrganizationsCreate)?;
+        let name = OrganizationName::parse(name)
+            .map_err(|e| OrganizationError::Validation(ValidationErrors::single("name", e)))?;
+        let now = self.clock.now();
+        let (token, secret) = self
+            .issuer
+            .issue(KeyKind::Secret, caller.environment, now)
+            .await
+            .map_err(OrganizationError::unexpected)?;
+        let request = OnboardingRequest {
+            name,
+            parent_id: Some(caller.organization_id),
+            scopes: caller.scopes.clone(),
+            environment: caller.environment,
+            actor: caller.actor(),
+            ip: request_ip,
+            now,
+        };
+        let done = onboard(request, token, secret);
+        self.organizations
+            .insert_with_key(&done.organization, &done.key, &done.secret, &done.events)
+            .await
+            .map_err(OrganizationError::unexpected)?;
+        Ok(CreatedOrganization {
+            organization: done.organization,
+            key: done.key,
+            token: done.token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::{
+        MockClock, MockOrganizationRepository, MockSecretGenerator, MockSecretHasher, SecretMaterial,
+    };
+    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+
+    fn use_case(organizations: MockOrganizationRepository) -> CreateOrganization {
+        let mut generator = MockSecretGenerator::new();
+        generator.expect_generate().returning(|| SecretMaterial {
+            lookup: LookupId::from_bytes([5; 16]),
+            secret: SecretBytes::from_bytes([6; 32]),
+        });
+        let mut hasher = MockSecretHasher::new();
+        hasher
+            .expect_hash()
+            .returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        CreateOrganization::new(
+            Arc::new(organizations),
+            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
+            Arc::new(clock),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_first_key_holds_exactly_the_callers_scopes_and_the_caller_is_the_parent() {
+        let caller = principal(&["organizations.create", "products.read"]);
+        let parent = caller.organization_id;
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_insert_with_key()
+            .withf(move |org, key, _, events| {
+                org.parent_id == Some(parent) && key.organization_id == org.id && events.len() == 2
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let created = use_case(orgs).execute(&caller, "Tenant A", None).await.unwrap();
+        assert_eq!(created.key.scopes, caller.scopes);
+        assert_eq!(created.organization.name.as_str(), "Tenant A");
+    }
+
+    #[tokio::test]
+    async fn creating_needs_organizations_create() {
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_insert_with_key().never();
+        let err = use_case(orgs)
+            .execute(&principal(&["organizations.read"]), "x", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrganizationError::Forbidden(_)));
+    }
+
+    #[tokio::test]
+    async fn a_blank_name_is_named() {
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_insert_with_key().never();
+        let err = use_case(orgs)
+            .execute(&principal(&["organizations.create"]), " ", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OrganizationError::Validation(v) if v.fields()[0].field == "name"));
+    }
+}

@@ -1,0 +1,153 @@
+use std::sync::Arc;
+
+use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
+use sesame_domain::{ApiKey, Environment, Principal, Scope};
+
+use crate::paging::{parse_page, ListError, Page};
+use crate::ValidationErrors;
+
+#[derive(Debug, Clone, Default)]
+pub struct ListApiKeysQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub status: Option<String>,
+    /// `live` or `test`; must be the caller's own environment.
+    pub environment: Option<String>,
+}
+
+/// Lists the caller's organization's keys of the caller's environment,
+/// newest first, by keyset pagination: every page costs one index seek.
+#[derive(Clone)]
+pub struct ListApiKeys {
+    keys: Arc<dyn ApiKeyRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+fn parse_status(raw: &str) -> Result<StatusFilter, &'static str> {
+    match raw {
+        "active" => Ok(StatusFilter::Active),
+        "expired" => Ok(StatusFilter::Expired),
+        "revoked" => Ok(StatusFilter::Revoked),
+        _ => Err("must be `active`, `expired` or `revoked`"),
+    }
+}
+
+impl ListApiKeys {
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit,
+    /// cursor, status, or an environment other than the caller's.
+    pub async fn execute(&self, caller: &Principal, query: ListApiKeysQuery) -> Result<Page<ApiKey>, ListError> {
+        caller.require(Scope::ApiKeysRead)?;
+        let mut errors = ValidationErrors::new();
+        let (limit, cursor) = parse_page(&mut errors, query.limit.as_deref(), query.cursor.as_deref());
+        let status = match query.status.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.check("status", parse_status(raw)).map(Some),
+        };
+        if let Some(raw) = query.environment.as_deref() {
+            if let Some(env) = errors.check("environment", raw.parse::<Environment>()) {
+                if env != caller.environment {
+                    errors.add(
+                        "environment",
+                        format!("a {} key lists only {} keys", caller.environment, caller.environment),
+                    );
+                }
+            }
+        }
+        let (Some(limit), Some(after), Some(status)) = (limit, cursor, status) else {
+            return Err(ListError::Validation(errors));
+        };
+        errors.into_result().map_err(ListError::Validation)?;
+        let items = self
+            .keys
+            .list(&ApiKeyQuery {
+                organization_id: caller.organization_id,
+                environment: caller.environment,
+                status,
+                after,
+                limit,
+                now: self.clock.now(),
+            })
+            .await
+            .map_err(|e| ListError::Unexpected(Box::new(e)))?;
+        Ok(Page::new(items, limit, |k| k.id.uuid()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+    use sesame_domain::Cursor;
+
+    fn use_case(keys: MockApiKeyRepository) -> ListApiKeys {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        ListApiKeys::new(Arc::new(keys), Arc::new(clock))
+    }
+
+    #[tokio::test]
+    async fn a_full_page_gives_a_cursor_after_its_last_key() {
+        let keys_on_page = vec![active_key(), active_key()];
+        let last = keys_on_page[1].id;
+        let caller = principal(&["api_keys.read"]);
+        let org = caller.organization_id;
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_list()
+            .withf(move |q| q.organization_id == org && q.environment == Environment::Live && q.limit.get() == 2)
+            .returning(move |_| Ok(keys_on_page.clone()));
+        let query = ListApiKeysQuery {
+            limit: Some("2".into()),
+            ..Default::default()
+        };
+        let page = use_case(keys).execute(&caller, query).await.unwrap();
+        assert_eq!(page.next_cursor, Some(Cursor::after(last.uuid()).encode()));
+    }
+
+    #[tokio::test]
+    async fn a_short_page_has_no_cursor() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_list().returning(|_| Ok(vec![active_key()]));
+        let page = use_case(keys)
+            .execute(&principal(&["api_keys.read"]), ListApiKeysQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn bad_parameters_are_all_named() {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_list().never();
+        let query = ListApiKeysQuery {
+            limit: Some("500".into()),
+            cursor: Some("garbage".into()),
+            status: Some("deleted".into()),
+            environment: Some("test".into()),
+        };
+        let err = use_case(keys)
+            .execute(&principal(&["api_keys.read"]), query)
+            .await
+            .unwrap_err();
+        let ListError::Validation(v) = err else {
+            panic!("expected validation")
+        };
+        let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["limit", "cursor", "status", "environment"]);
+    }
+
+    #[tokio::test]
+    async fn listing_needs_api_keys_read() {
+        let err = use_case(MockApiKeyRepository::new())
+            .execute(&principal(&["api_keys.create"]), ListApiKeysQuery::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ListError::Forbidden(_)));
+    }
+}

@@ -1,0 +1,78 @@
+use std::sync::Arc;
+
+use sesame_domain::ports::{AuditLog, AuditQuery};
+use sesame_domain::{AuditEvent, Principal, Scope};
+
+use crate::paging::{parse_page, ListError, Page};
+use crate::ValidationErrors;
+
+/// Lists the caller's organization's audit events, newest first.
+#[derive(Clone)]
+pub struct ListAuditEvents {
+    audit: Arc<dyn AuditLog>,
+}
+
+impl ListAuditEvents {
+    pub fn new(audit: Arc<dyn AuditLog>) -> Self {
+        Self { audit }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit or cursor.
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEvent>, ListError> {
+        caller.require(Scope::ApiKeysRead)?;
+        let mut errors = ValidationErrors::new();
+        let (limit, after) = parse_page(&mut errors, limit, cursor);
+        let (Some(limit), Some(after)) = (limit, after) else {
+            return Err(ListError::Validation(errors));
+        };
+        let items = self
+            .audit
+            .list(&AuditQuery {
+                organization_id: caller.organization_id,
+                after,
+                limit,
+            })
+            .await
+            .map_err(|e| ListError::Unexpected(Box::new(e)))?;
+        Ok(Page::new(items, limit, |e| e.id.uuid()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::MockAuditLog;
+
+    #[tokio::test]
+    async fn events_are_read_from_the_callers_organization_only() {
+        let caller = principal(&["api_keys.read"]);
+        let org = caller.organization_id;
+        let mut audit = MockAuditLog::new();
+        audit
+            .expect_list()
+            .withf(move |q| q.organization_id == org)
+            .times(1)
+            .returning(|_| Ok(vec![]));
+        let page = ListAuditEvents::new(Arc::new(audit))
+            .execute(&caller, None, None)
+            .await
+            .unwrap();
+        assert!(page.items.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_bad_cursor_is_named() {
+        let err = ListAuditEvents::new(Arc::new(MockAuditLog::new()))
+            .execute(&principal(&["api_keys.read"]), None, Some("nope"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ListError::Validation(v) if v.fields()[0].field == "cursor"));
+    }
+}

@@ -1,0 +1,113 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
+
+use crate::audit::{self, AuditContext};
+use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
+
+/// Revokes a key: it stops authenticating and verifying at once, and stays
+/// readable with `revoked_at` set. Revoking a revoked key changes nothing.
+#[derive(Clone)]
+pub struct RevokeApiKey {
+    keys: Arc<dyn ApiKeyRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl RevokeApiKey {
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
+    /// key holding scopes the caller lacks.
+    #[tracing::instrument(name = "revoke_api_key", skip_all, fields(caller = %caller.key_id))]
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        id: &str,
+        request_ip: Option<IpAddr>,
+    ) -> Result<ApiKey, KeyManagementError> {
+        let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysDelete).await?;
+        if before.revoked_at.is_some() {
+            return Ok(before);
+        }
+        ensure_manageable(caller, &before)?;
+        let now = self.clock.now();
+        let mut key = before.clone();
+        key.revoked_at = Some(now);
+        key.updated_at = Some(now);
+        let (old, new) = audit::changed_fields(&audit::key_snapshot(&before), &audit::key_snapshot(&key));
+        let target = key.id.to_string();
+        let ctx = AuditContext {
+            organization_id: key.organization_id,
+            actor: caller.actor(),
+            ip: request_ip,
+            at: now,
+            target_id: &target,
+        };
+        let event = audit::event(ctx, AuditAction::ApiKeyRevoked, old, new);
+        self.keys
+            .update(&key, &event)
+            .await
+            .map_err(KeyManagementError::unexpected)?;
+        tracing::info!(key_id = %key.id, "api key revoked");
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+
+    fn use_case(keys: MockApiKeyRepository) -> RevokeApiKey {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        RevokeApiKey::new(Arc::new(keys), Arc::new(clock))
+    }
+
+    #[tokio::test]
+    async fn revoking_sets_revoked_at_and_writes_an_audit_event() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        keys.expect_update()
+            .withf(|key, event| key.revoked_at == Some(now()) && event.action == AuditAction::ApiKeyRevoked)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let revoked = use_case(keys)
+            .execute(&principal(&["api_keys.delete"]), &id, None)
+            .await
+            .unwrap();
+        assert_eq!(revoked.revoked_at, Some(now()));
+    }
+
+    #[tokio::test]
+    async fn revoking_twice_is_not_an_error_and_writes_nothing() {
+        let mut target = unprivileged_key();
+        target.revoked_at = Some(now() - chrono::Duration::days(1));
+        let id = target.id.to_string();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        keys.expect_update().never();
+        let again = use_case(keys)
+            .execute(&principal(&["api_keys.delete"]), &id, None)
+            .await
+            .unwrap();
+        assert_eq!(again.revoked_at, Some(now() - chrono::Duration::days(1)));
+    }
+
+    #[tokio::test]
+    async fn revoking_needs_api_keys_delete() {
+        let err = use_case(MockApiKeyRepository::new())
+            .execute(&principal(&["api_keys.update"]), "api_key_x", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, KeyManagementError::Forbidden(_)));
+    }
+}

@@ -1,0 +1,220 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::{ApiKey, ApiToken, AuditAction, Principal, Scope};
+
+use crate::audit::{self, AuditContext};
+use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
+use crate::{SecretIssuer, ValidationErrors};
+
+/// The longest grace period a rotation may give the old secret (as Stripe's
+/// "roll key" allows): 7 days.
+pub const MAX_GRACE_PERIOD_SECS: u64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone, Default)]
+pub struct RotateApiKeyCommand {
+    /// How long the old secret keeps working; 0 or none stops it at once.
+    pub grace_period_secs: Option<u64>,
+    pub request_ip: Option<IpAddr>,
+}
+
+/// A key's new secret, shown this once, and when the old one stops working.
+#[derive(Debug, Clone)]
+pub struct RotatedApiKey {
+    pub key: ApiKey,
+    pub token: ApiToken,
+    pub previous_secret_expires_at: DateTime<Utc>,
+}
+
+/// Issues a new secret for an existing key; the key keeps its id, scopes
+/// and history.
+#[derive(Clone)]
+pub struct RotateApiKey {
+    keys: Arc<dyn ApiKeyRepository>,
+    issuer: SecretIssuer,
+    clock: Arc<dyn Clock>,
+}
+
+impl RotateApiKey {
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, issuer, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
+    /// `Escalation` for a key holding scopes the caller lacks; `Validation`
+    /// for a grace period over 7 days.
+    #[tracing::instrument(name = "rotate_api_key", skip_all, fields(caller = %caller.key_id))]
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        id: &str,
+        command: RotateApiKeyCommand,
+    ) -> Result<RotatedApiKey, KeyManagementError> {
+        let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
+        if before.revoked_at.is_some() {
+            return Err(KeyManagementError::Revoked);
+        }
+        ensure_manageable(caller, &before)?;
+        let grace = command.grace_period_secs.unwrap_or(0);
+        if grace > MAX_GRACE_PERIOD_SECS {
+            return Err(KeyManagementError::Validation(ValidationErrors::single(
+                "grace_period_seconds",
+                format!("must be between 0 and {MAX_GRACE_PERIOD_SECS}"),
+            )));
+        }
+        let now = self.clock.now();
+        let previous_secret_expires_at = now + Duration::seconds(i64::try_from(grace).unwrap_or(i64::MAX));
+        let (token, secret) = self
+            .issuer
+            .issue(before.kind, before.environment, now)
+            .await
+            .map_err(KeyManagementError::unexpected)?;
+        let mut key = before.clone();
+        key.key_prefix = token.display_prefix();
+        key.updated_at = Some(now);
+
+        let target = key.id.to_string();
+        let ctx = AuditContext {
+            organization_id: key.organization_id,
+            actor: caller.actor(),
+            ip: command.request_ip,
+            at: now,
+            target_id: &target,
+        };
+        let event = audit::event(
+            ctx,
+            AuditAction::ApiKeyRotated,
+            serde_json::json!({ "key_prefix": before.key_prefix }),
+            serde_json::json!({
+                "key_prefix": key.key_prefix,
+                "previous_secret_expires_at": previous_secret_expires_at.to_rfc3339(),
+            }),
+        );
+        self.keys
+            .rotate(&key, &secret, previous_secret_expires_at, &event)
+            .await
+            .map_err(KeyManagementError::unexpected)?;
+        Ok(RotatedApiKey {
+            key,
+            token,
+            previous_secret_expires_at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::{
+        MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
+    };
+    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+
+    fn use_case(keys: MockApiKeyRepository) -> RotateApiKey {
+        let mut generator = MockSecretGenerator::new();
+        generator.expect_generate().returning(|| SecretMaterial {
+            lookup: LookupId::from_bytes([9; 16]),
+            secret: SecretBytes::from_bytes([8; 32]),
+        });
+        let mut hasher = MockSecretHasher::new();
+        hasher
+            .expect_hash()
+            .returning(|_| Ok(SecretHash::new("$argon2id$new".into())));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        RotateApiKey::new(
+            Arc::new(keys),
+            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
+            Arc::new(clock),
+        )
+    }
+
+    fn repo_with(target: ApiKey) -> MockApiKeyRepository {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        keys
+    }
+
+    #[tokio::test]
+    async fn the_old_secret_stops_at_once_by_default() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let mut keys = repo_with(target);
+        keys.expect_rotate()
+            .withf(|key, secret, expires, event| {
+                *expires == now()
+                    && secret.hash.as_str() == "$argon2id$new"
+                    && key.key_prefix == secret_prefix()
+                    && event.action == AuditAction::ApiKeyRotated
+            })
+            .times(1)
+            .returning(|_, _, _, _| Ok(()));
+        let rotated = use_case(keys)
+            .execute(&principal(&["api_keys.update"]), &id, RotateApiKeyCommand::default())
+            .await
+            .unwrap();
+        assert_eq!(rotated.previous_secret_expires_at, now());
+    }
+
+    fn secret_prefix() -> String {
+        ApiToken::new(
+            sesame_domain::KeyKind::Secret,
+            sesame_domain::Environment::Live,
+            LookupId::from_bytes([9; 16]),
+            SecretBytes::from_bytes([8; 32]),
+        )
+        .display_prefix()
+    }
+
+    #[tokio::test]
+    async fn a_grace_period_keeps_the_old_secret_until_it_ends() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let mut keys = repo_with(target);
+        keys.expect_rotate().returning(|_, _, _, _| Ok(()));
+        let cmd = RotateApiKeyCommand {
+            grace_period_secs: Some(3600),
+            request_ip: None,
+        };
+        let rotated = use_case(keys)
+            .execute(&principal(&["api_keys.update"]), &id, cmd)
+            .await
+            .unwrap();
+        assert_eq!(rotated.previous_secret_expires_at, now() + Duration::hours(1));
+    }
+
+    #[tokio::test]
+    async fn a_grace_period_over_7_days_is_rejected() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let mut keys = repo_with(target);
+        keys.expect_rotate().never();
+        let cmd = RotateApiKeyCommand {
+            grace_period_secs: Some(MAX_GRACE_PERIOD_SECS + 1),
+            request_ip: None,
+        };
+        let err = use_case(keys)
+            .execute(&principal(&["api_keys.update"]), &id, cmd)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, KeyManagementError::Validation(_)));
+    }
+
+    #[tokio::test]
+    async fn a_revoked_key_cannot_be_rotated() {
+        let mut target = unprivileged_key();
+        target.revoked_at = Some(now());
+        let id = target.id.to_string();
+        let mut keys = repo_with(target);
+        keys.expect_rotate().never();
+        let err = use_case(keys)
+            .execute(&principal(&["api_keys.update"]), &id, RotateApiKeyCommand::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, KeyManagementError::Revoked));
+    }
+}

@@ -1,0 +1,262 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
+
+use crate::audit::{self, AuditContext};
+use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
+use crate::{key_fields, ValidationErrors};
+
+/// The fields to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateApiKeyCommand {
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub ip_allow_list: Option<Vec<String>>,
+    /// `Some(None)` removes the expiry; `Some(Some(Err(_)))` is an unreadable value.
+    pub expires_at: Option<Option<Result<DateTime<Utc>, String>>>,
+    pub metadata: Option<serde_json::Value>,
+    pub request_ip: Option<IpAddr>,
+}
+
+impl UpdateApiKeyCommand {
+    fn is_empty(&self) -> bool {
+        self.label.is_none()
+            && self.description.is_none()
+            && self.scopes.is_none()
+            && self.ip_allow_list.is_none()
+            && self.expires_at.is_none()
+            && self.metadata.is_none()
+    }
+}
+
+/// Changes a key's label, description, scopes, IP allow list, expiry or
+/// metadata. The same rules as creation apply, and the caller may neither
+/// grant scopes it lacks nor change a key holding scopes it lacks.
+#[derive(Clone)]
+pub struct UpdateApiKey {
+    keys: Arc<dyn ApiKeyRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl UpdateApiKey {
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
+    /// `Escalation`; `Validation` naming each bad field.
+    #[tracing::instrument(name = "update_api_key", skip_all, fields(caller = %caller.key_id, id))]
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        id: &str,
+        command: UpdateApiKeyCommand,
+    ) -> Result<ApiKey, KeyManagementError> {
+        let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
+        if before.revoked_at.is_some() {
+            return Err(KeyManagementError::Revoked);
+        }
+        ensure_manageable(caller, &before)?;
+        if command.is_empty() {
+            return Err(KeyManagementError::Validation(ValidationErrors::single(
+                "body",
+                "must set at least one of label, description, scopes, ip_allow_list, expires_at, metadata",
+            )));
+        }
+        let now = self.clock.now();
+        let mut key = before.clone();
+        let mut errors = ValidationErrors::new();
+        if let Some(raw) = command.label.as_deref() {
+            key.label = key_fields::label(&mut errors, Some(raw)).unwrap_or(key.label);
+        }
+        if let Some(raw) = command.description.as_deref() {
+            key.description = key_fields::description(&mut errors, Some(raw)).unwrap_or(key.description);
+        }
+        if let Some(raw) = &command.scopes {
+            key.scopes = key_fields::scopes(&mut errors, raw, key.kind).unwrap_or(key.scopes);
+        }
+        if let Some(raw) = &command.ip_allow_list {
+            key.ip_allow_list = key_fields::ip_allow_list(&mut errors, raw).unwrap_or(key.ip_allow_list);
+        }
+        if let Some(raw) = command.expires_at {
+            key.expires_at = key_fields::expires_at(&mut errors, raw, now).unwrap_or(key.expires_at);
+        }
+        if let Some(raw) = command.metadata {
+            key.metadata = key_fields::metadata(&mut errors, Some(raw)).unwrap_or(key.metadata);
+        }
+        errors.into_result().map_err(KeyManagementError::Validation)?;
+        let escalation = caller.ungrantable(&key.scopes);
+        if !escalation.is_empty() {
+            return Err(KeyManagementError::Escalation { scopes: escalation });
+        }
+        key.updated_at = Some(now);
+
+        let (old, new) = audit::changed_fields(&audit::key_snapshot(&before), &audit::key_snapshot(&key));
+        let target = key.id.to_string();
+        let ctx = AuditContext {
+            organization_id: key.organization_id,
+            actor: caller.actor(),
+            ip: command.request_ip,
+            at: now,
+            target_id: &target,
+        };
+        let event = audit::event(ctx, AuditAction::ApiKeyUpdated, old, new);
+        self.keys
+            .update(&key, &event)
+            .await
+            .map_err(KeyManagementError::unexpected)?;
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+    use sesame_domain::ScopeSet;
+
+    fn use_case(target: ApiKey, expect_write: bool) -> UpdateApiKey {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        if expect_write {
+            keys.expect_update()
+                .withf(|_, event| event.action == AuditAction::ApiKeyUpdated)
+                .times(1)
+                .returning(|_, _| Ok(()));
+        } else {
+            keys.expect_update().never();
+        }
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        UpdateApiKey::new(Arc::new(keys), Arc::new(clock))
+    }
+
+    fn key_with(scopes: &[&str]) -> ApiKey {
+        let mut key = active_key();
+        key.scopes = ScopeSet::parse(scopes).unwrap();
+        key
+    }
+
+    #[tokio::test]
+    async fn a_label_change_is_written_with_an_audit_event_of_the_changed_field() {
+        let target = key_with(&["products.read"]);
+        let id = target.id.to_string();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        keys.expect_update()
+            .withf(|key, event| {
+                key.label.as_str() == "renamed"
+                    && event.before == serde_json::json!({"label": "root"})
+                    && event.after == serde_json::json!({"label": "renamed"})
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        let caller = principal(&["api_keys.update", "products.read"]);
+        let cmd = UpdateApiKeyCommand {
+            label: Some("renamed".into()),
+            ..Default::default()
+        };
+        let updated = UpdateApiKey::new(Arc::new(keys), Arc::new(clock))
+            .execute(&caller, &id, cmd)
+            .await
+            .unwrap();
+        assert_eq!(updated.updated_at, Some(now()));
+    }
+
+    #[tokio::test]
+    async fn scopes_the_caller_lacks_cannot_be_added() {
+        let target = key_with(&["products.read"]);
+        let id = target.id.to_string();
+        let caller = principal(&["api_keys.update", "products.read"]);
+        let cmd = UpdateApiKeyCommand {
+            scopes: Some(vec!["payments.create".into()]),
+            ..Default::default()
+        };
+        let err = use_case(target, false).execute(&caller, &id, cmd).await.unwrap_err();
+        assert!(matches!(err, KeyManagementError::Escalation { scopes } if scopes == vec![Scope::PaymentsCreate]));
+    }
+
+    #[tokio::test]
+    async fn a_key_holding_scopes_the_caller_lacks_cannot_be_changed() {
+        let target = key_with(&["payments.create"]);
+        let id = target.id.to_string();
+        let caller = principal(&["api_keys.update"]);
+        let cmd = UpdateApiKeyCommand {
+            label: Some("mine now".into()),
+            ..Default::default()
+        };
+        let err = use_case(target, false).execute(&caller, &id, cmd).await.unwrap_err();
+        assert!(matches!(err, KeyManagementError::Escalation { .. }));
+    }
+
+    #[tokio::test]
+    async fn a_revoked_key_cannot_be_changed() {
+        let mut target = key_with(&[]);
+        target.revoked_at = Some(now());
+        let id = target.id.to_string();
+        let cmd = UpdateApiKeyCommand {
+            label: Some("x".into()),
+            ..Default::default()
+        };
+        let err = use_case(target, false)
+            .execute(&principal(&["api_keys.update"]), &id, cmd)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, KeyManagementError::Revoked));
+    }
+
+    #[tokio::test]
+    async fn an_expiry_in_the_past_and_a_blank_label_are_both_reported() {
+        let target = key_with(&[]);
+        let id = target.id.to_string();
+        let cmd = UpdateApiKeyCommand {
+            label: Some(" ".into()),
+            expires_at: Some(Some(Ok(now() - chrono::Duration::seconds(1)))),
+            ..Default::default()
+        };
+        let err = use_case(target, false)
+            .execute(&principal(&["api_keys.update"]), &id, cmd)
+            .await
+            .unwrap_err();
+        let KeyManagementError::Validation(v) = err else {
+            panic!("expected validation")
+        };
+        let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["label", "expires_at"]);
+    }
+
+    #[tokio::test]
+    async fn an_empty_update_is_rejected() {
+        let target = key_with(&[]);
+        let id = target.id.to_string();
+        let err = use_case(target, false)
+            .execute(&principal(&["api_keys.update"]), &id, UpdateApiKeyCommand::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, KeyManagementError::Validation(_)));
+    }
+
+    #[tokio::test]
+    async fn the_expiry_can_be_removed() {
+        let mut target = key_with(&[]);
+        target.expires_at = Some(sesame_domain::ExpiresAt::from_stored(now() + chrono::Duration::days(1)));
+        let id = target.id.to_string();
+        let cmd = UpdateApiKeyCommand {
+            expires_at: Some(None),
+            ..Default::default()
+        };
+        let updated = use_case(target, true)
+            .execute(&principal(&["api_keys.update"]), &id, cmd)
+            .await
+            .unwrap();
+        assert_eq!(updated.expires_at, None);
+    }
+}

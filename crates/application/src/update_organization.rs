@@ -1,0 +1,62 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use sesame_domain::ports::{Clock, OrganizationRepository};
+use sesame_domain::{AuditAction, Organization, OrganizationName, Principal, Scope};
+
+use crate::audit::{self, AuditContext};
+use crate::organization_access::{load_visible, OrganizationError};
+use crate::ValidationErrors;
+
+/// Renames the caller's organization, or one it created.
+#[derive(Clone)]
+pub struct UpdateOrganization {
+    organizations: Arc<dyn OrganizationRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl UpdateOrganization {
+    pub fn new(organizations: Arc<dyn OrganizationRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { organizations, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `organizations.update`; `NotFound`; `Deactivated`;
+    /// `Validation` for a bad name.
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        id: &str,
+        name: &str,
+        request_ip: Option<IpAddr>,
+    ) -> Result<Organization, OrganizationError> {
+        let before = load_visible(self.organizations.as_ref(), caller, id, Scope::OrganizationsUpdate).await?;
+        if before.deactivated_at.is_some() {
+            return Err(OrganizationError::Deactivated);
+        }
+        let name = OrganizationName::parse(name)
+            .map_err(|e| OrganizationError::Validation(ValidationErrors::single("name", e)))?;
+        let now = self.clock.now();
+        let mut organization = before.clone();
+        organization.name = name;
+        organization.updated_at = Some(now);
+        let (old, new) = audit::changed_fields(
+            &audit::organization_snapshot(&before),
+            &audit::organization_snapshot(&organization),
+        );
+        let target = organization.id.to_string();
+        let ctx = AuditContext {
+            organization_id: organization.id,
+            actor: caller.actor(),
+            ip: request_ip,
+            at: now,
+            target_id: &target,
+        };
+        let event = audit::event(ctx, AuditAction::OrganizationUpdated, old, new);
+        self.organizations
+            .update(&organization, &event)
+            .await
+            .map_err(OrganizationError::unexpected)?;
+        Ok(organization)
+    }
+}

@@ -1,0 +1,193 @@
+use std::net::IpAddr;
+
+use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
+use thiserror::Error;
+
+use crate::{Authenticate, AuthenticationError, Unexpected, ValidationErrors};
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyApiKeyCommand {
+    /// The presented key, as the gateway received it.
+    pub key: String,
+    pub required_scopes: Vec<String>,
+    /// The end client's address, as the gateway saw it.
+    pub ip: Option<String>,
+    /// The address of whoever called `verify`: used when `ip` is absent.
+    pub peer_ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// The answer: a code, and the key only when it is valid.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub code: VerificationCode,
+    pub key: Option<ApiKey>,
+}
+
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    #[error("invalid request: {0}")]
+    Validation(ValidationErrors),
+    #[error(transparent)]
+    Forbidden(#[from] sesame_domain::Forbidden),
+    #[error("verification failed")]
+    Unexpected(#[source] Unexpected),
+}
+
+/// Answers "is this key valid, for these scopes, from this IP?" for the
+/// services behind a gateway.
+///
+/// Who may ask (as in RFC 7662 token introspection and Unkey's verifyKey):
+/// * a caller key of the same organization and environment holding
+///   `api_keys.read`; a key of another organization or environment is
+///   `NOT_FOUND` to it, so the endpoint is no existence oracle across tenants;
+/// * anyone holding the key itself, with no caller key: it learns only what
+///   holding the key already tells it.
+///
+/// An invalid key learns nothing but its code. A valid one counts one use.
+#[derive(Clone)]
+pub struct VerifyApiKey {
+    authenticate: Authenticate,
+}
+
+impl VerifyApiKey {
+    pub fn new(authenticate: Authenticate) -> Self {
+        Self { authenticate }
+    }
+
+    /// # Errors
+    /// `Forbidden` for a caller without `api_keys.read`; `Validation` for an
+    /// unknown required scope or an unreadable `ip`.
+    pub async fn execute(
+        &self,
+        caller: Option<&Principal>,
+        command: VerifyApiKeyCommand,
+    ) -> Result<Verification, VerifyError> {
+        if let Some(caller) = caller {
+            caller.require(Scope::ApiKeysRead)?;
+        }
+        let mut errors = ValidationErrors::new();
+        let required = errors.check("required_scopes", ScopeSet::parse(&command.required_scopes));
+        let ip = match command.ip.as_deref() {
+            None => Some(command.peer_ip),
+            Some(raw) => errors
+                .check(
+                    "ip",
+                    raw.trim()
+                        .parse::<IpAddr>()
+                        .map_err(|_| "must be an IPv4 or IPv6 address"),
+                )
+                .map(Some),
+        };
+        let (Some(required), Some(ip)) = (required, ip) else {
+            return Err(VerifyError::Validation(errors));
+        };
+        let rejected = |code| Ok(Verification { code, key: None });
+        match self.authenticate.check(&command.key, ip, &required).await {
+            Ok(verified) => {
+                let foreign = caller.is_some_and(|c| {
+                    c.organization_id != verified.key.organization_id || c.environment != verified.key.environment
+                });
+                if foreign {
+                    return rejected(VerificationCode::NotFound);
+                }
+                self.authenticate
+                    .record_use(&verified, ip, command.user_agent.as_deref());
+                Ok(Verification {
+                    code: VerificationCode::Valid,
+                    key: Some(verified.key),
+                })
+            }
+            Err(AuthenticationError::Rejected(code)) => rejected(code),
+            Err(AuthenticationError::Unexpected(e)) => Err(VerifyError::Unexpected(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::test_support::*;
+    use crate::UsageBuffer;
+    use sesame_domain::ports::{ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretHasher};
+    use sesame_domain::OrganizationId;
+
+    fn use_case() -> (VerifyApiKey, UsageBuffer) {
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_find_credential()
+            .returning(|_| Ok(Some(credential(active_key()))));
+        let mut hasher = MockSecretHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        let keys: Arc<dyn ApiKeyRepository> = Arc::new(keys);
+        let usage = UsageBuffer::new(keys.clone(), 100);
+        let auth = Authenticate::new(keys, Arc::new(hasher), Arc::new(clock), usage.clone());
+        (VerifyApiKey::new(auth), usage)
+    }
+
+    fn command() -> VerifyApiKeyCommand {
+        VerifyApiKeyCommand {
+            key: token().expose(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_valid_key_verifies_itself_and_counts_one_use() {
+        let (verify, usage) = use_case();
+        let result = verify.execute(None, command()).await.unwrap();
+        assert_eq!(result.code, VerificationCode::Valid);
+        assert!(result.key.is_some());
+        assert_eq!(usage.pending(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_key_of_another_organization_is_not_found_to_the_caller() {
+        let (verify, usage) = use_case();
+        let mut caller = principal(&["api_keys.read"]);
+        caller.organization_id = OrganizationId::generate();
+        let result = verify.execute(Some(&caller), command()).await.unwrap();
+        assert_eq!(result.code, VerificationCode::NotFound);
+        assert!(result.key.is_none());
+        assert_eq!(usage.pending(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_caller_needs_api_keys_read() {
+        let (verify, _) = use_case();
+        let err = verify.execute(Some(&principal(&[])), command()).await.unwrap_err();
+        assert!(matches!(err, VerifyError::Forbidden(_)));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_required_scope_and_a_bad_ip_are_named() {
+        let (verify, _) = use_case();
+        let cmd = VerifyApiKeyCommand {
+            required_scopes: vec!["nope".into()],
+            ip: Some("10.0.0".into()),
+            ..command()
+        };
+        let err = verify.execute(None, cmd).await.unwrap_err();
+        let VerifyError::Validation(v) = err else {
+            panic!("expected validation")
+        };
+        let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["required_scopes", "ip"]);
+    }
+
+    #[tokio::test]
+    async fn a_garbage_key_is_malformed() {
+        let (verify, _) = use_case();
+        let cmd = VerifyApiKeyCommand {
+            key: "hello".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            verify.execute(None, cmd).await.unwrap().code,
+            VerificationCode::Malformed
+        );
+    }
+}

@@ -1,0 +1,56 @@
+//! `/developers/audit_events`: the organization's change history.
+
+use actix_web::{get, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::audit_dto::{AuditEventData, AuditEventPage};
+use crate::envelope::Envelope;
+use crate::error_responses::{BadRequest, Forbidden, ServerError, Unauthorized, Unprocessable};
+use crate::{ApiError, Authenticated, Services};
+
+pub const TAG: &str = "Audit";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List audit events
+///
+/// Every change to the caller's organization's keys and organizations, newest
+/// first: who, what, when, from which IP, and the changed fields (never
+/// secrets). Requires `api_keys.read`.
+#[utoipa::path(
+    get,
+    path = "/developers/audit_events",
+    tag = TAG,
+    params(AuditParams),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[get("/developers/audit_events")]
+pub async fn list_audit_events(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    params: web::Query<AuditParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let page = services
+        .list_audit_events
+        .execute(
+            &caller.verified.principal,
+            params.limit.as_deref(),
+            params.cursor.as_deref(),
+        )
+        .await?;
+    let data = AuditEventPage {
+        items: page.items.iter().map(AuditEventData::new).collect(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(HttpResponse::Ok().json(Envelope::new(200, "Resources retrieved successfully", data)))
+}

@@ -1,0 +1,135 @@
+//! `/developers/organizations`: tenants and their onboarding.
+
+use actix_web::{get, patch, post, web, HttpResponse};
+
+use super::api_key_dto::CreatedApiKeyData;
+use super::organization_dto::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
+use crate::envelope::Envelope;
+use crate::error_responses::{BadRequest, Conflict, Forbidden, NotFound, ServerError, Unauthorized, Unprocessable};
+use crate::{ApiError, Authenticated, JsonBody, Services};
+
+pub const TAG: &str = "Organizations";
+
+fn respond(status: u16, message: &str, data: OrganizationData) -> HttpResponse {
+    HttpResponse::Ok().json(Envelope::new(status, message, data))
+}
+
+/// Create an organization
+///
+/// Onboards a tenant in one call: the organization and its first key, which
+/// holds the caller's own scopes in the caller's environment; its secret is
+/// shown this once. The caller's organization becomes the parent and may
+/// read, rename and deactivate it. Requires `organizations.create`.
+#[utoipa::path(
+    post,
+    path = "/developers/organizations",
+    tag = TAG,
+    request_body = OrganizationRequest,
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[post("/developers/organizations")]
+pub async fn create_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: JsonBody<OrganizationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = services
+        .create_organization
+        .execute(&caller.verified.principal, &body.parse()?.name, caller.ip)
+        .await?;
+    let data = CreatedOrganizationData {
+        organization: OrganizationData::new(&created.organization),
+        api_key: CreatedApiKeyData::new(&created.key, created.token.expose()),
+    };
+    Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
+}
+
+/// Retrieve an organization
+///
+/// The caller's own organization or one it created. Requires `organizations.read`.
+#[utoipa::path(
+    get,
+    path = "/developers/organizations/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "`org_<uuid>`")),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[get("/developers/organizations/{id}")]
+pub async fn get_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let org = services
+        .get_organization
+        .execute(&caller.verified.principal, &id)
+        .await?;
+    Ok(respond(
+        200,
+        "Resource retrieved successfully",
+        OrganizationData::new(&org),
+    ))
+}
+
+/// Rename an organization
+///
+/// Requires `organizations.update`.
+#[utoipa::path(
+    patch,
+    path = "/developers/organizations/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "`org_<uuid>`")),
+    request_body = OrganizationRequest,
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[patch("/developers/organizations/{id}")]
+pub async fn update_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<OrganizationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let org = services
+        .update_organization
+        .execute(&caller.verified.principal, &id, &body.parse()?.name, caller.ip)
+        .await?;
+    Ok(respond(
+        200,
+        "Resource updated successfully",
+        OrganizationData::new(&org),
+    ))
+}
+
+/// Deactivate an organization
+///
+/// Every key of the organization stops authenticating and verifying at
+/// once. Only an organization the caller created; a key cannot deactivate
+/// its own (409). Deactivating twice is not an error. Requires
+/// `organizations.deactivate`.
+#[utoipa::path(
+    post,
+    path = "/developers/organizations/{id}/deactivate",
+    tag = TAG,
+    params(("id" = String, Path, description = "`org_<uuid>`")),
+    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[post("/developers/organizations/{id}/deactivate")]
+pub async fn deactivate_organization(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let org = services
+        .deactivate_organization
+        .execute(&caller.verified.principal, &id, caller.ip)
+        .await?;
+    Ok(respond(
+        200,
+        "Resource deactivated successfully",
+        OrganizationData::new(&org),
+    ))
+}

@@ -1,0 +1,227 @@
+//! The native lifecycle endpoints beyond create: list, read, update, rotate,
+//! revoke, verify.
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+use serde::Deserialize;
+use sesame_application::{ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand};
+use utoipa::IntoParams;
+
+use super::api_key_dto::{
+    ApiKeyData, ApiKeyPage, RotateApiKeyRequest, RotatedApiKeyData, UpdateApiKeyRequest, VerificationData,
+    VerifyApiKeyRequest,
+};
+use crate::envelope::Envelope;
+use crate::error_responses::{BadRequest, Conflict, Forbidden, NotFound, ServerError, Unauthorized, Unprocessable};
+use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
+
+fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &str, data: T) -> HttpResponse {
+    HttpResponse::Ok().json(Envelope::new(200, message, data))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiKeysParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub status: Option<String>,
+    /// `live` or `test`; a key lists only keys of its own environment.
+    pub environment: Option<String>,
+}
+
+/// List API keys
+///
+/// The caller's organization's keys in the caller's environment, newest
+/// first, by keyset pagination. Never returns a secret. Requires `api_keys.read`.
+#[utoipa::path(
+    get,
+    path = "/developers/api_keys",
+    tag = super::TAG,
+    params(ListApiKeysParams),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[get("/developers/api_keys")]
+pub async fn list_api_keys(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    params: web::Query<ListApiKeysParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let query = ListApiKeysQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+        status: params.status,
+        environment: params.environment,
+    };
+    let page = services
+        .list_api_keys
+        .execute(&caller.verified.principal, query)
+        .await?;
+    let data = ApiKeyPage {
+        items: page.items.iter().map(ApiKeyData::new).collect(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(ok("Resources retrieved successfully", data))
+}
+
+/// Retrieve an API key
+///
+/// Requires `api_keys.read`. Includes usage: `metrics`, `last_used_ip`, `last_used_user_agent`.
+#[utoipa::path(
+    get,
+    path = "/developers/api_keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[get("/developers/api_keys/{id}")]
+pub async fn get_api_key(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = services.get_api_key.execute(&caller.verified.principal, &id).await?;
+    Ok(ok("Resource retrieved successfully", ApiKeyData::new(&key)))
+}
+
+/// Update an API key
+///
+/// Changes label, description, scopes, IP allow list, expiry (null removes
+/// it) or metadata. Requires `api_keys.update`; the caller may neither grant
+/// scopes it lacks nor change a key holding scopes it lacks.
+#[utoipa::path(
+    patch,
+    path = "/developers/api_keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    request_body = UpdateApiKeyRequest,
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[patch("/developers/api_keys/{id}")]
+pub async fn update_api_key(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<UpdateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.parse()?;
+    let command = UpdateApiKeyCommand {
+        label: request.label,
+        description: request.description,
+        scopes: request.scopes,
+        ip_allow_list: request.ip_allow_list,
+        expires_at: request.expires_at.map(|v| v.as_deref().map(time_format::parse_input)),
+        metadata: request.metadata,
+        request_ip: caller.ip,
+    };
+    let key = services
+        .update_api_key
+        .execute(&caller.verified.principal, &id, command)
+        .await?;
+    Ok(ok("Resource updated successfully", ApiKeyData::new(&key)))
+}
+
+/// Rotate an API key
+///
+/// Issues a new secret, shown this once. The old secret keeps working for
+/// `grace_period_seconds` (default 0: it stops at once), like Stripe's
+/// "roll key". Requires `api_keys.update`. The body may be omitted.
+#[utoipa::path(
+    post,
+    path = "/developers/api_keys/{id}/rotate",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[post("/developers/api_keys/{id}/rotate")]
+pub async fn rotate_api_key(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<RotateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let command = RotateApiKeyCommand {
+        grace_period_secs: body.parse_or_default()?.grace_period_seconds,
+        request_ip: caller.ip,
+    };
+    let rotated = services
+        .rotate_api_key
+        .execute(&caller.verified.principal, &id, command)
+        .await?;
+    let data = RotatedApiKeyData {
+        key: ApiKeyData::new(&rotated.key),
+        secret: rotated.token.expose(),
+        previous_secret_expires_at: time_format::format(rotated.previous_secret_expires_at),
+    };
+    Ok(ok("Resource rotated successfully", data))
+}
+
+/// Revoke an API key
+///
+/// The key stops authenticating and verifying at once and stays readable
+/// with `revoked_at` set. Revoking twice is not an error. Requires `api_keys.delete`.
+#[utoipa::path(
+    delete,
+    path = "/developers/api_keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[delete("/developers/api_keys/{id}")]
+pub async fn revoke_api_key(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = services
+        .revoke_api_key
+        .execute(&caller.verified.principal, &id, caller.ip)
+        .await?;
+    Ok(ok("Resource revoked successfully", ApiKeyData::new(&key)))
+}
+
+/// Verify an API key
+///
+/// For services behind a gateway: is `key` valid, for `required_scopes`,
+/// from `ip`? Always 200 with a `code`; an invalid key learns only its code.
+/// Callable with a bearer key of the same organization holding
+/// `api_keys.read` (other organizations' keys are `NOT_FOUND` to it), or
+/// without `Authorization` by whoever holds `key` itself. A valid key counts
+/// one use.
+#[utoipa::path(
+    post,
+    path = "/developers/api_keys/verify",
+    tag = super::TAG,
+    request_body = VerifyApiKeyRequest,
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    security((), ("bearerAuth" = []))
+)]
+#[post("/developers/api_keys/verify")]
+pub async fn verify_api_key(
+    services: web::Data<Services>,
+    caller: MaybeAuthenticated,
+    body: JsonBody<VerifyApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.parse()?;
+    let command = VerifyApiKeyCommand {
+        key: request.key,
+        required_scopes: request.required_scopes.unwrap_or_default(),
+        ip: request.ip,
+        peer_ip: caller.ip,
+        user_agent: caller.user_agent,
+    };
+    let principal = caller.caller.as_ref().map(|c| &c.verified.principal);
+    let verification = services.verify_api_key.execute(principal, command).await?;
+    Ok(ok(
+        "Key verified",
+        VerificationData::new(verification.code, verification.key.as_ref()),
+    ))
+}
