@@ -1,20 +1,27 @@
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretHasher};
 use sesame_domain::{
-    ApiKey, ApiKeyStatus, ApiToken, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, VerificationCode,
+    ApiKey, ApiKeyStatus, ApiToken, Credential, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash,
+    VerificationCode,
 };
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
-use crate::{Unexpected, UsageBuffer};
+use crate::{FailureLimiter, Unexpected, UsageBuffer, VerifiedKeyCache};
 
 #[derive(Debug, Error)]
 pub enum AuthenticationError {
     /// The key does not authenticate, for the reason the code gives.
     #[error("the key was rejected: {}", .0.as_str())]
     Rejected(VerificationCode),
+    /// Too many failed attempts for this key id or from this IP; no hashing
+    /// was done. Retry after the given time.
+    #[error("too many failed attempts; retry in {} s", .retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
     #[error("authentication failed unexpectedly")]
     Unexpected(#[source] Unexpected),
 }
@@ -22,12 +29,19 @@ pub enum AuthenticationError {
 /// A key that checked out, and the principal it stands for.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    pub key: ApiKey,
+    pub credential: Arc<Credential>,
     pub principal: Principal,
 }
 
-/// Checks a presented token: shape and checksum, then the stored argon2id
-/// hash, then status, organization, IP allow list and scopes. Used both to
+impl Verified {
+    pub fn key(&self) -> &ApiKey {
+        &self.credential.key
+    }
+}
+
+/// Checks a presented token: shape and checksum; then, unless it verified
+/// recently (the cache), the failure budget, the stored argon2id hash;
+/// then status, organization, IP allow list and scopes. Used both to
 /// authenticate requests and to answer `verify` for gateways.
 #[derive(Clone)]
 pub struct Authenticate {
@@ -35,9 +49,51 @@ pub struct Authenticate {
     hasher: Arc<dyn SecretHasher>,
     clock: Arc<dyn Clock>,
     usage: UsageBuffer,
+    cache: VerifiedKeyCache,
+    limiter: FailureLimiter,
     /// A hash of no real secret: unknown lookup ids are verified against it so
     /// they cost what known ones cost, and timing reveals nothing.
     decoy: Arc<OnceCell<SecretHash>>,
+}
+
+/// The checks that follow a hash match, cached or not.
+fn evaluate(
+    credential: &Arc<Credential>,
+    now: DateTime<Utc>,
+    ip: Option<IpAddr>,
+    required: &ScopeSet,
+) -> Result<Verified, VerificationCode> {
+    let key = &credential.key;
+    match key.status(now) {
+        ApiKeyStatus::Revoked => return Err(VerificationCode::Revoked),
+        ApiKeyStatus::Expired => return Err(VerificationCode::Expired),
+        ApiKeyStatus::Active => {}
+    }
+    if credential.secret_expires_at.is_some_and(|at| at <= now) {
+        return Err(VerificationCode::Expired);
+    }
+    if credential.organization_status == OrganizationStatus::Deactivated {
+        return Err(VerificationCode::OrganizationDeactivated);
+    }
+    // A request whose peer is unknown cannot satisfy a restricted key.
+    let ip_allowed = match ip {
+        Some(ip) => key.ip_allow_list.allows(ip),
+        None => key.ip_allow_list.is_unrestricted(),
+    };
+    if !ip_allowed {
+        return Err(VerificationCode::ForbiddenIp);
+    }
+    if !required.missing_from(&key.scopes).is_empty() {
+        return Err(VerificationCode::InsufficientScope);
+    }
+    let principal = Principal {
+        key_id: key.id,
+        organization_id: key.organization_id,
+        environment: key.environment,
+        kind: key.kind,
+        scopes: key.scopes.clone(),
+    };
+    Ok(Verified { credential: credential.clone(), principal })
 }
 
 impl Authenticate {
@@ -46,21 +102,17 @@ impl Authenticate {
         hasher: Arc<dyn SecretHasher>,
         clock: Arc<dyn Clock>,
         usage: UsageBuffer,
+        cache: VerifiedKeyCache,
+        limiter: FailureLimiter,
     ) -> Self {
-        Self {
-            keys,
-            hasher,
-            clock,
-            usage,
-            decoy: Arc::new(OnceCell::new()),
-        }
+        Self { keys, hasher, clock, usage, cache, limiter, decoy: Arc::new(OnceCell::new()) }
     }
 
     /// Checks `raw` as presented from `ip`, requiring `required` scopes, and
     /// counts one use of the key when it is valid.
     ///
     /// # Errors
-    /// `Rejected` with the first failed check, in the order above.
+    /// `Rejected` with the first failed check; `RateLimited`.
     pub async fn execute(
         &self,
         raw: &str,
@@ -75,78 +127,59 @@ impl Authenticate {
 
     /// Counts one use of a key that [`Authenticate::check`] accepted.
     pub fn record_use(&self, verified: &Verified, ip: Option<IpAddr>, user_agent: Option<&str>) {
-        self.usage.record(verified.key.id, self.clock.now(), ip, user_agent);
+        self.usage.record(verified.principal.key_id, self.clock.now(), ip, user_agent);
     }
 
     /// As [`Authenticate::execute`], without counting a use.
     ///
     /// # Errors
-    /// `Rejected` with the first failed check.
-    #[tracing::instrument(name = "authenticate", skip(self, raw), fields(key_id))]
+    /// `Rejected` with the first failed check; `RateLimited`.
     pub async fn check(
         &self,
         raw: &str,
         ip: Option<IpAddr>,
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
-        let reject = |code| Err(AuthenticationError::Rejected(code));
         let Ok(token) = ApiToken::parse(raw) else {
-            return reject(VerificationCode::Malformed);
+            return Err(AuthenticationError::Rejected(VerificationCode::Malformed));
         };
-        let found = self
-            .keys
-            .find_credential(&token.lookup())
-            .await
-            .map_err(|e| AuthenticationError::Unexpected(Box::new(e)))?;
+        let now = self.clock.now();
+        let credential = match self.cache.get(raw) {
+            Some(credential) => credential,
+            None => self.check_cold(raw, &token, ip).await?,
+        };
+        evaluate(&credential, now, ip, required).map_err(AuthenticationError::Rejected)
+    }
+
+    /// Storage and argon2id: for tokens not in the cache.
+    #[tracing::instrument(name = "authenticate_cold", skip_all, fields(key_id))]
+    async fn check_cold(
+        &self,
+        raw: &str,
+        token: &ApiToken,
+        ip: Option<IpAddr>,
+    ) -> Result<Arc<Credential>, AuthenticationError> {
+        let lookup = token.lookup();
+        if let Some(retry_after) = self.limiter.retry_after(lookup, ip) {
+            return Err(AuthenticationError::RateLimited { retry_after });
+        }
+        let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| AuthenticationError::Unexpected(e);
+        let found = self.keys.find_credential(&lookup).await.map_err(|e| unexpected(Box::new(e)))?;
         let Some(credential) = found else {
             self.spend_decoy_verify(token.secret()).await?;
-            return reject(VerificationCode::NotFound);
+            self.limiter.record_failure(lookup, ip);
+            return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         };
-        let matches = self
-            .hasher
-            .verify(token.secret(), &credential.secret_hash)
-            .await
-            .map_err(|e| AuthenticationError::Unexpected(Box::new(e)))?;
+        let matches =
+            self.hasher.verify(token.secret(), &credential.secret_hash).await.map_err(|e| unexpected(Box::new(e)))?;
         // The token's prefix is covered by the checksum, but a token minted
         // for another environment or kind must still never match this row.
         if !matches || token.environment() != credential.key.environment || token.kind() != credential.key.kind {
-            return reject(VerificationCode::NotFound);
+            self.limiter.record_failure(lookup, ip);
+            return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         }
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
-
-        let now = self.clock.now();
-        let key = credential.key;
-        match key.status(now) {
-            ApiKeyStatus::Revoked => return reject(VerificationCode::Revoked),
-            ApiKeyStatus::Expired => return reject(VerificationCode::Expired),
-            ApiKeyStatus::Active => {}
-        }
-        if credential.secret_expires_at.is_some_and(|at| at <= now) {
-            return reject(VerificationCode::Expired);
-        }
-        if credential.organization_status == OrganizationStatus::Deactivated {
-            return reject(VerificationCode::OrganizationDeactivated);
-        }
-        // A request whose peer is unknown cannot satisfy a restricted key.
-        let ip_allowed = match ip {
-            Some(ip) => key.ip_allow_list.allows(ip),
-            None => key.ip_allow_list.is_unrestricted(),
-        };
-        if !ip_allowed {
-            return reject(VerificationCode::ForbiddenIp);
-        }
-        if !required.missing_from(&key.scopes).is_empty() {
-            return reject(VerificationCode::InsufficientScope);
-        }
-
-        let principal = Principal {
-            key_id: key.id,
-            organization_id: key.organization_id,
-            environment: key.environment,
-            kind: key.kind,
-            scopes: key.scopes.clone(),
-        };
-        Ok(Verified { key, principal })
+        Ok(self.cache.insert(raw, credential))
     }
 
     async fn spend_decoy_verify(&self, secret: &SecretBytes) -> Result<(), AuthenticationError> {
@@ -165,6 +198,7 @@ impl Authenticate {
 mod tests {
     use super::*;
     use crate::test_support::*;
+    use crate::FailureLimits;
     use chrono::Duration;
     use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
     use sesame_domain::{IpAllowList, OrganizationStatus, Scope};
@@ -179,35 +213,31 @@ mod tests {
         fn new() -> Self {
             let mut clock = MockClock::new();
             clock.expect_now().return_const(now());
-            Self {
-                keys: MockApiKeyRepository::new(),
-                hasher: MockSecretHasher::new(),
-                clock,
-            }
+            Self { keys: MockApiKeyRepository::new(), hasher: MockSecretHasher::new(), clock }
         }
 
         fn with_credential(mut self, credential: sesame_domain::Credential, hash_matches: bool) -> Self {
-            self.keys
-                .expect_find_credential()
-                .returning(move |_| Ok(Some(credential.clone())));
+            self.keys.expect_find_credential().returning(move |_| Ok(Some(credential.clone())));
             self.hasher.expect_verify().returning(move |_, _| Ok(hash_matches));
             self
         }
 
         fn build(self) -> (Authenticate, UsageBuffer) {
-            let keys: Arc<dyn ApiKeyRepository> = Arc::new(self.keys);
-            let usage = UsageBuffer::new(keys.clone(), 1000);
-            (
-                Authenticate::new(keys, Arc::new(self.hasher), Arc::new(self.clock), usage.clone()),
-                usage,
-            )
+            self.build_with(FailureLimits::default())
+        }
+
+        fn build_with(self, limits: FailureLimits) -> (Authenticate, UsageBuffer) {
+            authenticate_with(self.keys, self.hasher, self.clock, limits)
         }
     }
 
     async fn code_of(auth: &Authenticate, raw: &str, ip: &str, required: &[&str]) -> VerificationCode {
         let required = ScopeSet::parse(required).unwrap();
         match auth.execute(raw, Some(ip.parse().unwrap()), None, &required).await {
-            Ok(_) => VerificationCode::Valid,
+            Ok(verified) => {
+                auth.record_use(&verified, None, None);
+                VerificationCode::Valid
+            }
             Err(AuthenticationError::Rejected(code)) => code,
             Err(other) => panic!("unexpected error {other}"),
         }
@@ -216,44 +246,29 @@ mod tests {
     #[tokio::test]
     async fn a_malformed_token_is_rejected_without_a_database_read() {
         let (auth, _) = Fixture::new().build();
-        assert_eq!(
-            code_of(&auth, "sk_live_garbage", "127.0.0.1", &[]).await,
-            VerificationCode::Malformed
-        );
+        assert_eq!(code_of(&auth, "sk_live_garbage", "127.0.0.1", &[]).await, VerificationCode::Malformed);
     }
 
     #[tokio::test]
     async fn an_unknown_lookup_id_still_spends_one_argon2_verify() {
         let mut f = Fixture::new();
         f.keys.expect_find_credential().returning(|_| Ok(None));
-        f.hasher
-            .expect_hash()
-            .times(1)
-            .returning(|_| Ok(SecretHash::new("decoy".into())));
+        f.hasher.expect_hash().times(1).returning(|_| Ok(SecretHash::new("decoy".into())));
         f.hasher.expect_verify().times(1).returning(|_, _| Ok(false));
         let (auth, _) = f.build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::NotFound
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::NotFound);
     }
 
     #[tokio::test]
     async fn a_wrong_secret_is_not_found() {
         let (auth, _) = Fixture::new().with_credential(credential(active_key()), false).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::NotFound
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::NotFound);
     }
 
     #[tokio::test]
     async fn a_valid_key_authenticates_and_counts_one_use() {
         let (auth, usage) = Fixture::new().with_credential(credential(active_key()), true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &["api_keys.create"]).await,
-            VerificationCode::Valid
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &["api_keys.create"]).await, VerificationCode::Valid);
         assert_eq!(usage.pending(), 1);
     }
 
@@ -262,10 +277,7 @@ mod tests {
         let mut key = active_key();
         key.revoked_at = Some(now() - Duration::seconds(1));
         let (auth, usage) = Fixture::new().with_credential(credential(key), true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::Revoked
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Revoked);
         assert_eq!(usage.pending(), 0);
     }
 
@@ -274,10 +286,7 @@ mod tests {
         let mut key = active_key();
         key.expires_at = Some(sesame_domain::ExpiresAt::from_stored(now() - Duration::seconds(1)));
         let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::Expired
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Expired);
     }
 
     #[tokio::test]
@@ -285,10 +294,7 @@ mod tests {
         let mut cred = credential(active_key());
         cred.secret_expires_at = Some(now() - Duration::seconds(1));
         let (auth, _) = Fixture::new().with_credential(cred, true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::Expired
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Expired);
     }
 
     #[tokio::test]
@@ -296,10 +302,7 @@ mod tests {
         let mut cred = credential(active_key());
         cred.secret_expires_at = Some(now() + Duration::seconds(60));
         let (auth, _) = Fixture::new().with_credential(cred, true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "127.0.0.1", &[]).await,
-            VerificationCode::Valid
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Valid);
     }
 
     #[tokio::test]
@@ -318,14 +321,8 @@ mod tests {
         let mut key = active_key();
         key.ip_allow_list = IpAllowList::parse(["10.0.0.0/8"]).unwrap();
         let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
-        assert_eq!(
-            code_of(&auth, &token().expose(), "192.168.1.1", &[]).await,
-            VerificationCode::ForbiddenIp
-        );
-        assert_eq!(
-            code_of(&auth, &token().expose(), "10.1.1.1", &[]).await,
-            VerificationCode::Valid
-        );
+        assert_eq!(code_of(&auth, &token().expose(), "192.168.1.1", &[]).await, VerificationCode::ForbiddenIp);
+        assert_eq!(code_of(&auth, &token().expose(), "10.1.1.1", &[]).await, VerificationCode::Valid);
     }
 
     #[tokio::test]
@@ -337,5 +334,47 @@ mod tests {
             code_of(&auth, &token().expose(), "127.0.0.1", &["products.create"]).await,
             VerificationCode::InsufficientScope
         );
+    }
+
+    #[tokio::test]
+    async fn a_recently_verified_token_needs_neither_storage_nor_argon2() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().times(1).returning(|_| Ok(Some(credential(active_key()))));
+        f.hasher.expect_verify().times(1).returning(|_, _| Ok(true));
+        let (auth, _) = f.build();
+        for _ in 0..5 {
+            assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Valid);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cached_token_is_still_checked_for_ip_and_scopes() {
+        let mut key = active_key();
+        key.scopes = [Scope::ProductsRead].into_iter().collect();
+        key.ip_allow_list = IpAllowList::parse(["10.0.0.0/8"]).unwrap();
+        let (auth, _) = Fixture::new().with_credential(credential(key), true).build();
+        let raw = token().expose();
+        assert_eq!(code_of(&auth, &raw, "10.0.0.1", &[]).await, VerificationCode::Valid);
+        assert_eq!(code_of(&auth, &raw, "192.168.0.1", &[]).await, VerificationCode::ForbiddenIp);
+        assert_eq!(code_of(&auth, &raw, "10.0.0.1", &["products.create"]).await, VerificationCode::InsufficientScope);
+    }
+
+    #[tokio::test]
+    async fn wrong_secrets_beyond_the_budget_are_refused_without_hashing() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().times(2).returning(|_| Ok(Some(credential(active_key()))));
+        f.hasher.expect_verify().times(2).returning(|_, _| Ok(false));
+        let limits = FailureLimits { per_key: 1, per_ip: 0, window: std::time::Duration::from_secs(60) };
+        let (auth, _) = f.build_with(limits);
+        let raw = token().expose();
+        let ip = Some("127.0.0.1".parse().unwrap());
+        for _ in 0..2 {
+            assert!(matches!(
+                auth.check(&raw, ip, &ScopeSet::empty()).await,
+                Err(AuthenticationError::Rejected(VerificationCode::NotFound))
+            ));
+        }
+        let err = auth.check(&raw, ip, &ScopeSet::empty()).await.unwrap_err();
+        assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
     }
 }

@@ -37,11 +37,7 @@ pub struct Bootstrap {
 
 impl Bootstrap {
     pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            organizations,
-            issuer,
-            clock,
-        }
+        Self { organizations, issuer, clock }
     }
 
     /// Always creates a new organization.
@@ -68,19 +64,10 @@ impl Bootstrap {
         };
         let onboarded = onboard(request, token, secret);
         self.organizations
-            .insert_with_key(
-                &onboarded.organization,
-                &onboarded.key,
-                &onboarded.secret,
-                &onboarded.events,
-            )
+            .insert_with_key(&onboarded.organization, &onboarded.key, &onboarded.secret, &onboarded.events)
             .await
             .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
-        Ok(Bootstrapped {
-            organization: onboarded.organization,
-            key: onboarded.key,
-            token: onboarded.token,
-        })
+        Ok(Bootstrapped { organization: onboarded.organization, key: onboarded.key, token: onboarded.token })
     }
 
     /// Creates the first organization only when the installation has none.
@@ -88,11 +75,7 @@ impl Bootstrap {
     /// # Errors
     /// As [`Bootstrap::execute`].
     pub async fn if_empty(&self, name: &str) -> Result<Option<Bootstrapped>, BootstrapError> {
-        let any = self
-            .organizations
-            .any_exists()
-            .await
-            .map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
+        let any = self.organizations.any_exists().await.map_err(|e| BootstrapError::Unexpected(Box::new(e)))?;
         if any {
             return Ok(None);
         }
@@ -116,9 +99,7 @@ mod tests {
             secret: SecretBytes::from_bytes([6; 32]),
         });
         let mut hasher = MockSecretHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
+        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
         Bootstrap::new(
@@ -153,9 +134,6 @@ mod tests {
     async fn a_blank_organization_name_is_rejected() {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_insert_with_key().never();
-        assert!(matches!(
-            use_case(orgs).execute(" ").await,
-            Err(BootstrapError::Validation(_))
-        ));
+        assert!(matches!(use_case(orgs).execute(" ").await, Err(BootstrapError::Validation(_))));
     }
 }

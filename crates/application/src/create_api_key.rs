@@ -111,11 +111,8 @@ impl CreateApiKey {
             return Err(CreateApiKeyError::Escalation { scopes: escalation });
         }
 
-        let (token, secret) = self
-            .issuer
-            .issue(kind, environment, now)
-            .await
-            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        let (token, secret) =
+            self.issuer.issue(kind, environment, now).await.map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
         let key = ApiKey {
             id: ApiKeyId::generate(),
             organization_id: caller.organization_id,
@@ -147,10 +144,7 @@ impl CreateApiKey {
             serde_json::Value::Null,
             audit::key_snapshot(&key),
         );
-        self.keys
-            .insert(&key, &secret, &event)
-            .await
-            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        self.keys.insert(&key, &secret, &event).await.map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
         tracing::info!(key_id = %key.id, "api key created");
         Ok(CreatedApiKey { key, token })
     }
@@ -173,16 +167,10 @@ mod tests {
             secret: SecretBytes::from_bytes([4; 32]),
         });
         let mut hasher = MockSecretHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|_| Ok(SecretHash::new("$argon2id$hash".into())));
+        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$hash".into())));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        CreateApiKey::new(
-            Arc::new(keys),
-            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
-            Arc::new(clock),
-        )
+        CreateApiKey::new(Arc::new(keys), SecretIssuer::new(Arc::new(generator), Arc::new(hasher)), Arc::new(clock))
     }
 
     fn command(scopes: &[&str]) -> CreateApiKeyCommand {
@@ -212,10 +200,7 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(()));
         let caller = principal(&["api_keys.create", "products.read"]);
-        let created = use_case(keys)
-            .execute(&caller, command(&["products.read"]))
-            .await
-            .unwrap();
+        let created = use_case(keys).execute(&caller, command(&["products.read"])).await.unwrap();
         assert_eq!(created.key.organization_id, caller.organization_id);
         assert_eq!(created.key.created_by, caller.key_id.to_string());
         assert_eq!(created.key.environment, Environment::Live);
@@ -227,21 +212,14 @@ mod tests {
     async fn a_caller_without_api_keys_create_is_forbidden() {
         let caller = principal(&["api_keys.read"]);
         let err = use_case(no_writes()).execute(&caller, command(&[])).await.unwrap_err();
-        assert!(matches!(
-            err,
-            CreateApiKeyError::Forbidden(Forbidden {
-                missing: Scope::ApiKeysCreate
-            })
-        ));
+        assert!(matches!(err, CreateApiKeyError::Forbidden(Forbidden { missing: Scope::ApiKeysCreate })));
     }
 
     #[tokio::test]
     async fn a_caller_cannot_grant_a_scope_it_does_not_hold() {
         let caller = principal(&["api_keys.create", "products.read"]);
-        let err = use_case(no_writes())
-            .execute(&caller, command(&["products.read", "payments.create"]))
-            .await
-            .unwrap_err();
+        let err =
+            use_case(no_writes()).execute(&caller, command(&["products.read", "payments.create"])).await.unwrap_err();
         assert!(matches!(err, CreateApiKeyError::Escalation { scopes } if scopes == vec![Scope::PaymentsCreate]));
     }
 
@@ -260,10 +238,7 @@ mod tests {
             panic!("expected a validation error");
         };
         let fields: Vec<&str> = errors.fields().iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            vec!["label", "scopes", "ip_allow_list", "expires_at", "metadata"]
-        );
+        assert_eq!(fields, vec!["label", "scopes", "ip_allow_list", "expires_at", "metadata"]);
         assert_eq!(errors.fields()[0].message, "must not be blank");
         assert_eq!(errors.fields()[1].message, "unknown scope `invoices.destroy`");
     }
@@ -281,10 +256,7 @@ mod tests {
     #[tokio::test]
     async fn a_publishable_key_may_not_hold_a_management_scope() {
         let caller = principal(&["api_keys.create", "api_keys.read"]);
-        let cmd = CreateApiKeyCommand {
-            kind: Some("publishable".into()),
-            ..command(&["api_keys.read"])
-        };
+        let cmd = CreateApiKeyCommand { kind: Some("publishable".into()), ..command(&["api_keys.read"]) };
         let err = use_case(no_writes()).execute(&caller, cmd).await.unwrap_err();
         assert!(matches!(err, CreateApiKeyError::Validation(_)));
     }
@@ -294,19 +266,13 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert().times(1).returning(|_, _, _| Ok(()));
         let live = principal(&["api_keys.create"]);
-        let cmd = CreateApiKeyCommand {
-            environment: Some("test".into()),
-            ..command(&[])
-        };
+        let cmd = CreateApiKeyCommand { environment: Some("test".into()), ..command(&[]) };
         let created = use_case(keys).execute(&live, cmd).await.unwrap();
         assert!(created.token.expose().starts_with("sk_test_"));
 
         let mut test = principal(&["api_keys.create"]);
         test.environment = Environment::Test;
-        let cmd = CreateApiKeyCommand {
-            environment: Some("live".into()),
-            ..command(&[])
-        };
+        let cmd = CreateApiKeyCommand { environment: Some("live".into()), ..command(&[]) };
         let err = use_case(no_writes()).execute(&test, cmd).await.unwrap_err();
         assert!(matches!(err, CreateApiKeyError::Validation(v) if v.fields()[0].field == "environment"));
     }

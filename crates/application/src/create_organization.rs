@@ -28,11 +28,7 @@ pub struct CreateOrganization {
 
 impl CreateOrganization {
     pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            organizations,
-            issuer,
-            clock,
-        }
+        Self { organizations, issuer, clock }
     }
 
     /// # Errors
@@ -47,11 +43,8 @@ impl CreateOrganization {
         let name = OrganizationName::parse(name)
             .map_err(|e| OrganizationError::Validation(ValidationErrors::single("name", e)))?;
         let now = self.clock.now();
-        let (token, secret) = self
-            .issuer
-            .issue(KeyKind::Secret, caller.environment, now)
-            .await
-            .map_err(OrganizationError::unexpected)?;
+        let (token, secret) =
+            self.issuer.issue(KeyKind::Secret, caller.environment, now).await.map_err(OrganizationError::unexpected)?;
         let request = OnboardingRequest {
             name,
             parent_id: Some(caller.organization_id),
@@ -66,11 +59,7 @@ impl CreateOrganization {
             .insert_with_key(&done.organization, &done.key, &done.secret, &done.events)
             .await
             .map_err(OrganizationError::unexpected)?;
-        Ok(CreatedOrganization {
-            organization: done.organization,
-            key: done.key,
-            token: done.token,
-        })
+        Ok(CreatedOrganization { organization: done.organization, key: done.key, token: done.token })
     }
 }
 
@@ -90,9 +79,7 @@ mod tests {
             secret: SecretBytes::from_bytes([6; 32]),
         });
         let mut hasher = MockSecretHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
+        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
         CreateOrganization::new(
@@ -122,10 +109,7 @@ mod tests {
     async fn creating_needs_organizations_create() {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_insert_with_key().never();
-        let err = use_case(orgs)
-            .execute(&principal(&["organizations.read"]), "x", None)
-            .await
-            .unwrap_err();
+        let err = use_case(orgs).execute(&principal(&["organizations.read"]), "x", None).await.unwrap_err();
         assert!(matches!(err, OrganizationError::Forbidden(_)));
     }
 
@@ -133,10 +117,7 @@ mod tests {
     async fn a_blank_name_is_named() {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_insert_with_key().never();
-        let err = use_case(orgs)
-            .execute(&principal(&["organizations.create"]), " ", None)
-            .await
-            .unwrap_err();
+        let err = use_case(orgs).execute(&principal(&["organizations.create"]), " ", None).await.unwrap_err();
         assert!(matches!(err, OrganizationError::Validation(v) if v.fields()[0].field == "name"));
     }
 }

@@ -6,20 +6,19 @@ use sesame_domain::{AuditAction, Organization, Principal, Scope};
 
 use crate::audit::{self, AuditContext};
 use crate::organization_access::{load_visible, OrganizationError};
-
+use crate::VerifiedKeyCache;
 /// Deactivates an organization the caller created: every key of it stops
 /// authenticating and verifying at once. Deactivating twice changes nothing.
 #[derive(Clone)]
 pub struct DeactivateOrganization {
     organizations: Arc<dyn OrganizationRepository>,
     clock: Arc<dyn Clock>,
+    cache: VerifiedKeyCache,
 }
-
 impl DeactivateOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { organizations, clock }
+    pub fn new(organizations: Arc<dyn OrganizationRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
+        Self { organizations, clock, cache }
     }
-
     /// # Errors
     /// `Forbidden` without `organizations.deactivate`; `NotFound`;
     /// `OwnOrganization` when the target is the caller's own organization.
@@ -40,10 +39,8 @@ impl DeactivateOrganization {
         let mut organization = before.clone();
         organization.deactivated_at = Some(now);
         organization.updated_at = Some(now);
-        let (old, new) = audit::changed_fields(
-            &audit::organization_snapshot(&before),
-            &audit::organization_snapshot(&organization),
-        );
+        let (old, new) =
+            audit::changed_fields(&audit::organization_snapshot(&before), &audit::organization_snapshot(&organization));
         let target = organization.id.to_string();
         let ctx = AuditContext {
             // Recorded in the acting organization's trail, where its keys can read it.
@@ -54,10 +51,8 @@ impl DeactivateOrganization {
             target_id: &target,
         };
         let event = audit::event(ctx, AuditAction::OrganizationDeactivated, old, new);
-        self.organizations
-            .update(&organization, &event)
-            .await
-            .map_err(OrganizationError::unexpected)?;
+        self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
+        self.cache.invalidate_organization(organization.id);
         tracing::info!(organization_id = %organization.id, "organization deactivated");
         Ok(organization)
     }
@@ -73,7 +68,7 @@ mod tests {
     fn use_case(orgs: MockOrganizationRepository) -> DeactivateOrganization {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        DeactivateOrganization::new(Arc::new(orgs), Arc::new(clock))
+        DeactivateOrganization::new(Arc::new(orgs), Arc::new(clock), test_cache())
     }
 
     fn organization(id: OrganizationId, parent_id: Option<OrganizationId>) -> Organization {

@@ -38,13 +38,8 @@ mod tests {
         let caller = principal(&["api_keys.read"]);
         let org = caller.organization_id;
         let mut keys = MockApiKeyRepository::new();
-        keys.expect_get()
-            .withf(move |o, i| *o == org && *i == id)
-            .returning(move |_, _| Ok(Some(key.clone())));
-        let found = GetApiKey::new(Arc::new(keys))
-            .execute(&caller, &id.to_string())
-            .await
-            .unwrap();
+        keys.expect_get().withf(move |o, i| *o == org && *i == id).returning(move |_, _| Ok(Some(key.clone())));
+        let found = GetApiKey::new(Arc::new(keys)).execute(&caller, &id.to_string()).await.unwrap();
         assert_eq!(found.id, id);
     }
 
@@ -55,10 +50,7 @@ mod tests {
         let id = key.id.to_string();
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(key.clone())));
-        let err = GetApiKey::new(Arc::new(keys))
-            .execute(&principal(&["api_keys.read"]), &id)
-            .await
-            .unwrap_err();
+        let err = GetApiKey::new(Arc::new(keys)).execute(&principal(&["api_keys.read"]), &id).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::NotFound));
     }
 

@@ -58,10 +58,8 @@ mod tests {
         let id = stranger.id.to_string();
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(stranger.clone())));
-        let err = GetOrganization::new(Arc::new(orgs))
-            .execute(&principal(&["organizations.read"]), &id)
-            .await
-            .unwrap_err();
+        let err =
+            GetOrganization::new(Arc::new(orgs)).execute(&principal(&["organizations.read"]), &id).await.unwrap_err();
         assert!(matches!(err, OrganizationError::NotFound));
     }
 }

@@ -45,9 +45,7 @@ pub(crate) async fn load_visible(
     scope: Scope,
 ) -> Result<ApiKey, KeyManagementError> {
     caller.require(scope)?;
-    let id: ApiKeyId = raw_id
-        .parse()
-        .map_err(|e| KeyManagementError::Validation(ValidationErrors::single("id", e)))?;
+    let id: ApiKeyId = raw_id.parse().map_err(|e| KeyManagementError::Validation(ValidationErrors::single("id", e)))?;
     let key = keys
         .get(&caller.organization_id, &id)
         .await

@@ -8,6 +8,7 @@ mod bootstrap;
 mod create_api_key;
 mod create_organization;
 mod deactivate_organization;
+mod failure_limiter;
 mod get_api_key;
 mod get_organization;
 mod key_access;
@@ -24,6 +25,7 @@ mod update_api_key;
 mod update_organization;
 mod usage_buffer;
 mod validation;
+mod verified_key_cache;
 mod verify_api_key;
 
 pub use authenticate::{Authenticate, AuthenticationError, Verified};
@@ -31,6 +33,7 @@ pub use bootstrap::{Bootstrap, BootstrapError, Bootstrapped, BOOTSTRAP_ACTOR};
 pub use create_api_key::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey};
 pub use create_organization::{CreateOrganization, CreatedOrganization};
 pub use deactivate_organization::DeactivateOrganization;
+pub use failure_limiter::{FailureLimiter, FailureLimits};
 pub use get_api_key::GetApiKey;
 pub use get_organization::GetOrganization;
 pub use key_access::KeyManagementError;
@@ -45,6 +48,7 @@ pub use update_api_key::{UpdateApiKey, UpdateApiKeyCommand};
 pub use update_organization::UpdateOrganization;
 pub use usage_buffer::UsageBuffer;
 pub use validation::{FieldError, ValidationErrors};
+pub use verified_key_cache::VerifiedKeyCache;
 pub use verify_api_key::{Verification, VerifyApiKey, VerifyApiKeyCommand, VerifyError};
 
 /// Boxed cause of an error no caller can act on; logged at the edge.

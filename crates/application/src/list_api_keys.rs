@@ -102,10 +102,7 @@ mod tests {
         keys.expect_list()
             .withf(move |q| q.organization_id == org && q.environment == Environment::Live && q.limit.get() == 2)
             .returning(move |_| Ok(keys_on_page.clone()));
-        let query = ListApiKeysQuery {
-            limit: Some("2".into()),
-            ..Default::default()
-        };
+        let query = ListApiKeysQuery { limit: Some("2".into()), ..Default::default() };
         let page = use_case(keys).execute(&caller, query).await.unwrap();
         assert_eq!(page.next_cursor, Some(Cursor::after(last.uuid()).encode()));
     }
@@ -114,10 +111,7 @@ mod tests {
     async fn a_short_page_has_no_cursor() {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_list().returning(|_| Ok(vec![active_key()]));
-        let page = use_case(keys)
-            .execute(&principal(&["api_keys.read"]), ListApiKeysQuery::default())
-            .await
-            .unwrap();
+        let page = use_case(keys).execute(&principal(&["api_keys.read"]), ListApiKeysQuery::default()).await.unwrap();
         assert_eq!(page.next_cursor, None);
     }
 
@@ -131,13 +125,8 @@ mod tests {
             status: Some("deleted".into()),
             environment: Some("test".into()),
         };
-        let err = use_case(keys)
-            .execute(&principal(&["api_keys.read"]), query)
-            .await
-            .unwrap_err();
-        let ListError::Validation(v) = err else {
-            panic!("expected validation")
-        };
+        let err = use_case(keys).execute(&principal(&["api_keys.read"]), query).await.unwrap_err();
+        let ListError::Validation(v) = err else { panic!("expected validation") };
         let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["limit", "cursor", "status", "environment"]);
     }

@@ -33,11 +33,7 @@ impl ListAuditEvents {
         };
         let items = self
             .audit
-            .list(&AuditQuery {
-                organization_id: caller.organization_id,
-                after,
-                limit,
-            })
+            .list(&AuditQuery { organization_id: caller.organization_id, after, limit })
             .await
             .map_err(|e| ListError::Unexpected(Box::new(e)))?;
         Ok(Page::new(items, limit, |e| e.id.uuid()))
@@ -55,15 +51,8 @@ mod tests {
         let caller = principal(&["api_keys.read"]);
         let org = caller.organization_id;
         let mut audit = MockAuditLog::new();
-        audit
-            .expect_list()
-            .withf(move |q| q.organization_id == org)
-            .times(1)
-            .returning(|_| Ok(vec![]));
-        let page = ListAuditEvents::new(Arc::new(audit))
-            .execute(&caller, None, None)
-            .await
-            .unwrap();
+        audit.expect_list().withf(move |q| q.organization_id == org).times(1).returning(|_| Ok(vec![]));
+        let page = ListAuditEvents::new(Arc::new(audit)).execute(&caller, None, None).await.unwrap();
         assert!(page.items.is_empty());
     }
 

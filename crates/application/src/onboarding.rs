@@ -31,15 +31,7 @@ pub(crate) struct OnboardingRequest {
 
 /// Builds the records; the caller stores them in one transaction.
 pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSecret) -> Onboarded {
-    let OnboardingRequest {
-        name,
-        parent_id,
-        scopes,
-        environment,
-        actor,
-        ip,
-        now,
-    } = request;
+    let OnboardingRequest { name, parent_id, scopes, environment, actor, ip, now } = request;
     let organization = Organization {
         id: OrganizationId::generate(),
         name,
@@ -68,13 +60,8 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
     };
     let org_target = organization.id.to_string();
     let key_target = key.id.to_string();
-    let ctx = |target_id| AuditContext {
-        organization_id: organization.id,
-        actor: actor.clone(),
-        ip,
-        at: now,
-        target_id,
-    };
+    let ctx =
+        |target_id| AuditContext { organization_id: organization.id, actor: actor.clone(), ip, at: now, target_id };
     let events = vec![
         audit::event(
             ctx(&org_target),
@@ -82,18 +69,7 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
             serde_json::Value::Null,
             audit::organization_snapshot(&organization),
         ),
-        audit::event(
-            ctx(&key_target),
-            AuditAction::ApiKeyCreated,
-            serde_json::Value::Null,
-            audit::key_snapshot(&key),
-        ),
+        audit::event(ctx(&key_target), AuditAction::ApiKeyCreated, serde_json::Value::Null, audit::key_snapshot(&key)),
     ];
-    Onboarded {
-        organization,
-        key,
-        secret,
-        token,
-        events,
-    }
+    Onboarded { organization, key, secret, token, events }
 }

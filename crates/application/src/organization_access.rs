@@ -39,14 +39,10 @@ pub(crate) async fn load_visible(
     scope: Scope,
 ) -> Result<Organization, OrganizationError> {
     caller.require(scope)?;
-    let id: OrganizationId = raw_id
-        .parse()
-        .map_err(|e| OrganizationError::Validation(ValidationErrors::single("id", e)))?;
-    let organization = organizations
-        .get(&id)
-        .await
-        .map_err(OrganizationError::unexpected)?
-        .ok_or(OrganizationError::NotFound)?;
+    let id: OrganizationId =
+        raw_id.parse().map_err(|e| OrganizationError::Validation(ValidationErrors::single("id", e)))?;
+    let organization =
+        organizations.get(&id).await.map_err(OrganizationError::unexpected)?.ok_or(OrganizationError::NotFound)?;
     if !organization.is_visible_to(&caller.organization_id) {
         return Err(OrganizationError::NotFound);
     }

@@ -45,10 +45,7 @@ pub(crate) fn parse_page(
         Some(raw) => match raw.trim().parse::<u32>() {
             Ok(n) => errors.check("limit", PageLimit::parse(n)),
             Err(_) => {
-                errors.add(
-                    "limit",
-                    format!("must be a whole number between 1 and {}", PageLimit::MAX),
-                );
+                errors.add("limit", format!("must be a whole number between 1 and {}", PageLimit::MAX));
                 None
             }
         },

@@ -6,20 +6,19 @@ use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
 use crate::audit::{self, AuditContext};
 use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
-
+use crate::VerifiedKeyCache;
 /// Revokes a key: it stops authenticating and verifying at once, and stays
 /// readable with `revoked_at` set. Revoking a revoked key changes nothing.
 #[derive(Clone)]
 pub struct RevokeApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
+    cache: VerifiedKeyCache,
 }
-
 impl RevokeApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, clock }
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
+        Self { keys, clock, cache }
     }
-
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
     /// key holding scopes the caller lacks.
@@ -49,10 +48,8 @@ impl RevokeApiKey {
             target_id: &target,
         };
         let event = audit::event(ctx, AuditAction::ApiKeyRevoked, old, new);
-        self.keys
-            .update(&key, &event)
-            .await
-            .map_err(KeyManagementError::unexpected)?;
+        self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
+        self.cache.invalidate_key(key.id);
         tracing::info!(key_id = %key.id, "api key revoked");
         Ok(key)
     }
@@ -67,7 +64,7 @@ mod tests {
     fn use_case(keys: MockApiKeyRepository) -> RevokeApiKey {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        RevokeApiKey::new(Arc::new(keys), Arc::new(clock))
+        RevokeApiKey::new(Arc::new(keys), Arc::new(clock), test_cache())
     }
 
     #[tokio::test]
@@ -80,10 +77,7 @@ mod tests {
             .withf(|key, event| key.revoked_at == Some(now()) && event.action == AuditAction::ApiKeyRevoked)
             .times(1)
             .returning(|_, _| Ok(()));
-        let revoked = use_case(keys)
-            .execute(&principal(&["api_keys.delete"]), &id, None)
-            .await
-            .unwrap();
+        let revoked = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
         assert_eq!(revoked.revoked_at, Some(now()));
     }
 
@@ -95,10 +89,7 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
         keys.expect_update().never();
-        let again = use_case(keys)
-            .execute(&principal(&["api_keys.delete"]), &id, None)
-            .await
-            .unwrap();
+        let again = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
         assert_eq!(again.revoked_at, Some(now() - chrono::Duration::days(1)));
     }
 

@@ -7,8 +7,7 @@ use sesame_domain::{ApiKey, ApiToken, AuditAction, Principal, Scope};
 
 use crate::audit::{self, AuditContext};
 use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
-use crate::{SecretIssuer, ValidationErrors};
-
+use crate::{SecretIssuer, ValidationErrors, VerifiedKeyCache};
 /// The longest grace period a rotation may give the old secret (as Stripe's
 /// "roll key" allows): 7 days.
 pub const MAX_GRACE_PERIOD_SECS: u64 = 7 * 24 * 3600;
@@ -35,13 +34,17 @@ pub struct RotateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     issuer: SecretIssuer,
     clock: Arc<dyn Clock>,
+    cache: VerifiedKeyCache,
 }
-
 impl RotateApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, issuer, clock }
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        issuer: SecretIssuer,
+        clock: Arc<dyn Clock>,
+        cache: VerifiedKeyCache,
+    ) -> Self {
+        Self { keys, issuer, clock, cache }
     }
-
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation` for a key holding scopes the caller lacks; `Validation`
@@ -67,11 +70,8 @@ impl RotateApiKey {
         }
         let now = self.clock.now();
         let previous_secret_expires_at = now + Duration::seconds(i64::try_from(grace).unwrap_or(i64::MAX));
-        let (token, secret) = self
-            .issuer
-            .issue(before.kind, before.environment, now)
-            .await
-            .map_err(KeyManagementError::unexpected)?;
+        let (token, secret) =
+            self.issuer.issue(before.kind, before.environment, now).await.map_err(KeyManagementError::unexpected)?;
         let mut key = before.clone();
         key.key_prefix = token.display_prefix();
         key.updated_at = Some(now);
@@ -97,11 +97,9 @@ impl RotateApiKey {
             .rotate(&key, &secret, previous_secret_expires_at, &event)
             .await
             .map_err(KeyManagementError::unexpected)?;
-        Ok(RotatedApiKey {
-            key,
-            token,
-            previous_secret_expires_at,
-        })
+        // Cached entries of the old secret would outlive its grace period.
+        self.cache.invalidate_key(key.id);
+        Ok(RotatedApiKey { key, token, previous_secret_expires_at })
     }
 }
 
@@ -121,15 +119,14 @@ mod tests {
             secret: SecretBytes::from_bytes([8; 32]),
         });
         let mut hasher = MockSecretHasher::new();
-        hasher
-            .expect_hash()
-            .returning(|_| Ok(SecretHash::new("$argon2id$new".into())));
+        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$new".into())));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
         RotateApiKey::new(
             Arc::new(keys),
             SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
             Arc::new(clock),
+            test_cache(),
         )
     }
 
@@ -176,14 +173,8 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = repo_with(target);
         keys.expect_rotate().returning(|_, _, _, _| Ok(()));
-        let cmd = RotateApiKeyCommand {
-            grace_period_secs: Some(3600),
-            request_ip: None,
-        };
-        let rotated = use_case(keys)
-            .execute(&principal(&["api_keys.update"]), &id, cmd)
-            .await
-            .unwrap();
+        let cmd = RotateApiKeyCommand { grace_period_secs: Some(3600), request_ip: None };
+        let rotated = use_case(keys).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap();
         assert_eq!(rotated.previous_secret_expires_at, now() + Duration::hours(1));
     }
 
@@ -193,14 +184,8 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = repo_with(target);
         keys.expect_rotate().never();
-        let cmd = RotateApiKeyCommand {
-            grace_period_secs: Some(MAX_GRACE_PERIOD_SECS + 1),
-            request_ip: None,
-        };
-        let err = use_case(keys)
-            .execute(&principal(&["api_keys.update"]), &id, cmd)
-            .await
-            .unwrap_err();
+        let cmd = RotateApiKeyCommand { grace_period_secs: Some(MAX_GRACE_PERIOD_SECS + 1), request_ip: None };
+        let err = use_case(keys).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::Validation(_)));
     }
 

@@ -28,11 +28,7 @@ impl SecretIssuer {
         let material = self.generator.generate();
         let hash = self.hasher.hash(&material.secret).await?;
         let token = ApiToken::new(kind, environment, material.lookup, material.secret);
-        let secret = NewSecret {
-            lookup: token.lookup(),
-            hash,
-            created_at: now,
-        };
+        let secret = NewSecret { lookup: token.lookup(), hash, created_at: now };
         Ok((token, secret))
     }
 }

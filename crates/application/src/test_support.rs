@@ -1,6 +1,11 @@
 //! Builders shared by the use cases' unit tests.
 
+use crate::{Authenticate, FailureLimiter, FailureLimits, UsageBuffer, VerifiedKeyCache};
+
+use std::sync::Arc;
+
 use chrono::{DateTime, TimeZone, Utc};
+use sesame_domain::ports::{ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretHasher};
 use sesame_domain::{
     ApiKey, ApiKeyId, ApiToken, Credential, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId,
     Metadata, OrganizationId, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, UsageMetrics,
@@ -11,12 +16,7 @@ pub fn now() -> DateTime<Utc> {
 }
 
 pub fn token() -> ApiToken {
-    ApiToken::new(
-        KeyKind::Secret,
-        Environment::Live,
-        LookupId::from_bytes([1; 16]),
-        SecretBytes::from_bytes([2; 32]),
-    )
+    ApiToken::new(KeyKind::Secret, Environment::Live, LookupId::from_bytes([1; 16]), SecretBytes::from_bytes([2; 32]))
 }
 
 pub fn organization_id() -> OrganizationId {
@@ -65,8 +65,29 @@ pub fn principal(scopes: &[&str]) -> Principal {
 
 /// A key holding no scope, which any caller with the right scope may manage.
 pub fn unprivileged_key() -> ApiKey {
-    ApiKey {
-        scopes: ScopeSet::empty(),
-        ..active_key()
-    }
+    ApiKey { scopes: ScopeSet::empty(), ..active_key() }
+}
+
+/// `Authenticate` over mocks, with a real cache and limiter.
+pub fn authenticate_with(
+    keys: MockApiKeyRepository,
+    hasher: MockSecretHasher,
+    clock: MockClock,
+    limits: FailureLimits,
+) -> (Authenticate, UsageBuffer) {
+    let keys: Arc<dyn ApiKeyRepository> = Arc::new(keys);
+    let usage = UsageBuffer::new(keys.clone(), 1000);
+    let auth = Authenticate::new(
+        keys,
+        Arc::new(hasher),
+        Arc::new(clock),
+        usage.clone(),
+        test_cache(),
+        FailureLimiter::new(limits),
+    );
+    (auth, usage)
+}
+
+pub fn test_cache() -> VerifiedKeyCache {
+    VerifiedKeyCache::new(100, std::time::Duration::from_secs(60), [0; 32])
 }

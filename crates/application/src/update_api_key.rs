@@ -7,8 +7,7 @@ use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
 use crate::audit::{self, AuditContext};
 use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
-use crate::{key_fields, ValidationErrors};
-
+use crate::{key_fields, ValidationErrors, VerifiedKeyCache};
 /// The fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateApiKeyCommand {
@@ -40,13 +39,12 @@ impl UpdateApiKeyCommand {
 pub struct UpdateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
+    cache: VerifiedKeyCache,
 }
-
 impl UpdateApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, clock }
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
+        Self { keys, clock, cache }
     }
-
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation`; `Validation` naming each bad field.
@@ -106,10 +104,8 @@ impl UpdateApiKey {
             target_id: &target,
         };
         let event = audit::event(ctx, AuditAction::ApiKeyUpdated, old, new);
-        self.keys
-            .update(&key, &event)
-            .await
-            .map_err(KeyManagementError::unexpected)?;
+        self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
+        self.cache.invalidate_key(key.id);
         Ok(key)
     }
 }
@@ -134,7 +130,7 @@ mod tests {
         }
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        UpdateApiKey::new(Arc::new(keys), Arc::new(clock))
+        UpdateApiKey::new(Arc::new(keys), Arc::new(clock), test_cache())
     }
 
     fn key_with(scopes: &[&str]) -> ApiKey {
@@ -160,14 +156,9 @@ mod tests {
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
         let caller = principal(&["api_keys.update", "products.read"]);
-        let cmd = UpdateApiKeyCommand {
-            label: Some("renamed".into()),
-            ..Default::default()
-        };
-        let updated = UpdateApiKey::new(Arc::new(keys), Arc::new(clock))
-            .execute(&caller, &id, cmd)
-            .await
-            .unwrap();
+        let cmd = UpdateApiKeyCommand { label: Some("renamed".into()), ..Default::default() };
+        let updated =
+            UpdateApiKey::new(Arc::new(keys), Arc::new(clock), test_cache()).execute(&caller, &id, cmd).await.unwrap();
         assert_eq!(updated.updated_at, Some(now()));
     }
 
@@ -176,10 +167,7 @@ mod tests {
         let target = key_with(&["products.read"]);
         let id = target.id.to_string();
         let caller = principal(&["api_keys.update", "products.read"]);
-        let cmd = UpdateApiKeyCommand {
-            scopes: Some(vec!["payments.create".into()]),
-            ..Default::default()
-        };
+        let cmd = UpdateApiKeyCommand { scopes: Some(vec!["payments.create".into()]), ..Default::default() };
         let err = use_case(target, false).execute(&caller, &id, cmd).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::Escalation { scopes } if scopes == vec![Scope::PaymentsCreate]));
     }
@@ -189,10 +177,7 @@ mod tests {
         let target = key_with(&["payments.create"]);
         let id = target.id.to_string();
         let caller = principal(&["api_keys.update"]);
-        let cmd = UpdateApiKeyCommand {
-            label: Some("mine now".into()),
-            ..Default::default()
-        };
+        let cmd = UpdateApiKeyCommand { label: Some("mine now".into()), ..Default::default() };
         let err = use_case(target, false).execute(&caller, &id, cmd).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::Escalation { .. }));
     }
@@ -202,14 +187,8 @@ mod tests {
         let mut target = key_with(&[]);
         target.revoked_at = Some(now());
         let id = target.id.to_string();
-        let cmd = UpdateApiKeyCommand {
-            label: Some("x".into()),
-            ..Default::default()
-        };
-        let err = use_case(target, false)
-            .execute(&principal(&["api_keys.update"]), &id, cmd)
-            .await
-            .unwrap_err();
+        let cmd = UpdateApiKeyCommand { label: Some("x".into()), ..Default::default() };
+        let err = use_case(target, false).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::Revoked));
     }
 
@@ -222,13 +201,8 @@ mod tests {
             expires_at: Some(Some(Ok(now() - chrono::Duration::seconds(1)))),
             ..Default::default()
         };
-        let err = use_case(target, false)
-            .execute(&principal(&["api_keys.update"]), &id, cmd)
-            .await
-            .unwrap_err();
-        let KeyManagementError::Validation(v) = err else {
-            panic!("expected validation")
-        };
+        let err = use_case(target, false).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap_err();
+        let KeyManagementError::Validation(v) = err else { panic!("expected validation") };
         let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["label", "expires_at"]);
     }
@@ -249,14 +223,8 @@ mod tests {
         let mut target = key_with(&[]);
         target.expires_at = Some(sesame_domain::ExpiresAt::from_stored(now() + chrono::Duration::days(1)));
         let id = target.id.to_string();
-        let cmd = UpdateApiKeyCommand {
-            expires_at: Some(None),
-            ..Default::default()
-        };
-        let updated = use_case(target, true)
-            .execute(&principal(&["api_keys.update"]), &id, cmd)
-            .await
-            .unwrap();
+        let cmd = UpdateApiKeyCommand { expires_at: Some(None), ..Default::default() };
+        let updated = use_case(target, true).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap();
         assert_eq!(updated.expires_at, None);
     }
 }

@@ -40,10 +40,8 @@ impl UpdateOrganization {
         let mut organization = before.clone();
         organization.name = name;
         organization.updated_at = Some(now);
-        let (old, new) = audit::changed_fields(
-            &audit::organization_snapshot(&before),
-            &audit::organization_snapshot(&organization),
-        );
+        let (old, new) =
+            audit::changed_fields(&audit::organization_snapshot(&before), &audit::organization_snapshot(&organization));
         let target = organization.id.to_string();
         let ctx = AuditContext {
             organization_id: organization.id,
@@ -53,10 +51,7 @@ impl UpdateOrganization {
             target_id: &target,
         };
         let event = audit::event(ctx, AuditAction::OrganizationUpdated, old, new);
-        self.organizations
-            .update(&organization, &event)
-            .await
-            .map_err(OrganizationError::unexpected)?;
+        self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         Ok(organization)
     }
 }

@@ -134,10 +134,7 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let buffer = UsageBuffer::new(Arc::new(repo), 100);
-        for (i, (ip, ua)) in [("10.0.0.1", "a"), ("10.0.0.3", "c"), ("10.0.0.2", "b")]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, (ip, ua)) in [("10.0.0.1", "a"), ("10.0.0.3", "c"), ("10.0.0.2", "b")].into_iter().enumerate() {
             // The second use is the latest one, though recorded before the third.
             let at = now() + Duration::seconds(if i == 1 { 10 } else { i as i64 });
             buffer.record(key_id, at, Some(ip.parse().unwrap()), Some(ua));

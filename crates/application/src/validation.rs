@@ -23,10 +23,7 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, message: impl fmt::Display) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.to_string(),
-        });
+        self.0.push(FieldError { field: field.into(), message: message.to_string() });
     }
 
     /// Keeps the parsed value, or records its error under `field`.

@@ -30,6 +30,9 @@ pub enum VerifyError {
     Validation(ValidationErrors),
     #[error(transparent)]
     Forbidden(#[from] sesame_domain::Forbidden),
+    /// Too many failed attempts for this key id or client IP.
+    #[error("too many failed attempts")]
+    RateLimited { retry_after: std::time::Duration },
     #[error("verification failed")]
     Unexpected(#[source] Unexpected),
 }
@@ -71,12 +74,7 @@ impl VerifyApiKey {
         let ip = match command.ip.as_deref() {
             None => Some(command.peer_ip),
             Some(raw) => errors
-                .check(
-                    "ip",
-                    raw.trim()
-                        .parse::<IpAddr>()
-                        .map_err(|_| "must be an IPv4 or IPv6 address"),
-                )
+                .check("ip", raw.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address"))
                 .map(Some),
         };
         let (Some(required), Some(ip)) = (required, ip) else {
@@ -86,19 +84,16 @@ impl VerifyApiKey {
         match self.authenticate.check(&command.key, ip, &required).await {
             Ok(verified) => {
                 let foreign = caller.is_some_and(|c| {
-                    c.organization_id != verified.key.organization_id || c.environment != verified.key.environment
+                    c.organization_id != verified.key().organization_id || c.environment != verified.key().environment
                 });
                 if foreign {
                     return rejected(VerificationCode::NotFound);
                 }
-                self.authenticate
-                    .record_use(&verified, ip, command.user_agent.as_deref());
-                Ok(Verification {
-                    code: VerificationCode::Valid,
-                    key: Some(verified.key),
-                })
+                self.authenticate.record_use(&verified, ip, command.user_agent.as_deref());
+                Ok(Verification { code: VerificationCode::Valid, key: Some(verified.key().clone()) })
             }
             Err(AuthenticationError::Rejected(code)) => rejected(code),
+            Err(AuthenticationError::RateLimited { retry_after }) => Err(VerifyError::RateLimited { retry_after }),
             Err(AuthenticationError::Unexpected(e)) => Err(VerifyError::Unexpected(e)),
         }
     }
@@ -106,33 +101,25 @@ impl VerifyApiKey {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::test_support::*;
     use crate::UsageBuffer;
-    use sesame_domain::ports::{ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretHasher};
+    use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
     use sesame_domain::OrganizationId;
 
     fn use_case() -> (VerifyApiKey, UsageBuffer) {
         let mut keys = MockApiKeyRepository::new();
-        keys.expect_find_credential()
-            .returning(|_| Ok(Some(credential(active_key()))));
+        keys.expect_find_credential().returning(|_| Ok(Some(credential(active_key()))));
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        let keys: Arc<dyn ApiKeyRepository> = Arc::new(keys);
-        let usage = UsageBuffer::new(keys.clone(), 100);
-        let auth = Authenticate::new(keys, Arc::new(hasher), Arc::new(clock), usage.clone());
+        let (auth, usage) = authenticate_with(keys, hasher, clock, crate::FailureLimits::default());
         (VerifyApiKey::new(auth), usage)
     }
 
     fn command() -> VerifyApiKeyCommand {
-        VerifyApiKeyCommand {
-            key: token().expose(),
-            ..Default::default()
-        }
+        VerifyApiKeyCommand { key: token().expose(), ..Default::default() }
     }
 
     #[tokio::test]
@@ -165,15 +152,9 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_required_scope_and_a_bad_ip_are_named() {
         let (verify, _) = use_case();
-        let cmd = VerifyApiKeyCommand {
-            required_scopes: vec!["nope".into()],
-            ip: Some("10.0.0".into()),
-            ..command()
-        };
+        let cmd = VerifyApiKeyCommand { required_scopes: vec!["nope".into()], ip: Some("10.0.0".into()), ..command() };
         let err = verify.execute(None, cmd).await.unwrap_err();
-        let VerifyError::Validation(v) = err else {
-            panic!("expected validation")
-        };
+        let VerifyError::Validation(v) = err else { panic!("expected validation") };
         let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["required_scopes", "ip"]);
     }
@@ -181,13 +162,7 @@ mod tests {
     #[tokio::test]
     async fn a_garbage_key_is_malformed() {
         let (verify, _) = use_case();
-        let cmd = VerifyApiKeyCommand {
-            key: "hello".into(),
-            ..Default::default()
-        };
-        assert_eq!(
-            verify.execute(None, cmd).await.unwrap().code,
-            VerificationCode::Malformed
-        );
+        let cmd = VerifyApiKeyCommand { key: "hello".into(), ..Default::default() };
+        assert_eq!(verify.execute(None, cmd).await.unwrap().code, VerificationCode::Malformed);
     }
 }

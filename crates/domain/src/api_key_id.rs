@@ -21,9 +21,7 @@ mod tests {
 
     #[test]
     fn an_id_with_another_prefix_is_rejected() {
-        let err = "org_0197c0f1-9589-7990-b421-4b806f637b0c"
-            .parse::<ApiKeyId>()
-            .unwrap_err();
+        let err = "org_0197c0f1-9589-7990-b421-4b806f637b0c".parse::<ApiKeyId>().unwrap_err();
         assert_eq!(err, IdError::WrongPrefix { expected: "api_key_" });
     }
 

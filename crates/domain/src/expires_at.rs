@@ -42,10 +42,7 @@ mod tests {
     #[test]
     fn a_time_in_the_past_is_rejected() {
         let now = Utc::now();
-        assert_eq!(
-            ExpiresAt::parse(now - Duration::seconds(1), now),
-            Err(ExpiresAtError::NotInFuture)
-        );
+        assert_eq!(ExpiresAt::parse(now - Duration::seconds(1), now), Err(ExpiresAtError::NotInFuture));
     }
 
     #[test]

@@ -65,13 +65,7 @@ impl IpAllowList {
     pub fn entries(&self) -> Vec<String> {
         self.0
             .iter()
-            .map(|net| {
-                if net.prefix_len() == net.max_prefix_len() {
-                    net.addr().to_string()
-                } else {
-                    net.to_string()
-                }
-            })
+            .map(|net| if net.prefix_len() == net.max_prefix_len() { net.addr().to_string() } else { net.to_string() })
             .collect()
     }
 }

@@ -51,9 +51,6 @@ mod tests {
     #[test]
     fn oversized_metadata_is_rejected() {
         let big = "x".repeat(Metadata::MAX_BYTES);
-        assert!(matches!(
-            Metadata::parse(json!({ "blob": big })),
-            Err(MetadataError::TooLarge { .. })
-        ));
+        assert!(matches!(Metadata::parse(json!({ "blob": big })), Err(MetadataError::TooLarge { .. })));
     }
 }

@@ -58,12 +58,7 @@ mod tests {
     #[test]
     fn a_principal_without_the_scope_is_forbidden() {
         let p = principal(&["api_keys.read"]);
-        assert_eq!(
-            p.require(Scope::ApiKeysCreate),
-            Err(Forbidden {
-                missing: Scope::ApiKeysCreate
-            })
-        );
+        assert_eq!(p.require(Scope::ApiKeysCreate), Err(Forbidden { missing: Scope::ApiKeysCreate }));
         assert!(p.require(Scope::ApiKeysRead).is_ok());
     }
 

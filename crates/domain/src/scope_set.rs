@@ -23,11 +23,7 @@ impl ScopeSet {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        names
-            .into_iter()
-            .map(|name| name.as_ref().parse::<Scope>())
-            .collect::<Result<BTreeSet<_>, _>>()
-            .map(Self)
+        names.into_iter().map(|name| name.as_ref().parse::<Scope>()).collect::<Result<BTreeSet<_>, _>>().map(Self)
     }
 
     pub fn contains(&self, scope: Scope) -> bool {

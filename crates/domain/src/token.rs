@@ -101,12 +101,7 @@ pub struct ApiToken {
 
 impl ApiToken {
     pub fn new(kind: KeyKind, environment: Environment, lookup: LookupId, secret: SecretBytes) -> Self {
-        Self {
-            kind,
-            environment,
-            lookup,
-            secret,
-        }
+        Self { kind, environment, lookup, secret }
     }
 
     pub fn kind(&self) -> KeyKind {
@@ -173,9 +168,7 @@ impl ApiToken {
             _ => return Err(TokenError::Malformed),
         };
         let mut bytes = [0u8; BODY_LEN];
-        let written = bs58::decode(body)
-            .onto(&mut bytes[..])
-            .map_err(|_| TokenError::Malformed)?;
+        let written = bs58::decode(body).onto(&mut bytes[..]).map_err(|_| TokenError::Malformed)?;
         if written != BODY_LEN {
             return Err(TokenError::Malformed);
         }
@@ -188,12 +181,7 @@ impl ApiToken {
         lookup_arr.copy_from_slice(lookup);
         let mut secret_arr = [0u8; SECRET_LEN];
         secret_arr.copy_from_slice(secret);
-        Ok(Self::new(
-            kind,
-            environment,
-            LookupId(lookup_arr),
-            SecretBytes(secret_arr),
-        ))
+        Ok(Self::new(kind, environment, LookupId(lookup_arr), SecretBytes(secret_arr)))
     }
 }
 
@@ -224,12 +212,8 @@ mod tests {
 
     #[test]
     fn the_text_form_starts_with_kind_and_environment() {
-        assert!(token(KeyKind::Secret, Environment::Live)
-            .expose()
-            .starts_with("sk_live_"));
-        assert!(token(KeyKind::Publishable, Environment::Test)
-            .expose()
-            .starts_with("pk_test_"));
+        assert!(token(KeyKind::Secret, Environment::Live).expose().starts_with("sk_live_"));
+        assert!(token(KeyKind::Publishable, Environment::Test).expose().starts_with("pk_test_"));
     }
 
     #[test]
@@ -239,10 +223,7 @@ mod tests {
         let i = chars.len() - 10;
         chars[i] = if chars[i] == 'a' { 'b' } else { 'a' };
         let typo: String = chars.into_iter().collect();
-        assert!(matches!(
-            ApiToken::parse(&typo),
-            Err(TokenError::BadChecksum | TokenError::Malformed)
-        ));
+        assert!(matches!(ApiToken::parse(&typo), Err(TokenError::BadChecksum | TokenError::Malformed)));
     }
 
     #[test]
@@ -269,18 +250,8 @@ mod tests {
 
     #[test]
     fn the_display_prefix_does_not_depend_on_the_secret() {
-        let a = ApiToken::new(
-            KeyKind::Secret,
-            Environment::Live,
-            LookupId([7; 16]),
-            SecretBytes([0; 32]),
-        );
-        let b = ApiToken::new(
-            KeyKind::Secret,
-            Environment::Live,
-            LookupId([7; 16]),
-            SecretBytes([255; 32]),
-        );
+        let a = ApiToken::new(KeyKind::Secret, Environment::Live, LookupId([7; 16]), SecretBytes([0; 32]));
+        let b = ApiToken::new(KeyKind::Secret, Environment::Live, LookupId([7; 16]), SecretBytes([255; 32]));
         assert_eq!(a.display_prefix(), b.display_prefix());
     }
 

@@ -34,6 +34,9 @@ pub enum ApiError {
     /// 409: the resource's state forbids the change (revoked, deactivated).
     #[error("{0}")]
     Conflict(String),
+    /// 429: too many failed attempts for a key id or from an IP.
+    #[error("too many failed attempts; retry after {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// 500: logged with its cause; the client gets only the request id.
     #[error("internal error")]
     Internal(#[source] Unexpected),
@@ -41,10 +44,12 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadRequest {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self::BadRequest { field: field.into(), message: message.into() }
+    }
+    /// Whole seconds, rounded up, never 0: `Retry-After` has no fractions.
+    fn too_many(retry_after: std::time::Duration) -> Self {
+        let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self::TooManyRequests { retry_after_secs: secs.max(1) }
     }
 
     fn message(&self) -> &'static str {
@@ -55,6 +60,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "Permission denied",
             ApiError::NotFound(_) => "Resource not found",
             ApiError::Conflict(_) => "The resource's state forbids this",
+            ApiError::TooManyRequests { .. } => "Too many failed attempts",
             ApiError::Internal(_) => "Internal server error",
         }
     }
@@ -111,6 +117,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,11 +127,11 @@ impl ResponseError for ApiError {
             tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
         }
         let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
         if matches!(self, ApiError::Unauthenticated(_)) {
-            res.insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"sesame\""),
-            ));
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sesame\"")));
         }
         res.json(self.envelope())
     }
@@ -157,6 +164,7 @@ impl From<AuthenticationError> for ApiError {
                     ApiError::Unauthenticated("the API key is not valid")
                 }
             },
+            AuthenticationError::RateLimited { retry_after } => ApiError::too_many(retry_after),
             AuthenticationError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }
@@ -167,10 +175,9 @@ impl From<CreateApiKeyError> for ApiError {
         match err {
             CreateApiKeyError::Validation(errors) => ApiError::Validation(errors),
             CreateApiKeyError::Forbidden(f) => f.into(),
-            CreateApiKeyError::Escalation { scopes } => ApiError::Forbidden(format!(
-                "a key cannot grant scopes it does not hold: {}",
-                scope_list(&scopes)
-            )),
+            CreateApiKeyError::Escalation { scopes } => {
+                ApiError::Forbidden(format!("a key cannot grant scopes it does not hold: {}", scope_list(&scopes)))
+            }
             CreateApiKeyError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }
@@ -207,6 +214,7 @@ impl From<VerifyError> for ApiError {
         match err {
             VerifyError::Validation(errors) => ApiError::Validation(errors),
             VerifyError::Forbidden(f) => f.into(),
+            VerifyError::RateLimited { retry_after } => ApiError::too_many(retry_after),
             VerifyError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }

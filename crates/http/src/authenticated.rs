@@ -24,17 +24,11 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthenticated(
-            "send your API key as `Authorization: Bearer <key>`",
-        ))?;
-    let value = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text"))?;
+        .ok_or(ApiError::Unauthenticated("send your API key as `Authorization: Bearer <key>`"))?;
+    let value = value.to_str().map_err(|_| ApiError::Unauthenticated("the Authorization header is not text"))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthenticated(
-            "send your API key as `Authorization: Bearer <key>`",
-        ));
+        return Err(ApiError::Unauthenticated("send your API key as `Authorization: Bearer <key>`"));
     }
     Ok(token.trim().to_owned())
 }
@@ -56,30 +50,15 @@ impl FromRequest for MaybeAuthenticated {
         let user_agent = user_agent(req);
         if req.headers().contains_key(header::AUTHORIZATION) {
             let authenticated = Authenticated::from_request(req, payload);
-            Box::pin(async move {
-                Ok(MaybeAuthenticated {
-                    caller: Some(authenticated.await?),
-                    ip,
-                    user_agent,
-                })
-            })
+            Box::pin(async move { Ok(MaybeAuthenticated { caller: Some(authenticated.await?), ip, user_agent }) })
         } else {
-            Box::pin(async move {
-                Ok(MaybeAuthenticated {
-                    caller: None,
-                    ip,
-                    user_agent,
-                })
-            })
+            Box::pin(async move { Ok(MaybeAuthenticated { caller: None, ip, user_agent }) })
         }
     }
 }
 
 fn user_agent(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 impl FromRequest for Authenticated {
@@ -90,19 +69,12 @@ impl FromRequest for Authenticated {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let token = bearer(req);
         let ip = req.peer_addr().map(|addr| addr.ip());
-        let user_agent = req
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
         Box::pin(async move {
             let services =
                 services.ok_or_else(|| ApiError::Internal("the HTTP adapter was built without services".into()))?;
             let token = token?;
-            let verified = services
-                .authenticate
-                .execute(&token, ip, user_agent.as_deref(), &ScopeSet::empty())
-                .await?;
+            let verified = services.authenticate.execute(&token, ip, user_agent.as_deref(), &ScopeSet::empty()).await?;
             Ok(Authenticated { verified, ip })
         })
     }

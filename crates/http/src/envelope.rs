@@ -17,9 +17,7 @@ pub struct LogInfo {
 
 impl LogInfo {
     pub fn current() -> Option<Self> {
-        request_id::current().map(|c| Self {
-            request_id: c.request_id,
-        })
+        request_id::current().map(|c| Self { request_id: c.request_id })
     }
 }
 
@@ -75,10 +73,7 @@ pub struct ErrorEnvelope {
 
 /// The API environment of the request being served.
 pub fn current_env() -> String {
-    request_id::current()
-        .map_or(crate::ApiEnvironment::Development, |c| c.env)
-        .as_str()
-        .to_owned()
+    request_id::current().map_or(crate::ApiEnvironment::Development, |c| c.env).as_str().to_owned()
 }
 
 impl<T: ToSchema> Envelope<T> {

@@ -20,9 +20,7 @@ fn error_response(description: &str) -> RefOr<Response> {
         )
         .content(
             "application/json",
-            ContentBuilder::new()
-                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorEnvelope")))
-                .build(),
+            ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorEnvelope"))).build(),
         )
         .build()
         .into()
@@ -49,8 +47,8 @@ error_responses! {
     Forbidden => "403", "The key lacks the scope this needs, asks to grant or manage scopes it does not hold, or is used from an IP outside its allow list";
     NotFound => "404", "No such resource in the caller's organization and environment (other organizations' resources look the same)";
     Conflict => "409", "The resource's state forbids this (revoked key, deactivated organization, or a key deactivating its own organization)";
-    Unprocessable => "422", "A field breaks the rules; `validator` maps each field to its problem";
-    ServerError => "500", "Unexpected failure; quote `support_id`";
+    Unprocessable => "422", "A field breaks the rules; `validator` maps each field to its problem";    TooManyRequests => "429", "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says when to retry";
+    ServerError => "500","Unexpected failure; quote `support_id`";
 }
 
 /// Keeps `ErrorEnvelope` in the document's components even though the

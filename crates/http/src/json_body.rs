@@ -55,11 +55,7 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
                 (join_path(path, &name), "is required".to_owned())
             } else if let Some(name) = backticked(&message, "unknown field `") {
                 // The path already ends at the unknown field.
-                let field = if path.ends_with(name.as_str()) {
-                    path.to_owned()
-                } else {
-                    join_path(path, &name)
-                };
+                let field = if path.ends_with(name.as_str()) { path.to_owned() } else { join_path(path, &name) };
                 (field, "is not a known field".to_owned())
             } else if path.is_empty() || path == "." {
                 ("body".to_owned(), message)
@@ -126,11 +122,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
                 Some(PayloadError::Overflow) => ApiError::bad_request("body", "is too large"),
                 _ => ApiError::bad_request("body", "could not be read"),
             })?;
-            Ok(JsonBody {
-                bytes,
-                is_json,
-                shape: PhantomData,
-            })
+            Ok(JsonBody { bytes, is_json, shape: PhantomData })
         })
     }
 }
@@ -155,11 +147,7 @@ mod tests {
 
     fn validator_of(err: ApiError) -> Vec<(String, String)> {
         match err {
-            ApiError::Validation(v) => v
-                .fields()
-                .iter()
-                .map(|f| (f.field.clone(), f.message.clone()))
-                .collect(),
+            ApiError::Validation(v) => v.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
             ApiError::BadRequest { field, message } => vec![(field, message)],
             other => panic!("unexpected {other:?}"),
         }
@@ -167,10 +155,7 @@ mod tests {
 
     #[test]
     fn a_missing_required_field_is_named() {
-        assert_eq!(
-            validator_of(error_for("{}")),
-            vec![("label".into(), "is required".into())]
-        );
+        assert_eq!(validator_of(error_for("{}")), vec![("label".into(), "is required".into())]);
     }
 
     #[test]

@@ -45,10 +45,7 @@ pub async fn propagate(
     let env = req
         .app_data::<actix_web::web::Data<crate::HttpConfig>>()
         .map_or(ApiEnvironment::Development, |config| config.env);
-    let context = RequestContext {
-        request_id: id.clone(),
-        env,
-    };
+    let context = RequestContext { request_id: id.clone(), env };
     let mut res = CURRENT.scope(context, next.call(req)).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -13,6 +13,10 @@ use sesame_domain::{
 use crate::conversions::{api_key_from_row, api_key_to_row, audit_event_to_row, organization_from_row};
 use crate::entities::{api_key, api_key_secret, audit_event, organization};
 use crate::error::from_db;
+
+/// Keys per usage UPDATE: four CASE arms and an IN entry each stay far
+/// below SQLite's and PostgreSQL's bound-parameter limits.
+const USAGE_KEYS_PER_STATEMENT: usize = 500;
 
 /// API keys and their secrets in SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -40,14 +44,10 @@ fn status_condition(status: StatusFilter, now: DateTime<Utc>) -> Condition {
     use api_key::Column;
     match status {
         StatusFilter::Revoked => Condition::all().add(Column::RevokedAt.is_not_null()),
-        StatusFilter::Expired => Condition::all()
+        StatusFilter::Expired => Condition::all().add(Column::RevokedAt.is_null()).add(Column::ExpiresAt.lte(now)),
+        StatusFilter::Active => Condition::all()
             .add(Column::RevokedAt.is_null())
-            .add(Column::ExpiresAt.lte(now)),
-        StatusFilter::Active => Condition::all().add(Column::RevokedAt.is_null()).add(
-            Condition::any()
-                .add(Column::ExpiresAt.is_null())
-                .add(Column::ExpiresAt.gt(now)),
-        ),
+            .add(Condition::any().add(Column::ExpiresAt.is_null()).add(Column::ExpiresAt.gt(now))),
     }
 }
 
@@ -55,41 +55,23 @@ fn status_condition(status: StatusFilter, now: DateTime<Utc>) -> Condition {
 impl ApiKeyRepository for SeaOrmApiKeyRepository {
     async fn insert(&self, key: &ApiKey, secret: &NewSecret, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
-        api_key::Entity::insert(api_key_to_row(key))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
-        api_key_secret::Entity::insert(secret_row(&key.id, secret))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        api_key::Entity::insert(api_key_to_row(key)).exec(&txn).await.map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&txn).await.map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
         txn.commit().await.map_err(from_db)
     }
 
     async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError> {
         // Three primary-key seeks: the cost does not depend on how many keys exist.
-        let Some(secret) = api_key_secret::Entity::find_by_id(lookup.to_hex())
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
+        let Some(secret) = api_key_secret::Entity::find_by_id(lookup.to_hex()).one(&self.db).await.map_err(from_db)?
         else {
             return Ok(None);
         };
-        let Some(key) = api_key::Entity::find_by_id(secret.api_key_id)
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
-        else {
+        let Some(key) = api_key::Entity::find_by_id(secret.api_key_id).one(&self.db).await.map_err(from_db)? else {
             return Ok(None);
         };
-        let Some(org) = organization::Entity::find_by_id(key.organization_id.clone())
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
+        let Some(org) =
+            organization::Entity::find_by_id(key.organization_id.clone()).one(&self.db).await.map_err(from_db)?
         else {
             return Ok(None);
         };
@@ -142,10 +124,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         row.last_used_ip = sea_orm::ActiveValue::NotSet;
         row.last_used_user_agent = sea_orm::ActiveValue::NotSet;
         api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -170,10 +149,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             .exec(&txn)
             .await
             .map_err(from_db)?;
-        api_key_secret::Entity::insert(secret_row(&key.id, secret))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&txn).await.map_err(from_db)?;
         api_key::Entity::update_many()
             .col_expr(api_key::Column::KeyPrefix, Expr::value(key.key_prefix.clone()))
             .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
@@ -181,10 +157,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             .exec(&txn)
             .await
             .map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -193,18 +166,30 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             return Ok(());
         }
         let txn = self.db.begin().await.map_err(from_db)?;
-        for record in batch {
-            let added = i64::try_from(record.requests).unwrap_or(i64::MAX);
-            let total: SimpleExpr = Expr::col(api_key::Column::TotalRequests).add(added);
+        // One UPDATE per chunk of keys: each column is a CASE over the ids.
+        for chunk in batch.chunks(USAGE_KEYS_PER_STATEMENT) {
+            let mut added = CaseStatement::new();
+            let mut last_at = CaseStatement::new();
+            let mut last_ip = CaseStatement::new();
+            let mut last_ua = CaseStatement::new();
+            for record in chunk {
+                let is_key = || api_key::Column::Id.eq(record.key_id.to_string());
+                added = added.case(is_key(), Expr::val(i64::try_from(record.requests).unwrap_or(i64::MAX)));
+                last_at = last_at.case(is_key(), Expr::val(record.last_used_at));
+                last_ip = last_ip.case(is_key(), Expr::val(record.last_used_ip.clone()));
+                last_ua = last_ua.case(is_key(), Expr::val(record.last_used_user_agent.clone()));
+            }
+            let added: SimpleExpr = added.finally(Expr::val(0i64)).into();
+            let ids: Vec<String> = chunk.iter().map(|r| r.key_id.to_string()).collect();
             api_key::Entity::update_many()
-                .col_expr(api_key::Column::TotalRequests, total)
-                .col_expr(api_key::Column::LastUsedAt, Expr::value(record.last_used_at))
-                .col_expr(api_key::Column::LastUsedIp, Expr::value(record.last_used_ip.clone()))
+                .col_expr(api_key::Column::TotalRequests, Expr::col(api_key::Column::TotalRequests).add(added))
+                .col_expr(api_key::Column::LastUsedAt, last_at.finally(Expr::col(api_key::Column::LastUsedAt)).into())
+                .col_expr(api_key::Column::LastUsedIp, last_ip.finally(Expr::col(api_key::Column::LastUsedIp)).into())
                 .col_expr(
                     api_key::Column::LastUsedUserAgent,
-                    Expr::value(record.last_used_user_agent.clone()),
+                    last_ua.finally(Expr::col(api_key::Column::LastUsedUserAgent)).into(),
                 )
-                .filter(api_key::Column::Id.eq(record.key_id.to_string()))
+                .filter(api_key::Column::Id.is_in(ids))
                 .exec(&txn)
                 .await
                 .map_err(from_db)?;

@@ -20,10 +20,7 @@ pub struct DatabaseSettings {
 /// When the database cannot be reached or opened.
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.url.clone());
-    options
-        .max_connections(settings.max_connections)
-        .connect_timeout(settings.connect_timeout)
-        .sqlx_logging(false);
+    options.max_connections(settings.max_connections).connect_timeout(settings.connect_timeout).sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;

@@ -79,11 +79,7 @@ pub(crate) fn organization_from_row(row: organization::Model) -> Result<Organiza
     Ok(Organization {
         id: row.id.parse().map_err(|_| corrupt(T, "id"))?,
         name: OrganizationName::parse(&row.name).map_err(|_| corrupt(T, "name"))?,
-        parent_id: row
-            .parent_id
-            .map(|p| p.parse())
-            .transpose()
-            .map_err(|_| corrupt(T, "parent_id"))?,
+        parent_id: row.parent_id.map(|p| p.parse()).transpose().map_err(|_| corrupt(T, "parent_id"))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
         deactivated_at: row.deactivated_at,

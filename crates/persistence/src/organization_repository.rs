@@ -30,23 +30,11 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
         audit: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
-        organization::Entity::insert(organization_to_row(org))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
-        api_key::Entity::insert(api_key_to_row(first_key))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
-        api_key_secret::Entity::insert(secret_row(&first_key.id, secret))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        organization::Entity::insert(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
+        api_key::Entity::insert(api_key_to_row(first_key)).exec(&txn).await.map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&first_key.id, secret)).exec(&txn).await.map_err(from_db)?;
         for event in audit {
-            audit_event::Entity::insert(audit_event_to_row(event))
-                .exec(&txn)
-                .await
-                .map_err(from_db)?;
+            audit_event::Entity::insert(audit_event_to_row(event)).exec(&txn).await.map_err(from_db)?;
         }
         txn.commit().await.map_err(from_db)
     }
@@ -62,14 +50,8 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
 
     async fn update(&self, org: &Organization, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
-        organization::Entity::update(organization_to_row(org))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit))
-            .exec(&txn)
-            .await
-            .map_err(from_db)?;
+        organization::Entity::update(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
         txn.commit().await.map_err(from_db)
     }
 

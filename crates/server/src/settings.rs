@@ -22,6 +22,8 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub bootstrap: BootstrapSettings,
     pub usage: UsageSettings,
+    pub cache: CacheSettings,
+    pub limits: LimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +53,42 @@ pub struct HashingSettings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes computed at once, at most (default: the number of cores).
+    pub max_concurrent: usize,
+}
+
+/// The verified-key cache in front of argon2id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// Tokens remembered at most; 0 disables the cache.
+    pub max_entries: u64,
+    /// How long a verified token is trusted without a storage read: the
+    /// longest another process may take to see a revocation.
+    pub ttl_secs: u64,
+}
+
+/// Failed verifications tolerated before answering 429 without hashing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitSettings {
+    /// Per key id (the token's lookup part), per window; 0 disables.
+    pub failures_per_key: u32,
+    /// Per client IP, per window; 0 disables.
+    pub failures_per_ip: u32,
+    pub window_secs: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self { max_entries: 100_000, ttl_secs: 30 }
+    }
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self { failures_per_key: 10, failures_per_ip: 100, window_secs: 60 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,28 +116,21 @@ impl Default for Settings {
             hashing: HashingSettings::default(),
             bootstrap: BootstrapSettings::default(),
             usage: UsageSettings::default(),
+            cache: CacheSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self {
-            bind: "127.0.0.1:8080".into(),
-            workers: None,
-            max_body_bytes: 64 * 1024,
-            shutdown_timeout_secs: 10,
-        }
+        Self { bind: "127.0.0.1:8080".into(), workers: None, max_body_bytes: 64 * 1024, shutdown_timeout_secs: 10 }
     }
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
-        Self {
-            url: "sqlite://sesame.db?mode=rwc".into(),
-            max_connections: 10,
-            connect_timeout_secs: 10,
-        }
+        Self { url: "sqlite://sesame.db?mode=rwc".into(), max_connections: 10, connect_timeout_secs: 10 }
     }
 }
 
@@ -110,24 +141,20 @@ impl Default for HashingSettings {
             memory_kib: p.memory_kib,
             iterations: p.iterations,
             parallelism: p.parallelism,
+            max_concurrent: p.max_concurrent,
         }
     }
 }
 
 impl Default for BootstrapSettings {
     fn default() -> Self {
-        Self {
-            organization_name: "Default".into(),
-        }
+        Self { organization_name: "Default".into() }
     }
 }
 
 impl Default for UsageSettings {
     fn default() -> Self {
-        Self {
-            flush_interval_ms: 1000,
-            max_pending_keys: 10_000,
-        }
+        Self { flush_interval_ms: 1000, max_pending_keys: 10_000 }
     }
 }
 
@@ -137,6 +164,7 @@ impl HashingSettings {
             memory_kib: self.memory_kib,
             iterations: self.iterations,
             parallelism: self.parallelism,
+            max_concurrent: self.max_concurrent,
         }
     }
 }
@@ -248,11 +276,7 @@ mod tests {
     fn a_file_sets_values_and_the_environment_wins_over_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sesame.toml");
-        std::fs::write(
-            &path,
-            "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nurl = \"sqlite://a.db\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nurl = \"sqlite://a.db\"\n").unwrap();
         let s = Settings::load_from(Some(&path), env(&[("SESAME__DATABASE__URL", "sqlite://b.db")])).unwrap();
         assert_eq!(s.server.bind, "0.0.0.0:9000");
         assert_eq!(s.database.url, "sqlite://b.db");

@@ -9,9 +9,9 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::{
-    Authenticate, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey,
-    GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, UpdateApiKey,
-    UpdateOrganization, UsageBuffer, VerifyApiKey,
+    Authenticate, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization, DeactivateOrganization, FailureLimiter,
+    FailureLimits, GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer,
+    UpdateApiKey, UpdateOrganization, UsageBuffer, VerifiedKeyCache, VerifyApiKey,
 };
 use sesame_domain::ports::{ApiKeyRepository, AuditLog, Clock, OrganizationRepository, SecretGenerator, SecretHasher};
 use sesame_http::{HttpConfig, Services};
@@ -52,6 +52,7 @@ pub struct Adapters {
     pub audit: Arc<dyn AuditLog>,
     pub issuer: SecretIssuer,
     pub hasher: Arc<dyn SecretHasher>,
+    pub generator: Arc<dyn SecretGenerator>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -61,19 +62,16 @@ impl Adapters {
     /// # Errors
     /// When the database cannot be opened or migrated, or hashing settings are invalid.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = sesame_persistence::connect(&settings.database.connection())
-            .await
-            .map_err(StartupError::Database)?;
-        sesame_persistence::migrate(&db)
-            .await
-            .map_err(StartupError::Migration)?;
+        let db = sesame_persistence::connect(&settings.database.connection()).await.map_err(StartupError::Database)?;
+        sesame_persistence::migrate(&db).await.map_err(StartupError::Migration)?;
         let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
         Ok(Self {
             keys: Arc::new(SeaOrmApiKeyRepository::new(db.clone())),
             organizations: Arc::new(SeaOrmOrganizationRepository::new(db.clone())),
             audit: Arc::new(SeaOrmAuditLog::new(db.clone())),
-            issuer: SecretIssuer::new(generator, hasher.clone()),
+            issuer: SecretIssuer::new(generator.clone(), hasher.clone()),
+            generator,
             hasher,
             clock: Arc::new(SystemClock),
             db,
@@ -81,22 +79,36 @@ impl Adapters {
     }
 
     /// Every use case the HTTP adapter drives.
-    pub fn services(&self, usage: UsageBuffer) -> Services {
+    pub fn services(&self, settings: &Settings, usage: UsageBuffer) -> Services {
         let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
-        let authenticate = Authenticate::new(keys.clone(), self.hasher.clone(), clock.clone(), usage);
+        // Drawn fresh at each start: cache keys mean nothing outside this process.
+        let mut digest_key = [0u8; 32];
+        digest_key.copy_from_slice(self.generator.generate().secret.expose());
+        let cache = VerifiedKeyCache::new(
+            settings.cache.max_entries,
+            Duration::from_secs(settings.cache.ttl_secs.max(1)),
+            digest_key,
+        );
+        let limiter = FailureLimiter::new(FailureLimits {
+            per_key: settings.limits.failures_per_key,
+            per_ip: settings.limits.failures_per_ip,
+            window: Duration::from_secs(settings.limits.window_secs.max(1)),
+        });
+        let authenticate =
+            Authenticate::new(keys.clone(), self.hasher.clone(), clock.clone(), usage, cache.clone(), limiter);
         Services {
             verify_api_key: VerifyApiKey::new(authenticate.clone()),
             authenticate,
             create_api_key: CreateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone()),
             list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),
             get_api_key: GetApiKey::new(keys.clone()),
-            update_api_key: UpdateApiKey::new(keys.clone(), clock.clone()),
-            rotate_api_key: RotateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone()),
-            revoke_api_key: RevokeApiKey::new(keys.clone(), clock.clone()),
+            update_api_key: UpdateApiKey::new(keys.clone(), clock.clone(), cache.clone()),
+            rotate_api_key: RotateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone(), cache.clone()),
+            revoke_api_key: RevokeApiKey::new(keys.clone(), clock.clone(), cache.clone()),
             create_organization: CreateOrganization::new(organizations.clone(), self.issuer.clone(), clock.clone()),
             get_organization: GetOrganization::new(organizations.clone()),
             update_organization: UpdateOrganization::new(organizations.clone(), clock.clone()),
-            deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone()),
+            deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache),
             list_audit_events: ListAuditEvents::new(self.audit.clone()),
         }
     }
@@ -126,28 +138,17 @@ impl Application {
     /// See [`StartupError`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let adapters = Adapters::build(&settings).await?;
-        let bootstrapped = adapters
-            .bootstrap()
-            .if_empty(&settings.bootstrap.organization_name)
-            .await?;
+        let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
-        let services = adapters.services(usage.clone());
-        let http_config = HttpConfig {
-            env: settings.env,
-            max_body_bytes: settings.server.max_body_bytes,
-        };
+        let services = adapters.services(&settings, usage.clone());
+        let http_config = HttpConfig { env: settings.env, max_body_bytes: settings.server.max_body_bytes };
 
-        let listener = TcpListener::bind(&settings.server.bind).map_err(|source| StartupError::Bind {
-            bind: settings.server.bind.clone(),
-            source,
-        })?;
+        let listener = TcpListener::bind(&settings.server.bind)
+            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?;
         let port = listener
             .local_addr()
-            .map_err(|source| StartupError::Bind {
-                bind: settings.server.bind.clone(),
-                source,
-            })?
+            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
             .port();
 
         let services = web::Data::new(services);
@@ -171,10 +172,7 @@ impl Application {
         }
         let server = server
             .listen(listener)
-            .map_err(|source| StartupError::Bind {
-                bind: settings.server.bind.clone(),
-                source,
-            })?
+            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
             .run();
 
         let stop_flushing = Arc::new(Notify::new());
@@ -183,15 +181,7 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self {
-            port,
-            server,
-            usage,
-            flusher,
-            stop_flushing,
-            bootstrapped,
-            db: adapters.db,
-        })
+        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, db: adapters.db })
     }
 
     pub fn port(&self) -> u16 {

@@ -10,11 +10,7 @@ where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(sink)
-        .with_target(false)
-        .finish();
+    let subscriber = tracing_subscriber::fmt().with_env_filter(filter).with_writer(sink).with_target(false).finish();
     // A second call (several apps in one test binary) keeps the first subscriber.
     let _ = set_global_default(subscriber);
 }

@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use rand::rngs::OsRng;
 use sesame_domain::ports::{HashError, SecretHasher};
 use sesame_domain::{SecretBytes, SecretHash};
+use std::sync::Arc;
+
 use thiserror::Error;
+use tokio::sync::Semaphore;
 
 /// argon2id cost. Defaults follow OWASP's password storage cheat sheet
 /// (19 MiB, 2 passes, 1 lane); they come from settings so tests run fast.
@@ -13,15 +16,14 @@ pub struct Argon2Params {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes running at once, at most; more wait their turn.
+    pub max_concurrent: usize,
 }
 
 impl Default for Argon2Params {
     fn default() -> Self {
-        Self {
-            memory_kib: 19_456,
-            iterations: 2,
-            parallelism: 1,
-        }
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self { memory_kib: 19_456, iterations: 2, parallelism: 1, max_concurrent: cores }
     }
 }
 
@@ -34,17 +36,30 @@ pub struct InvalidArgon2Params(String);
 #[derive(Clone)]
 pub struct Argon2SecretHasher {
     argon2: Argon2<'static>,
+    /// Bounds concurrent hashes: each holds `memory_kib` of RAM and a core.
+    permits: Arc<Semaphore>,
 }
 
 impl Argon2SecretHasher {
     /// # Errors
     /// When argon2 rejects the parameters (e.g. memory below 8 × parallelism).
     pub fn new(params: Argon2Params) -> Result<Self, InvalidArgon2Params> {
+        let max_concurrent = params.max_concurrent.max(1);
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| InvalidArgon2Params(e.to_string()))?;
         Ok(Self {
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            permits: Arc::new(Semaphore::new(max_concurrent)),
         })
+    }
+
+    async fn on_blocking_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Self) -> Result<T, HashError> + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _permit = self.permits.acquire().await.map_err(|e| HashError::Unexpected(Box::new(e)))?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || work(&this)).await.map_err(|e| HashError::Unexpected(Box::new(e)))?
     }
 
     /// Hashes on the calling thread (benchmarks and the blocking pool).
@@ -78,20 +93,14 @@ impl Argon2SecretHasher {
 #[async_trait]
 impl SecretHasher for Argon2SecretHasher {
     async fn hash(&self, secret: &SecretBytes) -> Result<SecretHash, HashError> {
-        let this = self.clone();
         let secret = secret.clone();
-        tokio::task::spawn_blocking(move || this.hash_blocking(&secret))
-            .await
-            .map_err(|e| HashError::Unexpected(Box::new(e)))?
+        self.on_blocking_pool(move |this| this.hash_blocking(&secret)).await
     }
 
     async fn verify(&self, secret: &SecretBytes, hash: &SecretHash) -> Result<bool, HashError> {
-        let this = self.clone();
         let secret = secret.clone();
         let hash = hash.clone();
-        tokio::task::spawn_blocking(move || this.verify_blocking(&secret, &hash))
-            .await
-            .map_err(|e| HashError::Unexpected(Box::new(e)))?
+        self.on_blocking_pool(move |this| this.verify_blocking(&secret, &hash)).await
     }
 }
 
@@ -100,12 +109,8 @@ mod tests {
     use super::*;
 
     fn hasher() -> Argon2SecretHasher {
-        Argon2SecretHasher::new(Argon2Params {
-            memory_kib: 64,
-            iterations: 1,
-            parallelism: 1,
-        })
-        .unwrap()
+        Argon2SecretHasher::new(Argon2Params { memory_kib: 64, iterations: 1, parallelism: 1, max_concurrent: 2 })
+            .unwrap()
     }
 
     #[tokio::test]
@@ -127,10 +132,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_corrupt_stored_hash_is_unreadable() {
-        let err = hasher()
-            .verify(&SecretBytes::from_bytes([9; 32]), &SecretHash::new("plain".into()))
-            .await
-            .unwrap_err();
+        let err =
+            hasher().verify(&SecretBytes::from_bytes([9; 32]), &SecretHash::new("plain".into())).await.unwrap_err();
         assert!(matches!(err, HashError::Unreadable));
     }
 
@@ -139,7 +142,8 @@ mod tests {
         assert!(Argon2SecretHasher::new(Argon2Params {
             memory_kib: 1,
             iterations: 0,
-            parallelism: 1
+            parallelism: 1,
+            max_concurrent: 1
         })
         .is_err());
     }

@@ -14,10 +14,7 @@ impl SecretGenerator for OsSecretGenerator {
         let mut secret = [0u8; 32];
         OsRng.fill_bytes(&mut lookup);
         OsRng.fill_bytes(&mut secret);
-        SecretMaterial {
-            lookup: LookupId::from_bytes(lookup),
-            secret: SecretBytes::from_bytes(secret),
-        }
+        SecretMaterial { lookup: LookupId::from_bytes(lookup), secret: SecretBytes::from_bytes(secret) }
     }
 }
 

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::audit_dto::{AuditEventData, AuditEventPage};
 use crate::envelope::Envelope;
-use crate::error_responses::{BadRequest, Forbidden, ServerError, Unauthorized, Unprocessable};
+use crate::error_responses::{BadRequest, Forbidden, ServerError, TooManyRequests, Unauthorized, Unprocessable};
 use crate::{ApiError, Authenticated, Services};
 
 pub const TAG: &str = "Audit";
@@ -30,7 +30,7 @@ pub struct AuditParams {
     path = "/developers/audit_events",
     tag = TAG,
     params(AuditParams),
-    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/audit_events")]
@@ -42,15 +42,9 @@ pub async fn list_audit_events(
     let params = params.into_inner();
     let page = services
         .list_audit_events
-        .execute(
-            &caller.verified.principal,
-            params.limit.as_deref(),
-            params.cursor.as_deref(),
-        )
+        .execute(&caller.verified.principal, params.limit.as_deref(), params.cursor.as_deref())
         .await?;
-    let data = AuditEventPage {
-        items: page.items.iter().map(AuditEventData::new).collect(),
-        next_cursor: page.next_cursor,
-    };
+    let data =
+        AuditEventPage { items: page.items.iter().map(AuditEventData::new).collect(), next_cursor: page.next_cursor };
     Ok(HttpResponse::Ok().json(Envelope::new(200, "Resources retrieved successfully", data)))
 }

@@ -20,7 +20,7 @@ use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
         (status = 400, description = "Unreadable body: not JSON, or not `application/json`", body = ErrorEnvelope),
         (status = 401, description = "Missing, unknown, malformed, expired or revoked key", body = ErrorEnvelope),
-        (status = 403, description = "The key lacks `api_keys.create`, asks to grant a scope it does not hold, or is used from an IP outside its allow list", body = ErrorEnvelope),
+        (status = 403, description = "The key lacks `api_keys.create`, asks to grant a scope it does not hold, or is used from an IP outside its allow list", body = ErrorEnvelope),        (status = 429, description = "Too many failed attempts for this key id or from this IP; `Retry-After` says when to retry", body = ErrorEnvelope),
         (status = 422, description = "A field breaks the rules; `validator` names each one", body = ErrorEnvelope),
         (status = 500, description = "Unexpected failure; quote `support_id`", body = ErrorEnvelope),
     ),
@@ -44,10 +44,7 @@ pub async fn create_api_key(
         environment: request.environment,
         request_ip: caller.ip,
     };
-    let created = services
-        .create_api_key
-        .execute(&caller.verified.principal, command)
-        .await?;
+    let created = services.create_api_key.execute(&caller.verified.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
     Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
 }

@@ -5,7 +5,9 @@ use actix_web::{get, patch, post, web, HttpResponse};
 use super::api_key_dto::CreatedApiKeyData;
 use super::organization_dto::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
 use crate::envelope::Envelope;
-use crate::error_responses::{BadRequest, Conflict, Forbidden, NotFound, ServerError, Unauthorized, Unprocessable};
+use crate::error_responses::{
+    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+};
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Organizations";
@@ -25,7 +27,7 @@ fn respond(status: u16, message: &str, data: OrganizationData) -> HttpResponse {
     path = "/developers/organizations",
     tag = TAG,
     request_body = OrganizationRequest,
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations")]
@@ -34,10 +36,8 @@ pub async fn create_organization(
     caller: Authenticated,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = services
-        .create_organization
-        .execute(&caller.verified.principal, &body.parse()?.name, caller.ip)
-        .await?;
+    let created =
+        services.create_organization.execute(&caller.verified.principal, &body.parse()?.name, caller.ip).await?;
     let data = CreatedOrganizationData {
         organization: OrganizationData::new(&created.organization),
         api_key: CreatedApiKeyData::new(&created.key, created.token.expose()),
@@ -53,7 +53,7 @@ pub async fn create_organization(
     path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/organizations/{id}")]
@@ -62,15 +62,8 @@ pub async fn get_organization(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services
-        .get_organization
-        .execute(&caller.verified.principal, &id)
-        .await?;
-    Ok(respond(
-        200,
-        "Resource retrieved successfully",
-        OrganizationData::new(&org),
-    ))
+    let org = services.get_organization.execute(&caller.verified.principal, &id).await?;
+    Ok(respond(200, "Resource retrieved successfully", OrganizationData::new(&org)))
 }
 
 /// Rename an organization
@@ -82,7 +75,7 @@ pub async fn get_organization(
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body = OrganizationRequest,
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/organizations/{id}")]
@@ -92,15 +85,9 @@ pub async fn update_organization(
     id: web::Path<String>,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services
-        .update_organization
-        .execute(&caller.verified.principal, &id, &body.parse()?.name, caller.ip)
-        .await?;
-    Ok(respond(
-        200,
-        "Resource updated successfully",
-        OrganizationData::new(&org),
-    ))
+    let org =
+        services.update_organization.execute(&caller.verified.principal, &id, &body.parse()?.name, caller.ip).await?;
+    Ok(respond(200, "Resource updated successfully", OrganizationData::new(&org)))
 }
 
 /// Deactivate an organization
@@ -114,7 +101,7 @@ pub async fn update_organization(
     path = "/developers/organizations/{id}/deactivate",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations/{id}/deactivate")]
@@ -123,13 +110,6 @@ pub async fn deactivate_organization(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services
-        .deactivate_organization
-        .execute(&caller.verified.principal, &id, caller.ip)
-        .await?;
-    Ok(respond(
-        200,
-        "Resource deactivated successfully",
-        OrganizationData::new(&org),
-    ))
+    let org = services.deactivate_organization.execute(&caller.verified.principal, &id, caller.ip).await?;
+    Ok(respond(200, "Resource deactivated successfully", OrganizationData::new(&org)))
 }

@@ -11,7 +11,9 @@ use super::api_key_dto::{
     VerifyApiKeyRequest,
 };
 use crate::envelope::Envelope;
-use crate::error_responses::{BadRequest, Conflict, Forbidden, NotFound, ServerError, Unauthorized, Unprocessable};
+use crate::error_responses::{
+    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+};
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
 
 fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &str, data: T) -> HttpResponse {
@@ -40,7 +42,7 @@ pub struct ListApiKeysParams {
     path = "/developers/api_keys",
     tag = super::TAG,
     params(ListApiKeysParams),
-    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys")]
@@ -56,14 +58,8 @@ pub async fn list_api_keys(
         status: params.status,
         environment: params.environment,
     };
-    let page = services
-        .list_api_keys
-        .execute(&caller.verified.principal, query)
-        .await?;
-    let data = ApiKeyPage {
-        items: page.items.iter().map(ApiKeyData::new).collect(),
-        next_cursor: page.next_cursor,
-    };
+    let page = services.list_api_keys.execute(&caller.verified.principal, query).await?;
+    let data = ApiKeyPage { items: page.items.iter().map(ApiKeyData::new).collect(), next_cursor: page.next_cursor };
     Ok(ok("Resources retrieved successfully", data))
 }
 
@@ -75,7 +71,7 @@ pub async fn list_api_keys(
     path = "/developers/api_keys/{id}",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys/{id}")]
@@ -99,7 +95,7 @@ pub async fn get_api_key(
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -119,10 +115,7 @@ pub async fn update_api_key(
         metadata: request.metadata,
         request_ip: caller.ip,
     };
-    let key = services
-        .update_api_key
-        .execute(&caller.verified.principal, &id, command)
-        .await?;
+    let key = services.update_api_key.execute(&caller.verified.principal, &id, command).await?;
     Ok(ok("Resource updated successfully", ApiKeyData::new(&key)))
 }
 
@@ -137,7 +130,7 @@ pub async fn update_api_key(
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -147,14 +140,9 @@ pub async fn rotate_api_key(
     id: web::Path<String>,
     body: JsonBody<RotateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = RotateApiKeyCommand {
-        grace_period_secs: body.parse_or_default()?.grace_period_seconds,
-        request_ip: caller.ip,
-    };
-    let rotated = services
-        .rotate_api_key
-        .execute(&caller.verified.principal, &id, command)
-        .await?;
+    let command =
+        RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds, request_ip: caller.ip };
+    let rotated = services.rotate_api_key.execute(&caller.verified.principal, &id, command).await?;
     let data = RotatedApiKeyData {
         key: ApiKeyData::new(&rotated.key),
         secret: rotated.token.expose(),
@@ -172,7 +160,7 @@ pub async fn rotate_api_key(
     path = "/developers/api_keys/{id}",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Unauthorized, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/api_keys/{id}")]
@@ -181,10 +169,7 @@ pub async fn revoke_api_key(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = services
-        .revoke_api_key
-        .execute(&caller.verified.principal, &id, caller.ip)
-        .await?;
+    let key = services.revoke_api_key.execute(&caller.verified.principal, &id, caller.ip).await?;
     Ok(ok("Resource revoked successfully", ApiKeyData::new(&key)))
 }
 
@@ -201,7 +186,7 @@ pub async fn revoke_api_key(
     path = "/developers/api_keys/verify",
     tag = super::TAG,
     request_body = VerifyApiKeyRequest,
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), BadRequest, Unauthorized, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]
@@ -220,8 +205,5 @@ pub async fn verify_api_key(
     };
     let principal = caller.caller.as_ref().map(|c| &c.verified.principal);
     let verification = services.verify_api_key.execute(principal, command).await?;
-    Ok(ok(
-        "Key verified",
-        VerificationData::new(verification.code, verification.key.as_ref()),
-    ))
+    Ok(ok("Key verified", VerificationData::new(verification.code, verification.key.as_ref())))
 }

@@ -46,10 +46,7 @@ async fn insert_then_find_credential_by_lookup_id(db: TestDb) {
     assert_eq!(credential.key, key, "the key reads back exactly as stored");
     assert_eq!(credential.secret_hash, secret.hash);
     assert_eq!(credential.secret_hash.as_str(), secret.hash.as_str());
-    assert_eq!(
-        credential.secret_expires_at, None,
-        "a current secret never expires on its own"
-    );
+    assert_eq!(credential.secret_expires_at, None, "a current secret never expires on its own");
     assert_eq!(credential.organization_status, OrganizationStatus::Active);
 }
 
@@ -60,11 +57,7 @@ async fn an_unknown_lookup_id_finds_no_credential(db: TestDb) {
     let unknown = LookupId::from_bytes([0xab; 16]);
     assert!(repo.find_credential(&unknown).await.expect("look up").is_none());
     // The tenant's own secret is still found: the store is not simply empty.
-    assert!(repo
-        .find_credential(&tenant.first_secret.lookup)
-        .await
-        .expect("look up")
-        .is_some());
+    assert!(repo.find_credential(&tenant.first_secret.lookup).await.expect("look up").is_some());
 }
 
 async fn get_is_confined_to_the_organization(db: TestDb) {
@@ -75,21 +68,9 @@ async fn get_is_confined_to_the_organization(db: TestDb) {
     let repo = db.api_keys();
 
     assert_eq!(repo.get(&acme.org.id, &key.id).await.expect("get"), Some(key.clone()));
-    assert_eq!(
-        repo.get(&globex.org.id, &key.id).await.expect("get"),
-        None,
-        "another organization's key"
-    );
-    assert_eq!(
-        repo.get(&OrganizationId::generate(), &key.id).await.expect("get"),
-        None,
-        "an unknown organization"
-    );
-    assert_eq!(
-        repo.get(&acme.org.id, &ApiKeyId::generate()).await.expect("get"),
-        None,
-        "an unknown key"
-    );
+    assert_eq!(repo.get(&globex.org.id, &key.id).await.expect("get"), None, "another organization's key");
+    assert_eq!(repo.get(&OrganizationId::generate(), &key.id).await.expect("get"), None, "an unknown organization");
+    assert_eq!(repo.get(&acme.org.id, &ApiKeyId::generate()).await.expect("get"), None, "an unknown key");
 }
 
 async fn list_returns_the_newest_key_first(db: TestDb) {
@@ -102,11 +83,7 @@ async fn list_returns_the_newest_key_first(db: TestDb) {
     }
     expected.reverse();
 
-    let listed = db
-        .api_keys()
-        .list(&key_query(&tenant.org.id, Environment::Live))
-        .await
-        .expect("list");
+    let listed = db.api_keys().list(&key_query(&tenant.org.id, Environment::Live)).await.expect("list");
 
     assert_eq!(ids(&listed), ids(&expected), "newest first");
     assert_eq!(listed, expected, "every key reads back exactly as stored");
@@ -167,22 +144,13 @@ async fn list_is_confined_to_one_environment_and_one_organization(db: TestDb) {
     test.reverse();
     let repo = db.api_keys();
 
-    let listed_live = repo
-        .list(&key_query(&acme.org.id, Environment::Live))
-        .await
-        .expect("list live");
-    let listed_test = repo
-        .list(&key_query(&acme.org.id, Environment::Test))
-        .await
-        .expect("list test");
+    let listed_live = repo.list(&key_query(&acme.org.id, Environment::Live)).await.expect("list live");
+    let listed_test = repo.list(&key_query(&acme.org.id, Environment::Test)).await.expect("list test");
 
     assert_eq!(ids(&listed_live), live);
     assert_eq!(ids(&listed_test), test);
     assert!(listed_test.iter().all(|k| k.environment == Environment::Test));
-    assert!(listed_live
-        .iter()
-        .chain(&listed_test)
-        .all(|k| k.organization_id == acme.org.id));
+    assert!(listed_live.iter().chain(&listed_test).all(|k| k.organization_id == acme.org.id));
 }
 
 async fn list_filters_by_status_with_revocation_winning_over_expiry(db: TestDb) {
@@ -206,41 +174,24 @@ async fn list_filters_by_status_with_revocation_winning_over_expiry(db: TestDb) 
     insert_key(&db, &revoked).await;
     revoked.revoked_at = Some(now());
     revoked.updated_at = revoked.revoked_at;
-    repo.update(
-        &revoked,
-        &audit(&org, AuditAction::ApiKeyRevoked, &revoked.id.to_string()),
-    )
-    .await
-    .expect("revoke");
+    repo.update(&revoked, &audit(&org, AuditAction::ApiKeyRevoked, &revoked.id.to_string())).await.expect("revoke");
 
     let mut revoked_and_expired = api_key(&org, Environment::Live, "revoked and expired");
     revoked_and_expired.expires_at = Some(ExpiresAt::from_stored(past));
     insert_key(&db, &revoked_and_expired).await;
     revoked_and_expired.revoked_at = Some(now());
-    repo.update(
-        &revoked_and_expired,
-        &audit(&org, AuditAction::ApiKeyRevoked, &revoked_and_expired.id.to_string()),
-    )
-    .await
-    .expect("revoke");
+    repo.update(&revoked_and_expired, &audit(&org, AuditAction::ApiKeyRevoked, &revoked_and_expired.id.to_string()))
+        .await
+        .expect("revoke");
 
     assert_eq!(
         list_with_status(&db, &org, StatusFilter::Active).await,
         vec![expiring_later.id, active.id, tenant.first_key.id]
     );
-    assert_eq!(
-        list_with_status(&db, &org, StatusFilter::Expired).await,
-        vec![expired.id]
-    );
-    assert_eq!(
-        list_with_status(&db, &org, StatusFilter::Revoked).await,
-        vec![revoked_and_expired.id, revoked.id]
-    );
+    assert_eq!(list_with_status(&db, &org, StatusFilter::Expired).await, vec![expired.id]);
+    assert_eq!(list_with_status(&db, &org, StatusFilter::Revoked).await, vec![revoked_and_expired.id, revoked.id]);
 
-    let everything = repo
-        .list(&key_query(&org, Environment::Live))
-        .await
-        .expect("list without a filter");
+    let everything = repo.list(&key_query(&org, Environment::Live)).await.expect("list without a filter");
     assert_eq!(everything.len(), 6);
     let at = now();
     for (status, filter) in [
@@ -248,16 +199,9 @@ async fn list_filters_by_status_with_revocation_winning_over_expiry(db: TestDb) 
         (ApiKeyStatus::Expired, StatusFilter::Expired),
         (ApiKeyStatus::Revoked, StatusFilter::Revoked),
     ] {
-        let by_domain_rule: Vec<ApiKeyId> = everything
-            .iter()
-            .filter(|k| k.status(at) == status)
-            .map(|k| k.id)
-            .collect();
-        assert_eq!(
-            list_with_status(&db, &org, filter).await,
-            by_domain_rule,
-            "{filter:?} agrees with ApiKey::status"
-        );
+        let by_domain_rule: Vec<ApiKeyId> =
+            everything.iter().filter(|k| k.status(at) == status).map(|k| k.id).collect();
+        assert_eq!(list_with_status(&db, &org, filter).await, by_domain_rule, "{filter:?} agrees with ApiKey::status");
     }
 }
 
@@ -288,28 +232,14 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(db: TestD
     changed.expires_at = Some(ExpiresAt::from_stored(now() + hours(48)));
     changed.updated_at = Some(now());
     changed.revoked_at = Some(now());
-    assert_eq!(
-        changed.usage,
-        UsageMetrics::default(),
-        "the copy is stale: it knows nothing of the usage"
-    );
-    repo.update(
-        &changed,
-        &audit(&tenant.org.id, AuditAction::ApiKeyUpdated, &key.id.to_string()),
-    )
-    .await
-    .expect("update");
-
-    let stored = repo
-        .get(&tenant.org.id, &key.id)
+    assert_eq!(changed.usage, UsageMetrics::default(), "the copy is stale: it knows nothing of the usage");
+    repo.update(&changed, &audit(&tenant.org.id, AuditAction::ApiKeyUpdated, &key.id.to_string()))
         .await
-        .expect("get")
-        .expect("the key exists");
+        .expect("update");
+
+    let stored = repo.get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
     assert_eq!(stored.label.as_str(), "checkout (renamed)");
-    assert_eq!(
-        stored.scopes.names(),
-        vec!["payments.read", "products.read", "products.update"]
-    );
+    assert_eq!(stored.scopes.names(), vec!["payments.read", "products.read", "products.update"]);
     assert_eq!(stored.revoked_at, changed.revoked_at);
     assert_eq!(
         stored.usage,
@@ -321,14 +251,7 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(db: TestD
         },
         "the usage recorded meanwhile survives the update"
     );
-    assert_eq!(
-        stored,
-        ApiKey {
-            usage: stored.usage.clone(),
-            ..changed
-        },
-        "every other field is the updated copy's"
-    );
+    assert_eq!(stored, ApiKey { usage: stored.usage.clone(), ..changed }, "every other field is the updated copy's");
 }
 
 async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(db: TestDb) {
@@ -350,18 +273,11 @@ async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(db: TestD
     .await
     .expect("rotate");
 
-    let credential = repo
-        .find_credential(&new.lookup)
-        .await
-        .expect("look up")
-        .expect("the new secret is stored");
+    let credential = repo.find_credential(&new.lookup).await.expect("look up").expect("the new secret is stored");
     assert_eq!(credential.key.id, key.id);
     assert_eq!(credential.secret_hash, new.hash);
     assert_eq!(credential.secret_expires_at, None);
-    assert_eq!(
-        credential.key.key_prefix, "sk_live_r0tat3",
-        "the key's prefix follows its current secret"
-    );
+    assert_eq!(credential.key.key_prefix, "sk_live_r0tat3", "the key's prefix follows its current secret");
     assert_eq!(credential.key.updated_at, rotated.updated_at);
     assert_eq!(credential.key, rotated);
 }
@@ -382,22 +298,15 @@ async fn after_rotation_the_old_lookup_id_works_until_the_grace_end(db: TestDb) 
     .await
     .expect("rotate");
 
-    let credential = repo
-        .find_credential(&old.lookup)
-        .await
-        .expect("look up")
-        .expect("the old secret is kept");
+    let credential = repo.find_credential(&old.lookup).await.expect("look up").expect("the old secret is kept");
     assert_eq!(credential.key.id, key.id);
     assert_eq!(credential.secret_hash, old.hash);
     assert_eq!(credential.secret_expires_at, Some(grace_end));
     assert_eq!(credential.organization_status, OrganizationStatus::Active);
 
     // Other keys' secrets are untouched.
-    let other = repo
-        .find_credential(&tenant.first_secret.lookup)
-        .await
-        .expect("look up")
-        .expect("the first key's secret");
+    let other =
+        repo.find_credential(&tenant.first_secret.lookup).await.expect("look up").expect("the first key's secret");
     assert_eq!(other.secret_expires_at, None);
 }
 
@@ -410,31 +319,17 @@ async fn a_later_rotation_does_not_extend_an_old_secrets_expiry(db: TestDb) {
 
     let first_grace_end = now() + hours(1);
     let second = new_secret();
-    repo.rotate(&key, &second, first_grace_end, &rotated_event())
-        .await
-        .expect("first rotation");
+    repo.rotate(&key, &second, first_grace_end, &rotated_event()).await.expect("first rotation");
 
     let second_grace_end = now() + hours(2);
     let third = new_secret();
-    repo.rotate(&key, &third, second_grace_end, &rotated_event())
-        .await
-        .expect("second rotation");
+    repo.rotate(&key, &third, second_grace_end, &rotated_event()).await.expect("second rotation");
 
     let expiry = |lookup: LookupId| {
         let repo = repo.clone();
-        async move {
-            repo.find_credential(&lookup)
-                .await
-                .expect("look up")
-                .expect("the secret is stored")
-                .secret_expires_at
-        }
+        async move { repo.find_credential(&lookup).await.expect("look up").expect("the secret is stored").secret_expires_at }
     };
-    assert_eq!(
-        expiry(first.lookup).await,
-        Some(first_grace_end),
-        "not extended by the second rotation"
-    );
+    assert_eq!(expiry(first.lookup).await, Some(first_grace_end), "not extended by the second rotation");
     assert_eq!(expiry(second.lookup).await, Some(second_grace_end));
     assert_eq!(expiry(third.lookup).await, None);
 }
@@ -447,27 +342,15 @@ async fn an_earlier_rotation_grace_end_shortens_every_older_secret(db: TestDb) {
     let rotated_event = || audit(&tenant.org.id, AuditAction::ApiKeyRotated, &key.id.to_string());
 
     let second = new_secret();
-    repo.rotate(&key, &second, now() + hours(24), &rotated_event())
-        .await
-        .expect("first rotation");
+    repo.rotate(&key, &second, now() + hours(24), &rotated_event()).await.expect("first rotation");
     // A grace end only seconds later than the first's, to exercise the
     // comparison of close instants.
     let soon = now() + TimeDelta::seconds(5);
-    repo.rotate(&key, &new_secret(), soon, &rotated_event())
-        .await
-        .expect("second rotation");
+    repo.rotate(&key, &new_secret(), soon, &rotated_event()).await.expect("second rotation");
 
     for (name, secret) in [("first", &first), ("second", &second)] {
-        let credential = repo
-            .find_credential(&secret.lookup)
-            .await
-            .expect("look up")
-            .expect("stored");
-        assert_eq!(
-            credential.secret_expires_at,
-            Some(soon),
-            "the {name} secret stops at the earlier end"
-        );
+        let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("stored");
+        assert_eq!(credential.secret_expires_at, Some(soon), "the {name} secret stops at the earlier end");
         assert_eq!(credential.secret_hash, SecretHash::new(secret.hash.as_str().to_owned()));
     }
 }
@@ -511,11 +394,7 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
     .await
     .expect("second batch");
 
-    let stored = repo
-        .get(&tenant.org.id, &key.id)
-        .await
-        .expect("get")
-        .expect("the key exists");
+    let stored = repo.get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
     assert_eq!(
         stored.usage,
         UsageMetrics {
@@ -525,11 +404,7 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
             last_used_user_agent: Some("agent/2".to_owned()),
         }
     );
-    let stored_other = repo
-        .get(&tenant.org.id, &other.id)
-        .await
-        .expect("get")
-        .expect("the key exists");
+    let stored_other = repo.get(&tenant.org.id, &other.id).await.expect("get").expect("the key exists");
     assert_eq!(
         stored_other.usage,
         UsageMetrics {
@@ -540,11 +415,7 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
         },
         "each key counts only its own usage"
     );
-    let untouched = repo
-        .get(&tenant.org.id, &tenant.first_key.id)
-        .await
-        .expect("get")
-        .expect("the key exists");
+    let untouched = repo.get(&tenant.org.id, &tenant.first_key.id).await.expect("get").expect("the key exists");
     assert_eq!(untouched.usage, UsageMetrics::default());
 }
 
@@ -554,11 +425,7 @@ async fn record_usage_of_an_empty_batch_changes_nothing(db: TestDb) {
 
     repo.record_usage(&[]).await.expect("an empty batch is fine");
 
-    let stored = repo
-        .get(&tenant.org.id, &tenant.first_key.id)
-        .await
-        .expect("get")
-        .expect("the key exists");
+    let stored = repo.get(&tenant.org.id, &tenant.first_key.id).await.expect("get").expect("the key exists");
     assert_eq!(stored, tenant.first_key);
 }
 
@@ -573,14 +440,8 @@ async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key
     let mut clashing = new_secret();
     clashing.lookup = taken.lookup;
     let second_created = audit(&org, AuditAction::ApiKeyCreated, &second.id.to_string());
-    let err = repo
-        .insert(&second, &clashing, &second_created)
-        .await
-        .expect_err("the lookup id is taken");
-    assert!(
-        matches!(err, RepositoryError::Conflict(_)),
-        "expected a conflict, got {err:?}"
-    );
+    let err = repo.insert(&second, &clashing, &second_created).await.expect_err("the lookup id is taken");
+    assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
 
     // Nothing of the second key was kept: not the key row ...
     assert_eq!(repo.get(&org, &second.id).await.expect("get"), None);
@@ -590,28 +451,17 @@ async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key
     );
     // ... nor its audit event ...
     assert!(
-        all_audit_events(&db, &org)
-            .await
-            .iter()
-            .all(|e| e.id != second_created.id),
+        all_audit_events(&db, &org).await.iter().all(|e| e.id != second_created.id),
         "the audit event of a failed insert was kept"
     );
     // ... and the taken lookup id still names the first key's secret.
-    let credential = repo
-        .find_credential(&taken.lookup)
-        .await
-        .expect("look up")
-        .expect("stored");
+    let credential = repo.find_credential(&taken.lookup).await.expect("look up").expect("stored");
     assert_eq!(credential.key.id, first.id);
     assert_eq!(credential.secret_hash, taken.hash);
 
     // Had the key row survived, storing the same key again would conflict on its id.
     let (fresh, _) = insert_key(&db, &second).await;
-    let credential = repo
-        .find_credential(&fresh.lookup)
-        .await
-        .expect("look up")
-        .expect("stored");
+    let credential = repo.find_credential(&fresh.lookup).await.expect("look up").expect("stored");
     assert_eq!(credential.key, second);
 }
 
@@ -623,20 +473,10 @@ async fn inserting_a_duplicate_key_id_conflicts(db: TestDb) {
 
     let fresh = new_secret();
     let err = repo
-        .insert(
-            &key,
-            &fresh,
-            &audit(&tenant.org.id, AuditAction::ApiKeyCreated, &key.id.to_string()),
-        )
+        .insert(&key, &fresh, &audit(&tenant.org.id, AuditAction::ApiKeyCreated, &key.id.to_string()))
         .await
         .expect_err("the key id is taken");
 
-    assert!(
-        matches!(err, RepositoryError::Conflict(_)),
-        "expected a conflict, got {err:?}"
-    );
-    assert!(
-        repo.find_credential(&fresh.lookup).await.expect("look up").is_none(),
-        "no secret was kept"
-    );
+    assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
+    assert!(repo.find_credential(&fresh.lookup).await.expect("look up").is_none(), "no secret was kept");
 }

@@ -33,9 +33,7 @@ async fn key_history(db: &TestDb, organization_id: &OrganizationId) -> Vec<Audit
 
     key.key_prefix = "sk_live_n3wkey".to_owned();
     let rotated = audit(organization_id, AuditAction::ApiKeyRotated, &key.id.to_string());
-    repo.rotate(&key, &new_secret(), now() + hours(1), &rotated)
-        .await
-        .expect("rotate");
+    repo.rotate(&key, &new_secret(), now() + hours(1), &rotated).await.expect("rotate");
 
     vec![created, updated, rotated]
 }
@@ -79,14 +77,11 @@ async fn audit_events_are_paginated_without_overlap_or_gaps(db: TestDb) {
         let Some(last) = page.last() else { break };
         query.after = Some(Cursor::after(last.uuid()));
         pages.push(page);
+        assert!(pages.len() <= 10, "pagination never ends: the cursor keeps returning events");
     }
 
     assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), vec![3, 3, 2]);
-    assert_eq!(
-        pages.concat(),
-        expected,
-        "the pages together are every event, once, newest first"
-    );
+    assert_eq!(pages.concat(), expected, "the pages together are every event, once, newest first");
 }
 
 async fn audit_events_are_confined_to_the_organization(db: TestDb) {

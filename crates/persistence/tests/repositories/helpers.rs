@@ -36,11 +36,7 @@ enum Backend {
 }
 
 fn settings(url: &str) -> DatabaseSettings {
-    DatabaseSettings {
-        url: url.to_owned(),
-        max_connections: 4,
-        connect_timeout: Duration::from_secs(5),
-    }
+    DatabaseSettings { url: url.to_owned(), max_connections: 4, connect_timeout: Duration::from_secs(5) }
 }
 
 impl TestDb {
@@ -48,14 +44,9 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory for the SQLite file");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("sesame.db").display());
-        let conn = connect(&settings(&url))
-            .await
-            .unwrap_or_else(|e| panic!("open SQLite at {url}: {e}"));
+        let conn = connect(&settings(&url)).await.unwrap_or_else(|e| panic!("open SQLite at {url}: {e}"));
         migrate(&conn).await.expect("migrate the SQLite database");
-        Self {
-            conn,
-            backend: Backend::Sqlite { _dir: dir },
-        }
+        Self { conn, backend: Backend::Sqlite { _dir: dir } }
     }
 
     /// A fresh database on the PostgreSQL server named by
@@ -88,10 +79,7 @@ impl TestDb {
                 panic!("connect to the new database {database}: {e}");
             }
         };
-        let db = Self {
-            conn,
-            backend: Backend::Postgres { admin_url, database },
-        };
+        let db = Self { conn, backend: Backend::Postgres { admin_url, database } };
         migrate(&db.conn).await.expect("migrate the PostgreSQL database");
         db
     }
@@ -122,10 +110,7 @@ impl Drop for TestDb {
 /// failing test still reports its own failure.
 fn drop_postgres_database(admin_url: String, database: String) {
     let outcome = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         runtime.block_on(async {
             let admin = connect(&settings(&admin_url)).await.map_err(|e| e.to_string())?;
             admin
@@ -150,9 +135,7 @@ fn with_database(url: &str, database: &str) -> String {
         None => (url, None),
     };
     let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
+    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
     let mut out = format!("{}/{database}", &base[..path_start]);
     if let Some(query) = query {
         out.push('?');
@@ -183,10 +166,7 @@ fn the_database_name_replaces_the_path_of_the_url() {
         with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
         "postgres://postgres@127.0.0.1:5432/t1"
     );
-    assert_eq!(
-        with_database("postgres://u:p@h/db?sslmode=disable", "t1"),
-        "postgres://u:p@h/t1?sslmode=disable"
-    );
+    assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t1"), "postgres://u:p@h/t1?sslmode=disable");
     assert_eq!(with_database("postgres://h:5432", "t1"), "postgres://h:5432/t1");
     assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
     assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
@@ -232,11 +212,7 @@ pub fn api_key(organization_id: &OrganizationId, environment: Environment, label
         created_at: now(),
         updated_at: None,
         revoked_at: None,
-        key_prefix: format!(
-            "sk_{}_{}",
-            environment.as_str(),
-            &label.chars().take(6).collect::<String>()
-        ),
+        key_prefix: format!("sk_{}_{}", environment.as_str(), &label.chars().take(6).collect::<String>()),
         usage: UsageMetrics::default(),
     }
 }
@@ -289,22 +265,14 @@ pub async fn create_tenant(db: &TestDb, name: &str) -> Tenant {
         .insert_with_key(&org, &first_key, &first_secret, &events)
         .await
         .expect("insert the organization with its first key");
-    Tenant {
-        org,
-        first_key,
-        first_secret,
-        events,
-    }
+    Tenant { org, first_key, first_secret, events }
 }
 
 /// Stores `key` with a fresh secret; returns the secret and the audit event.
 pub async fn insert_key(db: &TestDb, key: &ApiKey) -> (NewSecret, AuditEvent) {
     let secret = new_secret();
     let event = audit(&key.organization_id, AuditAction::ApiKeyCreated, &key.id.to_string());
-    db.api_keys()
-        .insert(key, &secret, &event)
-        .await
-        .expect("insert the key");
+    db.api_keys().insert(key, &secret, &event).await.expect("insert the key");
     (secret, event)
 }
 
@@ -331,13 +299,11 @@ pub async fn list_all_keys(db: &TestDb, query: &ApiKeyQuery) -> (Vec<ApiKey>, us
     let mut pages = 0;
     loop {
         let page = db.api_keys().list(&query).await.expect("list keys");
-        assert!(
-            page.len() <= query.limit.get() as usize,
-            "a page is longer than its limit"
-        );
+        assert!(page.len() <= query.limit.get() as usize, "a page is longer than its limit");
         let Some(last) = page.last() else { break };
         query.after = Some(Cursor::after(last.id.uuid()));
         pages += 1;
+        assert!(pages <= 200, "pagination never ends: the cursor keeps returning keys");
         let full = page.len() == query.limit.get() as usize;
         all.extend(page);
         if !full {
@@ -348,33 +314,17 @@ pub async fn list_all_keys(db: &TestDb, query: &ApiKeyQuery) -> (Vec<ApiKey>, us
 }
 
 pub async fn list_with_status(db: &TestDb, organization_id: &OrganizationId, status: StatusFilter) -> Vec<ApiKeyId> {
-    let query = ApiKeyQuery {
-        status: Some(status),
-        ..key_query(organization_id, Environment::Live)
-    };
-    db.api_keys()
-        .list(&query)
-        .await
-        .expect("list keys")
-        .into_iter()
-        .map(|k| k.id)
-        .collect()
+    let query = ApiKeyQuery { status: Some(status), ..key_query(organization_id, Environment::Live) };
+    db.api_keys().list(&query).await.expect("list keys").into_iter().map(|k| k.id).collect()
 }
 
 pub fn audit_query(organization_id: &OrganizationId, limit: u32) -> AuditQuery {
-    AuditQuery {
-        organization_id: *organization_id,
-        after: None,
-        limit: page_limit(limit),
-    }
+    AuditQuery { organization_id: *organization_id, after: None, limit: page_limit(limit) }
 }
 
 /// Every audit event of the organization, newest first.
 pub async fn all_audit_events(db: &TestDb, organization_id: &OrganizationId) -> Vec<AuditEvent> {
-    db.audit_log()
-        .list(&audit_query(organization_id, PageLimit::MAX))
-        .await
-        .expect("list audit events")
+    db.audit_log().list(&audit_query(organization_id, PageLimit::MAX)).await.expect("list audit events")
 }
 
 pub fn ids(keys: &[ApiKey]) -> Vec<ApiKeyId> {

@@ -10,6 +10,7 @@ on_both_backends!(
     any_exists_is_false_on_an_empty_database_and_true_after_an_insert,
     insert_with_key_stores_the_organization_its_first_key_and_their_audit_events,
     get_of_an_unknown_organization_is_none,
+    a_child_organization_keeps_its_parent,
     update_writes_the_name_and_deactivation,
     a_deactivated_organization_is_reported_by_find_credential,
     insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing,
@@ -17,10 +18,7 @@ on_both_backends!(
 
 async fn any_exists_is_false_on_an_empty_database_and_true_after_an_insert(db: TestDb) {
     let repo = db.organizations();
-    assert!(
-        !repo.any_exists().await.expect("any_exists"),
-        "a fresh database holds no organization"
-    );
+    assert!(!repo.any_exists().await.expect("any_exists"), "a fresh database holds no organization");
 
     create_tenant(&db, "Acme").await;
 
@@ -30,12 +28,7 @@ async fn any_exists_is_false_on_an_empty_database_and_true_after_an_insert(db: T
 async fn insert_with_key_stores_the_organization_its_first_key_and_their_audit_events(db: TestDb) {
     let tenant = create_tenant(&db, "Acme").await;
 
-    let stored = db
-        .organizations()
-        .get(&tenant.org.id)
-        .await
-        .expect("get")
-        .expect("the organization exists");
+    let stored = db.organizations().get(&tenant.org.id).await.expect("get").expect("the organization exists");
     assert_eq!(stored, tenant.org);
 
     let credential = db
@@ -55,10 +48,23 @@ async fn insert_with_key_stores_the_organization_its_first_key_and_their_audit_e
 
 async fn get_of_an_unknown_organization_is_none(db: TestDb) {
     create_tenant(&db, "Acme").await;
-    assert_eq!(
-        db.organizations().get(&OrganizationId::generate()).await.expect("get"),
-        None
-    );
+    assert_eq!(db.organizations().get(&OrganizationId::generate()).await.expect("get"), None);
+}
+
+async fn a_child_organization_keeps_its_parent(db: TestDb) {
+    let parent = create_tenant(&db, "Platform").await;
+    let repo = db.organizations();
+
+    let mut child = organization("Tenant of the platform");
+    child.parent_id = Some(parent.org.id);
+    let key = api_key(&child.id, Environment::Live, "root key");
+    let events = [audit(&child.id, AuditAction::OrganizationCreated, &child.id.to_string())];
+    repo.insert_with_key(&child, &key, &new_secret(), &events).await.expect("insert the child organization");
+
+    let stored = repo.get(&child.id).await.expect("get").expect("the child exists");
+    assert_eq!(stored.parent_id, Some(parent.org.id));
+    assert_eq!(stored, child);
+    assert_eq!(repo.get(&parent.org.id).await.expect("get"), Some(parent.org), "the parent has no parent");
 }
 
 async fn update_writes_the_name_and_deactivation(db: TestDb) {
@@ -73,20 +79,12 @@ async fn update_writes_the_name_and_deactivation(db: TestDb) {
     let event = AuditEvent {
         before: json!({ "name": "Acme", "deactivated_at": null }),
         after: json!({ "name": "Acme Corporation", "deactivated_at": changed.deactivated_at }),
-        ..audit(
-            &tenant.org.id,
-            AuditAction::OrganizationDeactivated,
-            &tenant.org.id.to_string(),
-        )
+        ..audit(&tenant.org.id, AuditAction::OrganizationDeactivated, &tenant.org.id.to_string())
     };
     repo.update(&changed, &event).await.expect("update");
 
     assert_eq!(repo.get(&tenant.org.id).await.expect("get"), Some(changed));
-    assert_eq!(
-        repo.get(&other.org.id).await.expect("get"),
-        Some(other.org),
-        "other organizations are untouched"
-    );
+    assert_eq!(repo.get(&other.org.id).await.expect("get"), Some(other.org), "other organizations are untouched");
     assert_eq!(all_audit_events(&db, &tenant.org.id).await.first(), Some(&event));
 }
 
@@ -100,36 +98,18 @@ async fn a_deactivated_organization_is_reported_by_find_credential(db: TestDb) {
     deactivated.updated_at = Some(now());
     deactivated.deactivated_at = Some(now());
     db.organizations()
-        .update(
-            &deactivated,
-            &audit(
-                &tenant.org.id,
-                AuditAction::OrganizationDeactivated,
-                &tenant.org.id.to_string(),
-            ),
-        )
+        .update(&deactivated, &audit(&tenant.org.id, AuditAction::OrganizationDeactivated, &tenant.org.id.to_string()))
         .await
         .expect("deactivate");
 
     let keys = db.api_keys();
     for lookup in [tenant.first_secret.lookup, secret.lookup] {
-        let credential = keys
-            .find_credential(&lookup)
-            .await
-            .expect("look up")
-            .expect("the secret is stored");
+        let credential = keys.find_credential(&lookup).await.expect("look up").expect("the secret is stored");
         assert_eq!(credential.organization_status, OrganizationStatus::Deactivated);
     }
-    let credential = keys
-        .find_credential(&other.first_secret.lookup)
-        .await
-        .expect("look up")
-        .expect("the secret is stored");
-    assert_eq!(
-        credential.organization_status,
-        OrganizationStatus::Active,
-        "other organizations stay active"
-    );
+    let credential =
+        keys.find_credential(&other.first_secret.lookup).await.expect("look up").expect("the secret is stored");
+    assert_eq!(credential.organization_status, OrganizationStatus::Active, "other organizations stay active");
 }
 
 async fn insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing(db: TestDb) {
@@ -144,33 +124,14 @@ async fn insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing(db:
         audit(&org.id, AuditAction::OrganizationCreated, &org.id.to_string()),
         audit(&org.id, AuditAction::ApiKeyCreated, &key.id.to_string()),
     ];
-    let err = repo
-        .insert_with_key(&org, &key, &clashing, &events)
-        .await
-        .expect_err("the lookup id is taken");
-    assert!(
-        matches!(err, RepositoryError::Conflict(_)),
-        "expected a conflict, got {err:?}"
-    );
+    let err = repo.insert_with_key(&org, &key, &clashing, &events).await.expect_err("the lookup id is taken");
+    assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
 
-    assert_eq!(
-        repo.get(&org.id).await.expect("get"),
-        None,
-        "the organization was not kept"
-    );
-    assert_eq!(
-        db.api_keys().get(&org.id, &key.id).await.expect("get"),
-        None,
-        "its key was not kept"
-    );
-    assert!(
-        all_audit_events(&db, &org.id).await.is_empty(),
-        "its audit events were not kept"
-    );
+    assert_eq!(repo.get(&org.id).await.expect("get"), None, "the organization was not kept");
+    assert_eq!(db.api_keys().get(&org.id, &key.id).await.expect("get"), None, "its key was not kept");
+    assert!(all_audit_events(&db, &org.id).await.is_empty(), "its audit events were not kept");
 
     // The same organization stores fine with a lookup id of its own.
-    repo.insert_with_key(&org, &key, &new_secret(), &events)
-        .await
-        .expect("insert again");
+    repo.insert_with_key(&org, &key, &new_secret(), &events).await.expect("insert again");
     assert_eq!(repo.get(&org.id).await.expect("get"), Some(org));
 }

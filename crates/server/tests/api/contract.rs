@@ -49,9 +49,7 @@ fn documented() -> Documented {
     let (envelope, _) = json_object_at(SEED, after_request);
     let data_example = SEED.find("data\nobject\nrequired").expect("the seed documents `data`");
     let (data, _) = json_object_at(SEED, data_example);
-    let options = SEED
-        .find("Available options:\ninvoices.create")
-        .expect("the seed lists the scopes");
+    let options = SEED.find("Available options:\ninvoices.create").expect("the seed lists the scopes");
     // One scope a line, each but the last followed by a comma.
     let mut scopes = Vec::new();
     for line in SEED[options + "Available options:\n".len()..].lines() {
@@ -61,12 +59,7 @@ fn documented() -> Documented {
             break;
         }
     }
-    Documented {
-        request,
-        envelope,
-        data,
-        scopes,
-    }
+    Documented { request, envelope, data, scopes }
 }
 
 fn keys(value: &Value) -> Vec<String> {
@@ -98,8 +91,7 @@ fn is_documented_time(s: &str) -> bool {
 }
 
 fn is_prefixed_uuid(s: &str, prefix: &str) -> bool {
-    s.strip_prefix(prefix)
-        .is_some_and(|rest| uuid::Uuid::try_parse(rest).is_ok() && rest.len() == 36)
+    s.strip_prefix(prefix).is_some_and(|rest| uuid::Uuid::try_parse(rest).is_ok() && rest.len() == 36)
 }
 
 /// Fields documented as `string | null` (or null in the example).
@@ -118,25 +110,15 @@ fn assert_same_shape(documented: &Map<String, Value>, actual: &Value, path: &str
         if NULLABLE.contains(&field.as_str()) && (value.is_null() || doc_value.is_null()) {
             assert!(value.is_null() || value.is_string(), "{where_} is a string or null");
         } else {
-            assert_eq!(
-                kind(value),
-                kind(doc_value),
-                "{where_}: type differs from the documentation"
-            );
+            assert_eq!(kind(value), kind(doc_value), "{where_}: type differs from the documentation");
         }
         if let (Some(doc), Some(got)) = (doc_value.as_str(), value.as_str()) {
             if is_documented_time(doc) {
-                assert!(
-                    is_documented_time(got),
-                    "{where_} = {got:?} is not a `YYYY-MM-DD HH:MM:SS` time"
-                );
+                assert!(is_documented_time(got), "{where_} = {got:?} is not a `YYYY-MM-DD HH:MM:SS` time");
             }
             for prefix in ["api_key_", "org_"] {
                 if is_prefixed_uuid(doc, prefix) {
-                    assert!(
-                        is_prefixed_uuid(got, prefix),
-                        "{where_} = {got:?} is not `{prefix}<uuid>`"
-                    );
+                    assert!(is_prefixed_uuid(got, prefix), "{where_} = {got:?} is not `{prefix}<uuid>`");
                 }
             }
         }
@@ -153,10 +135,7 @@ async fn the_documented_request_gets_the_documented_response(backend: Backend) {
     // IP address (its example uses 127.0.0.1) and a `mysql-date-time` (its
     // example is in the past, so the same format a year ahead).
     let mut request = doc.request.clone();
-    assert_eq!(
-        keys(&request),
-        vec!["description", "expires_at", "ip_allow_list", "label", "scopes"]
-    );
+    assert_eq!(keys(&request), vec!["description", "expires_at", "ip_allow_list", "label", "scopes"]);
     request["ip_allow_list"] = serde_json::json!(["127.0.0.1"]);
     let next_year = chrono::Utc::now() + chrono::Duration::days(365);
     request["expires_at"] = Value::String(next_year.format("%Y-%m-%d %H:%M:%S").to_string());
@@ -181,10 +160,7 @@ async fn the_documented_request_gets_the_documented_response(backend: Backend) {
 #[test]
 fn the_scope_catalogue_is_the_documented_one() {
     let documented = documented().scopes;
-    let ours: Vec<String> = sesame_domain::Scope::ALL
-        .iter()
-        .map(|s| s.as_str().to_owned())
-        .collect();
+    let ours: Vec<String> = sesame_domain::Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect();
     assert_eq!(ours, documented);
 }
 

@@ -52,12 +52,7 @@ async fn a_caller_cannot_grant_a_scope_it_does_not_hold(backend: Backend) {
     let app = spawn_app(backend).await;
     let child = app.create_key(&body(&["api_keys.create", "products.read"])).await;
 
-    let res = app
-        .post_api_key(
-            child["secret"].as_str().unwrap(),
-            &body(&["products.read", "payments.create"]),
-        )
-        .await;
+    let res = app.post_api_key(child["secret"].as_str().unwrap(), &body(&["products.read", "payments.create"])).await;
 
     let (status, json) = status_and_json(res).await;
     assert_eq!(status, 403);
@@ -131,13 +126,7 @@ async fn malformed_json_and_a_wrong_content_type_are_400s(backend: Backend) {
         .unwrap();
     let (status, json) = status_and_json(res).await;
     assert_eq!(status, 400);
-    assert!(
-        json["validator"]["body"]
-            .as_str()
-            .unwrap()
-            .starts_with("is not valid JSON"),
-        "{json}"
-    );
+    assert!(json["validator"]["body"].as_str().unwrap().starts_with("is not valid JSON"), "{json}");
 
     let res = app
         .client
@@ -161,10 +150,7 @@ async fn requests_without_a_valid_key_get_401(backend: Backend) {
     assert_eq!(res.status().as_u16(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"sesame\"");
 
-    for token in [
-        "garbage",
-        "sk_live_1111111111111111111111111111111111111111111111111111111111111111111111",
-    ] {
+    for token in ["garbage", "sk_live_1111111111111111111111111111111111111111111111111111111111111111111111"] {
         let res = app.post_api_key(token, &body(&[])).await;
         assert_eq!(res.status().as_u16(), 401, "{token}");
     }
@@ -185,9 +171,8 @@ async fn requests_without_a_valid_key_get_401(backend: Backend) {
 async fn an_expired_key_gets_401(backend: Backend) {
     let app = spawn_app(backend).await;
     let expires = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
-    let child = app
-        .create_key(&json!({ "label": "short-lived", "scopes": ["api_keys.create"], "expires_at": expires }))
-        .await;
+    let child =
+        app.create_key(&json!({ "label": "short-lived", "scopes": ["api_keys.create"], "expires_at": expires })).await;
     let secret = child["secret"].as_str().unwrap().to_owned();
     assert_eq!(app.post_api_key(&secret, &body(&[])).await.status().as_u16(), 201);
 
@@ -207,11 +192,8 @@ async fn the_callers_ip_allow_list_is_enforced_on_the_peer_address(backend: Back
         .create_key(&json!({ "label": "local", "scopes": ["api_keys.create"], "ip_allow_list": ["127.0.0.1", "::1"] }))
         .await;
 
-    let (status, json) = status_and_json(
-        app.post_api_key(elsewhere["secret"].as_str().unwrap(), &body(&[]))
-            .await,
-    )
-    .await;
+    let (status, json) =
+        status_and_json(app.post_api_key(elsewhere["secret"].as_str().unwrap(), &body(&[])).await).await;
     assert_eq!(status, 403);
     assert!(json["error"].as_str().unwrap().contains("IP address"), "{json}");
 
@@ -222,12 +204,8 @@ async fn the_callers_ip_allow_list_is_enforced_on_the_peer_address(backend: Back
 async fn both_documented_time_formats_are_accepted_and_written_back_as_documented(backend: Backend) {
     let app = spawn_app(backend).await;
 
-    let mysql = app
-        .create_key(&json!({ "label": "a", "expires_at": "2099-06-29 16:03:44" }))
-        .await;
-    let rfc = app
-        .create_key(&json!({ "label": "b", "expires_at": "2099-06-29T18:03:44+02:00" }))
-        .await;
+    let mysql = app.create_key(&json!({ "label": "a", "expires_at": "2099-06-29 16:03:44" })).await;
+    let rfc = app.create_key(&json!({ "label": "b", "expires_at": "2099-06-29T18:03:44+02:00" })).await;
 
     assert_eq!(mysql["expires_at"], "2099-06-29 16:03:44");
     assert_eq!(rfc["expires_at"], "2099-06-29 16:03:44");

@@ -61,16 +61,10 @@ impl Drop for DbGuard {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime: use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
-                    admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                        .await
-                        .ok()
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
                 })
             })
             .join();
@@ -223,25 +217,14 @@ impl TestApp {
 
     /// `POST /developers/api_keys/verify` without a caller key.
     pub async fn verify(&self, body: &Value) -> (u16, Value) {
-        let res = self
-            .client
-            .post(self.url("/developers/api_keys/verify"))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.client.post(self.url("/developers/api_keys/verify")).json(body).send().await.unwrap();
         status_and_json(res).await
     }
 
     /// Creates a key with the root key; returns (id, secret).
     pub async fn key_with(&self, scopes: &[&str]) -> (String, String) {
-        let data = self
-            .create_key(&serde_json::json!({ "label": "test key", "scopes": scopes }))
-            .await;
-        (
-            data["id"].as_str().unwrap().to_owned(),
-            data["secret"].as_str().unwrap().to_owned(),
-        )
+        let data = self.create_key(&serde_json::json!({ "label": "test key", "scopes": scopes })).await;
+        (data["id"].as_str().unwrap().to_owned(), data["secret"].as_str().unwrap().to_owned())
     }
 }
 
@@ -249,11 +232,6 @@ impl TestApp {
 pub fn unissued_key() -> String {
     use sesame_domain::{ApiToken, Environment, KeyKind, LookupId, SecretBytes};
     let lookup = *uuid::Uuid::new_v4().as_bytes();
-    ApiToken::new(
-        KeyKind::Secret,
-        Environment::Live,
-        LookupId::from_bytes(lookup),
-        SecretBytes::from_bytes([7; 32]),
-    )
-    .expose()
+    ApiToken::new(KeyKind::Secret, Environment::Live, LookupId::from_bytes(lookup), SecretBytes::from_bytes([7; 32]))
+        .expose()
 }

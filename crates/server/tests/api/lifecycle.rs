@@ -73,10 +73,7 @@ async fn the_whole_lifecycle_of_one_key(backend: Backend) {
     let (status, again) = app.delete(&key_path(&id), &root).await;
     assert_eq!(status, 200);
     assert_eq!(again["data"]["revoked_at"], body["data"]["revoked_at"]);
-    assert_eq!(
-        app.verify(&json!({"key": new_secret})).await.1["data"]["code"],
-        "REVOKED"
-    );
+    assert_eq!(app.verify(&json!({"key": new_secret})).await.1["data"]["code"], "REVOKED");
     let (status, body) = app.get(&key_path(&id), &root).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["status"], "revoked");
@@ -97,19 +94,10 @@ async fn the_whole_lifecycle_of_one_key(backend: Backend) {
         .collect();
     assert_eq!(
         actions,
-        vec![
-            "api_key.revoked",
-            "api_key.rotated",
-            "api_key.updated",
-            "api_key.updated",
-            "api_key.created"
-        ]
+        vec!["api_key.revoked", "api_key.rotated", "api_key.updated", "api_key.updated", "api_key.created"]
     );
     let trail = body.to_string();
-    assert!(
-        !trail.contains(&secret[8..]) && !trail.contains(&new_secret[8..]),
-        "no secret in the audit trail"
-    );
+    assert!(!trail.contains(&secret[8..]) && !trail.contains(&new_secret[8..]), "no secret in the audit trail");
     assert!(!trail.contains("argon2"), "no hash in the audit trail");
 }
 
@@ -129,28 +117,15 @@ async fn a_rotated_keys_old_secret_works_only_during_its_grace_period(backend: B
     let app = spawn_app(backend).await;
     let (id, old) = app.key_with(&["api_keys.read"]).await;
 
-    let (status, body) = app
-        .post(
-            &format!("{}/rotate", key_path(&id)),
-            &app.root_secret,
-            &json!({"grace_period_seconds": 2}),
-        )
-        .await;
+    let (status, body) =
+        app.post(&format!("{}/rotate", key_path(&id)), &app.root_secret, &json!({"grace_period_seconds": 2})).await;
     assert_eq!(status, 200, "{body}");
     let new = body["data"]["secret"].as_str().unwrap().to_owned();
 
-    assert_eq!(
-        app.get(KEYS, &old).await.0,
-        200,
-        "the old secret works during the grace period"
-    );
+    assert_eq!(app.get(KEYS, &old).await.0, 200, "the old secret works during the grace period");
     assert_eq!(app.get(KEYS, &new).await.0, 200);
     tokio::time::sleep(Duration::from_millis(2300)).await;
-    assert_eq!(
-        app.get(KEYS, &old).await.0,
-        401,
-        "the old secret stops after the grace period"
-    );
+    assert_eq!(app.get(KEYS, &old).await.0, 401, "the old secret stops after the grace period");
     assert_eq!(app.get(KEYS, &new).await.0, 200);
 }
 
@@ -174,31 +149,19 @@ async fn a_key_without_the_scope_gets_403_on_every_endpoint(backend: Backend) {
 
     assert_eq!(app.get(KEYS, &weak).await.0, 403);
     assert_eq!(app.get(&key_path(&target), &weak).await.0, 403);
-    assert_eq!(
-        app.patch(&key_path(&target), &weak, &json!({"label": "x"})).await.0,
-        403
-    );
-    assert_eq!(
-        app.post(&format!("{}/rotate", key_path(&target)), &weak, &json!({}))
-            .await
-            .0,
-        403
-    );
+    assert_eq!(app.patch(&key_path(&target), &weak, &json!({"label": "x"})).await.0, 403);
+    assert_eq!(app.post(&format!("{}/rotate", key_path(&target)), &weak, &json!({})).await.0, 403);
     assert_eq!(app.delete(&key_path(&target), &weak).await.0, 403);
     assert_eq!(app.get("/developers/audit_events", &weak).await.0, 403);
 }
 
 async fn a_key_cannot_manage_a_more_powerful_key(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (_, manager) = app
-        .key_with(&["api_keys.read", "api_keys.update", "api_keys.delete"])
-        .await;
+    let (_, manager) = app.key_with(&["api_keys.read", "api_keys.update", "api_keys.delete"]).await;
 
     let (status, body) = app.delete(&key_path(&app.root_key_id), &manager).await;
     assert_eq!(status, 403, "{body}");
-    let (status, _) = app
-        .patch(&key_path(&app.root_key_id), &manager, &json!({"label": "mine"}))
-        .await;
+    let (status, _) = app.patch(&key_path(&app.root_key_id), &manager, &json!({"label": "mine"})).await;
     assert_eq!(status, 403);
     let (status, _) = app.get(KEYS, &app.root_secret).await;
     assert_eq!(status, 200, "the root key still works");
@@ -252,22 +215,13 @@ async fn bad_ids_cursors_and_bodies_give_4xx_with_a_validator(backend: Backend) 
         },
         {
             let (s, b) = app
-                .post(
-                    &format!("{}/rotate", key_path(&id)),
-                    &root,
-                    &json!({"grace_period_seconds": 999999999}),
-                )
+                .post(&format!("{}/rotate", key_path(&id)), &root, &json!({"grace_period_seconds": 999999999}))
                 .await;
             (s, b, "grace_period_seconds")
         },
         {
-            let (s, b) = app
-                .post(
-                    &format!("{}/rotate", key_path(&id)),
-                    &root,
-                    &json!({"grace_period_seconds": -1}),
-                )
-                .await;
+            let (s, b) =
+                app.post(&format!("{}/rotate", key_path(&id)), &root, &json!({"grace_period_seconds": -1})).await;
             (s, b, "grace_period_seconds")
         },
     ];
@@ -316,19 +270,10 @@ async fn listing_filters_by_status(backend: Backend) {
     app.delete(&key_path(&revoked), &app.root_secret).await;
 
     let (_, body) = app.get(&format!("{KEYS}?status=revoked"), &app.root_secret).await;
-    let ids: Vec<&str> = body["data"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = body["data"]["items"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec![revoked.as_str()]);
     let (_, body) = app.get(&format!("{KEYS}?status=active"), &app.root_secret).await;
-    assert!(body["data"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|k| k["status"] == "active"));
+    assert!(body["data"]["items"].as_array().unwrap().iter().all(|k| k["status"] == "active"));
 }
 
 async fn test_keys_see_and_manage_only_test_keys(backend: Backend) {
@@ -341,30 +286,17 @@ async fn test_keys_see_and_manage_only_test_keys(backend: Backend) {
 
     let (status, body) = app.get(KEYS, test_secret).await;
     assert_eq!(status, 200);
-    let ids: Vec<&str> = body["data"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        ids,
-        vec![test["id"].as_str().unwrap()],
-        "a test key sees only test keys"
-    );
+    let ids: Vec<&str> = body["data"]["items"].as_array().unwrap().iter().map(|k| k["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![test["id"].as_str().unwrap()], "a test key sees only test keys");
     assert_eq!(app.get(&key_path(&app.root_key_id), test_secret).await.0, 404);
     assert_eq!(app.delete(&key_path(&app.root_key_id), test_secret).await.0, 404);
     assert_eq!(
-        app.get(&key_path(test["id"].as_str().unwrap()), &app.root_secret)
-            .await
-            .0,
+        app.get(&key_path(test["id"].as_str().unwrap()), &app.root_secret).await.0,
         404,
         "and live keys only live ones"
     );
 
-    let (status, body) = app
-        .post(KEYS, test_secret, &json!({"label": "x", "environment": "live"}))
-        .await;
+    let (status, body) = app.post(KEYS, test_secret, &json!({"label": "x", "environment": "live"})).await;
     assert_eq!(status, 422, "{body}");
     let (status, body) = app.post(KEYS, test_secret, &json!({"label": "x"})).await;
     assert_eq!(status, 201);

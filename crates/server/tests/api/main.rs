@@ -6,6 +6,7 @@ mod helpers;
 
 mod contract;
 mod create_api_key;
+mod hot_path;
 mod lifecycle;
 mod organizations;
 mod service;

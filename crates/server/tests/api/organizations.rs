@@ -27,9 +27,7 @@ async fn creating_an_organization_returns_its_first_key(backend: Backend) {
     assert_eq!(body["data"]["name"], "Tenant A");
     assert_eq!(body["data"]["parent_id"], app.organization_id.as_str());
     assert_eq!(body["data"]["status"], "active");
-    let (status, body) = app
-        .post("/developers/api_keys", &secret, &json!({"label": "tenant service"}))
-        .await;
+    let (status, body) = app.post("/developers/api_keys", &secret, &json!({"label": "tenant service"})).await;
     assert_eq!(status, 201);
     assert_eq!(body["data"]["organization_id"], org.as_str());
 }
@@ -40,39 +38,16 @@ async fn another_organizations_keys_are_404_not_403(backend: Backend) {
     let root_key = format!("/developers/api_keys/{}", app.root_key_id);
 
     assert_eq!(app.get(&root_key, &tenant_secret).await.0, 404);
-    assert_eq!(
-        app.patch(&root_key, &tenant_secret, &json!({"label": "x"})).await.0,
-        404
-    );
-    assert_eq!(
-        app.post(&format!("{root_key}/rotate"), &tenant_secret, &json!({}))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(app.patch(&root_key, &tenant_secret, &json!({"label": "x"})).await.0, 404);
+    assert_eq!(app.post(&format!("{root_key}/rotate"), &tenant_secret, &json!({})).await.0, 404);
     assert_eq!(app.delete(&root_key, &tenant_secret).await.0, 404);
-    assert_eq!(
-        app.get(&format!("/developers/api_keys/{tenant_key}"), &app.root_secret)
-            .await
-            .0,
-        404
-    );
+    assert_eq!(app.get(&format!("/developers/api_keys/{tenant_key}"), &app.root_secret).await.0, 404);
     let (_, body) = app.get("/developers/api_keys", &tenant_secret).await;
-    assert!(body["data"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|k| k["id"] != app.root_key_id.as_str()));
+    assert!(body["data"]["items"].as_array().unwrap().iter().all(|k| k["id"] != app.root_key_id.as_str()));
     let (_, body) = app.get("/developers/audit_events", &tenant_secret).await;
-    assert!(body["data"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| e["target_id"] != app.root_key_id.as_str()));
+    assert!(body["data"]["items"].as_array().unwrap().iter().all(|e| e["target_id"] != app.root_key_id.as_str()));
     assert_eq!(
-        app.get(&format!("{ORGS}/{}", app.organization_id), &tenant_secret)
-            .await
-            .0,
+        app.get(&format!("{ORGS}/{}", app.organization_id), &tenant_secret).await.0,
         404,
         "a child cannot read its parent"
     );
@@ -83,43 +58,26 @@ async fn deactivating_an_organization_stops_all_its_keys_at_once(backend: Backen
     let (org, _, secret) = onboard(&app, "Tenant").await;
     assert_eq!(app.get("/developers/api_keys", &secret).await.0, 200);
 
-    let (status, body) = app
-        .post(&format!("{ORGS}/{org}/deactivate"), &app.root_secret, &json!({}))
-        .await;
+    let (status, body) = app.post(&format!("{ORGS}/{org}/deactivate"), &app.root_secret, &json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["status"], "deactivated");
 
     let (status, body) = app.get("/developers/api_keys", &secret).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "the API key's organization is deactivated");
+    assert_eq!(app.verify(&json!({"key": secret})).await.1["data"]["code"], "ORGANIZATION_DEACTIVATED");
     assert_eq!(
-        app.verify(&json!({"key": secret})).await.1["data"]["code"],
-        "ORGANIZATION_DEACTIVATED"
-    );
-    assert_eq!(
-        app.post(&format!("{ORGS}/{org}/deactivate"), &app.root_secret, &json!({}))
-            .await
-            .0,
+        app.post(&format!("{ORGS}/{org}/deactivate"), &app.root_secret, &json!({})).await.0,
         200,
         "twice is fine"
     );
-    assert_eq!(
-        app.patch(&format!("{ORGS}/{org}"), &app.root_secret, &json!({"name": "x"}))
-            .await
-            .0,
-        409
-    );
+    assert_eq!(app.patch(&format!("{ORGS}/{org}"), &app.root_secret, &json!({"name": "x"})).await.0, 409);
 }
 
 async fn a_key_cannot_deactivate_its_own_organization(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (status, _) = app
-        .post(
-            &format!("{ORGS}/{}/deactivate", app.organization_id),
-            &app.root_secret,
-            &json!({}),
-        )
-        .await;
+    let (status, _) =
+        app.post(&format!("{ORGS}/{}/deactivate", app.organization_id), &app.root_secret, &json!({})).await;
     assert_eq!(status, 409);
     assert_eq!(app.get("/developers/api_keys", &app.root_secret).await.0, 200);
 }

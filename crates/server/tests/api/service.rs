@@ -28,15 +28,7 @@ async fn an_unknown_route_is_a_404_envelope(backend: Backend) {
 async fn the_openapi_document_and_swagger_ui_are_served(backend: Backend) {
     let app = spawn_app(backend).await;
 
-    let spec: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
     assert_eq!(spec, serde_json::to_value(sesame_http::openapi()).unwrap());
     assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(spec["components"]["securitySchemes"]["bearerAuth"].is_object());
