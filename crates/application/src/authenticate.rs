@@ -140,15 +140,36 @@ impl Authenticate {
         ip: Option<IpAddr>,
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
-        let Ok(token) = ApiToken::parse(raw) else {
-            return Err(AuthenticationError::Rejected(VerificationCode::Malformed));
-        };
+        self.check_on_behalf(raw, ip, ip, required).await
+    }
+
+    /// As [`Authenticate::check`], for a caller (a gateway) asking about a
+    /// key its own client presented: the key's IP allow list is checked
+    /// against `client_ip`, while failures are charged to `caller_ip`, the
+    /// address that really sent the request, so a caller can neither dodge
+    /// its failure budget nor spend another address's by naming it.
+    ///
+    /// # Errors
+    /// `Rejected` with the first failed check; `RateLimited`.
+    pub async fn check_on_behalf(
+        &self,
+        raw: &str,
+        client_ip: Option<IpAddr>,
+        caller_ip: Option<IpAddr>,
+        required: &ScopeSet,
+    ) -> Result<Verified, AuthenticationError> {
         let now = self.clock.now();
+        // A cached token parsed before: skip the base58 decode on the hot path.
         let credential = match self.cache.get(raw) {
             Some(credential) => credential,
-            None => self.check_cold(raw, &token, ip).await?,
+            None => {
+                let Ok(token) = ApiToken::parse(raw) else {
+                    return Err(AuthenticationError::Rejected(VerificationCode::Malformed));
+                };
+                self.check_cold(raw, &token, caller_ip).await?
+            }
         };
-        evaluate(&credential, now, ip, required).map_err(AuthenticationError::Rejected)
+        evaluate(&credential, now, client_ip, required).map_err(AuthenticationError::Rejected)
     }
 
     /// Storage and argon2id: for tokens not in the cache.

@@ -43,8 +43,9 @@ impl UpdateOrganization {
         let (old, new) =
             audit::changed_fields(&audit::organization_snapshot(&before), &audit::organization_snapshot(&organization));
         let target = organization.id.to_string();
+        // Recorded in the acting organization's trail, where its keys can read it.
         let ctx = AuditContext {
-            organization_id: organization.id,
+            organization_id: caller.organization_id,
             actor: caller.actor(),
             ip: request_ip,
             at: now,

@@ -42,28 +42,35 @@ impl UsageBuffer {
 
     /// Counts one use of `key_id`.
     pub fn record(&self, key_id: ApiKeyId, at: DateTime<Utc>, ip: Option<IpAddr>, user_agent: Option<&str>) {
-        let ip = ip.map(|ip| ip.to_string());
         // User agents are client-controlled: bound what we keep.
-        let user_agent = user_agent.map(|ua| ua.chars().take(512).collect::<String>());
+        let user_agent = user_agent.map(|ua| ua.char_indices().nth(512).map_or(ua, |(end, _)| &ua[..end]));
         let len = {
             let mut pending = self.lock();
-            pending
-                .entry(key_id)
-                .and_modify(|r| {
-                    r.requests += 1;
-                    if at >= r.last_used_at {
-                        r.last_used_at = at;
-                        r.last_used_ip = ip.clone();
-                        r.last_used_user_agent = user_agent.clone();
+            match pending.get_mut(&key_id) {
+                Some(record) => {
+                    record.requests += 1;
+                    if at >= record.last_used_at {
+                        record.last_used_at = at;
+                        record.last_used_ip = ip;
+                        // Most uses repeat the last client: allocate only on change.
+                        if record.last_used_user_agent.as_deref() != user_agent {
+                            record.last_used_user_agent = user_agent.map(str::to_owned);
+                        }
                     }
-                })
-                .or_insert_with(|| UsageRecord {
-                    key_id,
-                    requests: 1,
-                    last_used_at: at,
-                    last_used_ip: ip.clone(),
-                    last_used_user_agent: user_agent.clone(),
-                });
+                }
+                None => {
+                    pending.insert(
+                        key_id,
+                        UsageRecord {
+                            key_id,
+                            requests: 1,
+                            last_used_at: at,
+                            last_used_ip: ip,
+                            last_used_user_agent: user_agent.map(str::to_owned),
+                        },
+                    );
+                }
+            }
             pending.len()
         };
         if len >= self.max_pending_keys {
@@ -101,7 +108,7 @@ impl UsageBuffer {
                         r.requests += record.requests;
                         if record.last_used_at > r.last_used_at {
                             r.last_used_at = record.last_used_at;
-                            r.last_used_ip = record.last_used_ip.clone();
+                            r.last_used_ip = record.last_used_ip;
                             r.last_used_user_agent = record.last_used_user_agent.clone();
                         }
                     })
@@ -128,7 +135,7 @@ mod tests {
             .withf(move |batch| {
                 batch.len() == 1
                     && batch[0].requests == 3
-                    && batch[0].last_used_ip.as_deref() == Some("10.0.0.3")
+                    && batch[0].last_used_ip == Some("10.0.0.3".parse().unwrap())
                     && batch[0].last_used_user_agent.as_deref() == Some("c")
             })
             .times(1)

@@ -81,7 +81,7 @@ impl VerifyApiKey {
             return Err(VerifyError::Validation(errors));
         };
         let rejected = |code| Ok(Verification { code, key: None });
-        match self.authenticate.check(&command.key, ip, &required).await {
+        match self.authenticate.check_on_behalf(&command.key, ip, command.peer_ip, &required).await {
             Ok(verified) => {
                 let foreign = caller.is_some_and(|c| {
                     c.organization_id != verified.key().organization_id || c.environment != verified.key().environment

@@ -92,6 +92,6 @@ pub struct UsageRecord {
     pub key_id: ApiKeyId,
     pub requests: u64,
     pub last_used_at: DateTime<Utc>,
-    pub last_used_ip: Option<String>,
+    pub last_used_ip: Option<std::net::IpAddr>,
     pub last_used_user_agent: Option<String>,
 }

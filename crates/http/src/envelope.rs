@@ -44,7 +44,7 @@ pub struct Envelope<T: ToSchema> {
     pub support_id: Option<String>,
     /// The API environment: `development` or `production`.
     #[schema(example = "development")]
-    pub env: String,
+    pub env: &'static str,
 }
 
 /// A failed response: same envelope, `data` null.
@@ -68,12 +68,12 @@ pub struct ErrorEnvelope {
     #[schema(format = "uuid")]
     pub support_id: Option<String>,
     #[schema(example = "development")]
-    pub env: String,
+    pub env: &'static str,
 }
 
 /// The API environment of the request being served.
-pub fn current_env() -> String {
-    request_id::current().map_or(crate::ApiEnvironment::Development, |c| c.env).as_str().to_owned()
+pub fn current_env() -> &'static str {
+    request_id::current().map_or(crate::ApiEnvironment::Development, |c| c.env).as_str()
 }
 
 impl<T: ToSchema> Envelope<T> {

@@ -42,12 +42,12 @@ macro_rules! error_responses {
 }
 
 error_responses! {
-    BadRequest => "400", "The body, query or path could not be read (not JSON, wrong content type, malformed id); `validator` names the part";
+    BadRequest => "400", "The body could not be read (not JSON, not `application/json`, too large) or the query string could not be parsed; `validator` names the part";
     Unauthorized => "401", "The key is missing, unknown, malformed, expired or revoked, or its organization is deactivated";
     Forbidden => "403", "The key lacks the scope this needs, asks to grant or manage scopes it does not hold, or is used from an IP outside its allow list";
     NotFound => "404", "No such resource in the caller's organization and environment (other organizations' resources look the same)";
     Conflict => "409", "The resource's state forbids this (revoked key, deactivated organization, or a key deactivating its own organization)";
-    Unprocessable => "422", "A field breaks the rules; `validator` maps each field to its problem";    TooManyRequests => "429", "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says when to retry";
+    Unprocessable => "422", "A field, query parameter or path id breaks the rules; `validator` maps each one to its problem";    TooManyRequests => "429", "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says when to retry";
     ServerError => "500","Unexpected failure; quote `support_id`";
 }
 

@@ -176,7 +176,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                 let is_key = || api_key::Column::Id.eq(record.key_id.to_string());
                 added = added.case(is_key(), Expr::val(i64::try_from(record.requests).unwrap_or(i64::MAX)));
                 last_at = last_at.case(is_key(), Expr::val(record.last_used_at));
-                last_ip = last_ip.case(is_key(), Expr::val(record.last_used_ip.clone()));
+                last_ip = last_ip.case(is_key(), Expr::val(record.last_used_ip.map(|ip| ip.to_string())));
                 last_ua = last_ua.case(is_key(), Expr::val(record.last_used_user_agent.clone()));
             }
             let added: SimpleExpr = added.finally(Expr::val(0i64)).into();

@@ -255,7 +255,7 @@ pub struct VerificationData {
     pub organization_id: Option<String>,
     pub environment: Option<String>,
     #[schema(value_type = Option<Vec<ScopeName>>)]
-    pub scopes: Option<Vec<String>>,
+    pub scopes: Option<Vec<&'static str>>,
     #[schema(format = "mysql-date-time")]
     pub expires_at: Option<String>,
     #[schema(value_type = Option<Object>)]
@@ -270,7 +270,7 @@ impl VerificationData {
             key_id: key.map(|k| k.id.to_string()),
             organization_id: key.map(|k| k.organization_id.to_string()),
             environment: key.map(|k| k.environment.as_str().to_owned()),
-            scopes: key.map(|k| k.scopes.names().into_iter().map(str::to_owned).collect()),
+            scopes: key.map(|k| k.scopes.names()),
             expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
             metadata: key.map(|k| k.metadata.to_value()),
         }

@@ -27,6 +27,7 @@ on_both_backends!(
     an_earlier_rotation_grace_end_shortens_every_older_secret,
     record_usage_adds_up_batches_and_keeps_the_latest_use,
     record_usage_of_an_empty_batch_changes_nothing,
+    record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unknown_ones,
     inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key,
     inserting_a_duplicate_key_id_conflicts,
 );
@@ -217,7 +218,7 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(db: TestD
         key_id: key.id,
         requests: 5,
         last_used_at: used_at,
-        last_used_ip: Some("198.51.100.4".to_owned()),
+        last_used_ip: Some("198.51.100.4".parse().unwrap()),
         last_used_user_agent: Some("curl/8.5.0".to_owned()),
     }])
     .await
@@ -369,7 +370,7 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
             key_id: key.id,
             requests: 3,
             last_used_at: first_use,
-            last_used_ip: Some("198.51.100.1".to_owned()),
+            last_used_ip: Some("198.51.100.1".parse().unwrap()),
             last_used_user_agent: Some("agent/1".to_owned()),
         },
         UsageRecord {
@@ -388,7 +389,7 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
         key_id: key.id,
         requests: 4,
         last_used_at: second_use,
-        last_used_ip: Some("2001:db8::7".to_owned()),
+        last_used_ip: Some("2001:db8::7".parse().unwrap()),
         last_used_user_agent: Some("agent/2".to_owned()),
     }])
     .await
@@ -427,6 +428,51 @@ async fn record_usage_of_an_empty_batch_changes_nothing(db: TestDb) {
 
     let stored = repo.get(&tenant.org.id, &tenant.first_key.id).await.expect("get").expect("the key exists");
     assert_eq!(stored, tenant.first_key);
+}
+
+async fn record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unknown_ones(db: TestDb) {
+    let tenant = create_tenant(&db, "Acme").await;
+    let repo = db.api_keys();
+    let mut keys = vec![tenant.first_key.clone()];
+    for i in 0..3 {
+        let key = api_key(&tenant.org.id, Environment::Live, &format!("key {i}"));
+        insert_key(&db, &key).await;
+        keys.push(key);
+    }
+
+    // A batch far larger than any single statement should carry (bound
+    // parameters are limited), mostly of ids that match no stored key (a key
+    // deleted since it was used); the stored keys sit at the start, in the
+    // middle and at the very end.
+    let used_at = now();
+    let mut batch: Vec<UsageRecord> = (0..2_500u64)
+        .map(|i| UsageRecord {
+            key_id: ApiKeyId::generate(),
+            requests: i + 1,
+            last_used_at: used_at,
+            last_used_ip: Some("198.51.100.9".parse().unwrap()),
+            last_used_user_agent: Some("bulk/1".to_owned()),
+        })
+        .collect();
+    for (position, key) in [0, 499, 1_250, 2_499].into_iter().zip(&keys) {
+        batch[position].key_id = key.id;
+    }
+    repo.record_usage(&batch).await.expect("record a large batch");
+
+    for (position, key) in [0usize, 499, 1_250, 2_499].into_iter().zip(&keys) {
+        let stored = repo.get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
+        assert_eq!(
+            stored.usage,
+            UsageMetrics {
+                total_requests: position as u64 + 1,
+                last_used_at: Some(used_at),
+                last_used_ip: Some("198.51.100.9".to_owned()),
+                last_used_user_agent: Some("bulk/1".to_owned()),
+            },
+            "the key at position {position} of the batch"
+        );
+    }
+    assert!(repo.get(&tenant.org.id, &batch[1].key_id).await.expect("get").is_none(), "no key was created");
 }
 
 async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key(db: TestDb) {

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Load benchmark of the verification hot path, on loopback, in one run:
+#   (a) POST /developers/api_keys/verify with a valid, cached key
+#   (b) GET /developers/api_keys/{id}, authenticated by a cached key
+#   (c) sesame-baseline: a minimal actix-web JSON handler (the stack's ceiling)
+# with 1,000 and then 1,000,000 keys stored, and the resident memory of the
+# server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
+# Results go to stdout and bench/results/; docs/benchmarks.md quotes them.
+#
+#   bash bench/load.sh              # DURATION=12s CONNECTIONS=32 THREADS=2
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-12s}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+BIG=${BIG:-1000000}
+CACHED=${CACHED:-100000}
+PORT=18080
+BASE_PORT=18081
+
+if ! command -v wrk >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+python3 -c "import argon2" 2>/dev/null || pip install -q argon2-cffi
+
+cargo build --release -p sesame-server --bins
+
+WORK=$(mktemp -d)
+mkdir -p bench/results
+RESULTS="bench/results/$(date -u +%Y-%m-%dT%H%M%SZ).txt"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+log() { echo "$*" | tee -a "$RESULTS"; }
+
+log "# Sesame load benchmark $(date -u +%FT%TZ)"
+log "machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1048576 " GiB"}'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+log "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, server workers: 2"
+
+export SESAME__DATABASE__URL="sqlite://$WORK/sesame.db?mode=rwc"
+export SESAME__SERVER__BIND="127.0.0.1:$PORT"
+export SESAME__SERVER__WORKERS=2
+export SESAME__CACHE__MAX_ENTRIES=$((CACHED * 2))
+export SESAME__CACHE__TTL_SECS=3600
+export RUST_LOG=warn
+target/release/sesame >"$WORK/out.txt" 2>"$WORK/err.txt" &
+SESAME=$!; PIDS+=("$SESAME")
+BASELINE_BIND="127.0.0.1:$BASE_PORT" BASELINE_WORKERS=2 target/release/sesame-baseline &
+PIDS+=("$!")
+wait_port $PORT; wait_port $BASE_PORT
+ROOT=$(awk '/secret:/ {print $2}' "$WORK/out.txt")
+
+KEY_JSON=$(curl -sf -X POST "http://127.0.0.1:$PORT/developers/api_keys" -H "Authorization: Bearer $ROOT" \
+  -H 'Content-Type: application/json' -d '{"label":"bench","scopes":["api_keys.read"]}')
+KEY_ID=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])' <<<"$KEY_JSON")
+KEY=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])' <<<"$KEY_JSON")
+
+# (a) and (c) receive the same request body.
+cat >"$WORK/verify.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"key":"$KEY","required_scopes":["api_keys.read"]}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+cat bench/report.lua >>"$WORK/verify.lua"
+cp "$WORK/verify.lua" "$WORK/baseline.lua"
+cat >"$WORK/get.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $KEY"
+LUA
+cat bench/report.lua >>"$WORK/get.lua"
+
+run() { # name url script
+  local line
+  line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$3" "$2" | grep '^RESULT' | sed 's/^RESULT //')
+  log "$1 $line"
+}
+rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SESAME/status"; }
+
+seed() { python3 bench/seed.py --db "$WORK/sesame.db" "$@"; }
+SEEDED=$(seed --keys 998)   # + root + bench key = 1,000
+log "stored: $SEEDED"
+# Warm both servers' caches and connections.
+wrk -t1 -c4 -d2s -s "$WORK/verify.lua" "http://127.0.0.1:$PORT/developers/api_keys/verify" >/dev/null
+run "keys=1000 (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"
+run "keys=1000 (a) verify" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"
+run "keys=1000 (b) get" "http://127.0.0.1:$PORT/developers/api_keys/$KEY_ID" "$WORK/get.lua"
+
+if [ "${SCALE:-1}" = 0 ]; then log "results: $RESULTS"; exit 0; fi
+
+# Up to BIG keys: dummy ones (never presented), and CACHED real ones hashed
+# with argon2id at cheap parameters so seeding is quick (the cache holds the
+# same entries whatever the parameters), whose tokens are kept to verify.
+seed --keys $((BIG - 1000 - CACHED)) >/dev/null
+SEEDED=$(seed --tokens "$CACHED" --tokens-out "$WORK/tokens.txt" --argon2 8,1,1)
+log "stored: $SEEDED"
+log "rss with $BIG keys stored, cache nearly empty: $(rss)"
+run "keys=$BIG (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"
+run "keys=$BIG (a) verify" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"
+run "keys=$BIG (b) get" "http://127.0.0.1:$PORT/developers/api_keys/$KEY_ID" "$WORK/get.lua"
+
+# Each of the CACHED real keys verified once, cold, so each sits in the cache.
+python3 - "$PORT" "$WORK/tokens.txt" <<'PY' | tee -a "$RESULTS"
+import http.client, json, sys, time
+port, path = int(sys.argv[1]), sys.argv[2]
+conn = http.client.HTTPConnection("127.0.0.1", port)
+valid = 0
+start = time.time()
+for token in open(path):
+    conn.request("POST", "/developers/api_keys/verify", json.dumps({"key": token.strip()}),
+                 {"Content-Type": "application/json"})
+    body = json.loads(conn.getresponse().read())
+    valid += body["data"]["code"] == "VALID"
+print(f"verified {valid} distinct keys cold in {time.time() - start:.1f} s")
+PY
+log "rss with $BIG keys stored + $CACHED distinct keys cached: $(rss)"
+log "results: $RESULTS"
