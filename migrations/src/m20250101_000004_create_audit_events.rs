@@ -16,6 +16,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(AuditEvents::Id, 64).primary_key())
                     .col(string_len(AuditEvents::OrganizationId, 64))
                     .col(string_len(AuditEvents::Actor, 128))
+                    .col(string_len(AuditEvents::Environment, 16))
                     .col(string_len(AuditEvents::Action, 64))
                     .col(string_len(AuditEvents::TargetId, 64))
                     .col(string_len_null(AuditEvents::Ip, 64))
@@ -35,9 +36,10 @@ impl MigrationTrait for Migration {
         manager
             .create_index(
                 Index::create()
-                    .name("idx_audit_events_org_id")
+                    .name("idx_audit_events_org_env_id")
                     .table(AuditEvents::Table)
                     .col(AuditEvents::OrganizationId)
+                    .col(AuditEvents::Environment)
                     .col(AuditEvents::Id)
                     .to_owned(),
             )
@@ -55,6 +57,7 @@ pub enum AuditEvents {
     Id,
     OrganizationId,
     Actor,
+    Environment,
     Action,
     TargetId,
     Ip,

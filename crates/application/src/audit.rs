@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use sesame_domain::{ApiKey, AuditAction, AuditEvent, AuditEventId, Organization, OrganizationId};
+use sesame_domain::{ApiKey, AuditAction, AuditEvent, AuditEventId, Environment, Organization, OrganizationId};
 
 pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
     json!({
@@ -47,6 +47,7 @@ pub(crate) fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
 
 pub(crate) struct AuditContext<'a> {
     pub organization_id: OrganizationId,
+    pub environment: Environment,
     pub actor: String,
     pub ip: Option<IpAddr>,
     pub at: DateTime<Utc>,
@@ -58,6 +59,7 @@ pub(crate) fn event(ctx: AuditContext<'_>, action: AuditAction, before: Value, a
         id: AuditEventId::generate(),
         organization_id: ctx.organization_id,
         actor: ctx.actor,
+        environment: ctx.environment,
         action,
         target_id: ctx.target_id.to_owned(),
         ip: ctx.ip.map(|ip| ip.to_string()),

@@ -135,6 +135,7 @@ impl CreateApiKey {
         let event = audit::event(
             AuditContext {
                 organization_id: key.organization_id,
+                environment: caller.environment,
                 actor: caller.actor(),
                 ip: command.request_ip,
                 at: now,

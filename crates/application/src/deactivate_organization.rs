@@ -45,6 +45,7 @@ impl DeactivateOrganization {
         let ctx = AuditContext {
             // Recorded in the acting organization's trail, where its keys can read it.
             organization_id: caller.organization_id,
+            environment: caller.environment,
             actor: caller.actor(),
             ip: request_ip,
             at: now,

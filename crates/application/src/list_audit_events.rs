@@ -33,7 +33,12 @@ impl ListAuditEvents {
         };
         let items = self
             .audit
-            .list(&AuditQuery { organization_id: caller.organization_id, after, limit })
+            .list(&AuditQuery {
+                organization_id: caller.organization_id,
+                environment: caller.environment,
+                after,
+                limit,
+            })
             .await
             .map_err(|e| ListError::Unexpected(Box::new(e)))?;
         Ok(Page::new(items, limit, |e| e.id.uuid()))

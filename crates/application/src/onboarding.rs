@@ -60,8 +60,14 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
     };
     let org_target = organization.id.to_string();
     let key_target = key.id.to_string();
-    let ctx =
-        |target_id| AuditContext { organization_id: organization.id, actor: actor.clone(), ip, at: now, target_id };
+    let ctx = |target_id| AuditContext {
+        organization_id: organization.id,
+        environment,
+        actor: actor.clone(),
+        ip,
+        at: now,
+        target_id,
+    };
     let events = vec![
         audit::event(
             ctx(&org_target),

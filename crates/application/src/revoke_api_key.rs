@@ -42,6 +42,7 @@ impl RevokeApiKey {
         let target = key.id.to_string();
         let ctx = AuditContext {
             organization_id: key.organization_id,
+            environment: caller.environment,
             actor: caller.actor(),
             ip: request_ip,
             at: now,

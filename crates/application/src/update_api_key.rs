@@ -98,6 +98,7 @@ impl UpdateApiKey {
         let target = key.id.to_string();
         let ctx = AuditContext {
             organization_id: key.organization_id,
+            environment: caller.environment,
             actor: caller.actor(),
             ip: command.request_ip,
             at: now,

@@ -46,6 +46,7 @@ impl UpdateOrganization {
         // Recorded in the acting organization's trail, where its keys can read it.
         let ctx = AuditContext {
             organization_id: caller.organization_id,
+            environment: caller.environment,
             actor: caller.actor(),
             ip: request_ip,
             at: now,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{AuditEventId, OrganizationId};
+use crate::{AuditEventId, Environment, OrganizationId};
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct AuditEvent {
     pub organization_id: OrganizationId,
     /// The principal that made the change (a key id, or `system:bootstrap`).
     pub actor: String,
+    /// The actor's environment: test keys read only what test keys did.
+    pub environment: Environment,
     pub action: AuditAction,
     pub target_id: String,
     pub ip: Option<String>,

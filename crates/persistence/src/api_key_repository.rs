@@ -1,22 +1,29 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{CaseStatement, Expr, SimpleExpr};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, Query, SimpleExpr};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Iterable, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
 };
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, RepositoryError, StatusFilter};
 use sesame_domain::{
-    ApiKey, ApiKeyId, AuditEvent, Credential, LookupId, NewSecret, OrganizationId, SecretHash, UsageRecord,
+    ApiKey, ApiKeyId, AuditEvent, Credential, LookupId, NewSecret, OrganizationId, OrganizationStatus, SecretHash,
+    UsageRecord,
 };
 
-use crate::conversions::{api_key_from_row, api_key_to_row, audit_event_to_row, organization_from_row};
+use crate::conversions::{api_key_from_row, api_key_to_row, audit_event_to_row};
 use crate::entities::{api_key, api_key_secret, audit_event, organization};
 use crate::error::from_db;
 
 /// Keys per usage UPDATE: four CASE arms and an IN entry each stay far
 /// below SQLite's and PostgreSQL's bound-parameter limits.
 const USAGE_KEYS_PER_STATEMENT: usize = 500;
+
+/// Aliases of the joined columns that `find_credential` reads beside the key's.
+const SECRET_HASH: &str = "secret_hash";
+const SECRET_EXPIRES_AT: &str = "secret_expires_at";
+const ORGANIZATION_DEACTIVATED_AT: &str = "organization_deactivated_at";
 
 /// API keys and their secrets in SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -62,24 +69,49 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
     }
 
     async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError> {
-        // Three primary-key seeks: the cost does not depend on how many keys exist.
-        let Some(secret) = api_key_secret::Entity::find_by_id(lookup.to_hex()).one(&self.db).await.map_err(from_db)?
-        else {
+        // One round trip, primary-key seeks only: an unknown lookup id costs
+        // what a known one costs, and neither grows with the number of keys.
+        let mut query = Query::select();
+        query
+            .columns(api_key::Column::iter().map(|c| (api_key::Entity, c)))
+            .expr_as(Expr::col((api_key_secret::Entity, api_key_secret::Column::SecretHash)), Alias::new(SECRET_HASH))
+            .expr_as(
+                Expr::col((api_key_secret::Entity, api_key_secret::Column::ExpiresAt)),
+                Alias::new(SECRET_EXPIRES_AT),
+            )
+            .expr_as(
+                Expr::col((organization::Entity, organization::Column::DeactivatedAt)),
+                Alias::new(ORGANIZATION_DEACTIVATED_AT),
+            )
+            .from(api_key_secret::Entity)
+            .inner_join(
+                api_key::Entity,
+                Expr::col((api_key::Entity, api_key::Column::Id))
+                    .equals((api_key_secret::Entity, api_key_secret::Column::ApiKeyId)),
+            )
+            .inner_join(
+                organization::Entity,
+                Expr::col((organization::Entity, organization::Column::Id))
+                    .equals((api_key::Entity, api_key::Column::OrganizationId)),
+            )
+            .and_where(Expr::col((api_key_secret::Entity, api_key_secret::Column::LookupId)).eq(lookup.to_hex()));
+        let statement = self.db.get_database_backend().build(&query);
+        let Some(row) = self.db.query_one(statement).await.map_err(from_db)? else {
             return Ok(None);
         };
-        let Some(key) = api_key::Entity::find_by_id(secret.api_key_id).one(&self.db).await.map_err(from_db)? else {
-            return Ok(None);
-        };
-        let Some(org) =
-            organization::Entity::find_by_id(key.organization_id.clone()).one(&self.db).await.map_err(from_db)?
-        else {
-            return Ok(None);
-        };
+        let key = api_key::Model::from_query_result(&row, "").map_err(from_db)?;
+        let secret_hash: String = row.try_get("", SECRET_HASH).map_err(from_db)?;
+        let secret_expires_at: Option<DateTime<Utc>> = row.try_get("", SECRET_EXPIRES_AT).map_err(from_db)?;
+        let deactivated_at: Option<DateTime<Utc>> = row.try_get("", ORGANIZATION_DEACTIVATED_AT).map_err(from_db)?;
         Ok(Some(Credential {
             key: api_key_from_row(key)?,
-            secret_hash: SecretHash::new(secret.secret_hash),
-            secret_expires_at: secret.expires_at,
-            organization_status: organization_from_row(org)?.status(),
+            secret_hash: SecretHash::new(secret_hash),
+            secret_expires_at,
+            organization_status: if deactivated_at.is_some() {
+                OrganizationStatus::Deactivated
+            } else {
+                OrganizationStatus::Active
+            },
         }))
     }
 

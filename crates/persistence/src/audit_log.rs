@@ -23,7 +23,8 @@ impl SeaOrmAuditLog {
 impl AuditLog for SeaOrmAuditLog {
     async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, RepositoryError> {
         let mut select = audit_event::Entity::find()
-            .filter(audit_event::Column::OrganizationId.eq(query.organization_id.to_string()));
+            .filter(audit_event::Column::OrganizationId.eq(query.organization_id.to_string()))
+            .filter(audit_event::Column::Environment.eq(query.environment.as_str()));
         if let Some(cursor) = &query.after {
             select = select.filter(audit_event::Column::Id.lt(AuditEventId::from_uuid(cursor.uuid()).to_string()));
         }

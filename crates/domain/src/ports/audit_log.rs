@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::{AuditEvent, Cursor, OrganizationId, PageLimit};
+use crate::{AuditEvent, Cursor, Environment, OrganizationId, PageLimit};
 
 use super::RepositoryError;
 
@@ -8,6 +8,8 @@ use super::RepositoryError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditQuery {
     pub organization_id: OrganizationId,
+    /// Only events of actors of this environment.
+    pub environment: Environment,
     pub after: Option<Cursor>,
     pub limit: PageLimit,
 }

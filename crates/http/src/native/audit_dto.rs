@@ -12,6 +12,10 @@ pub struct AuditEventData {
     pub organization_id: String,
     /// The key (or `system:bootstrap`) that made the change.
     pub actor: String,
+    /// The actor's environment, `live` or `test`: a key reads only its own
+    /// environment's events.
+    #[schema(example = "live")]
+    pub environment: String,
     #[schema(example = "api_key.updated")]
     pub action: String,
     pub target_id: String,
@@ -30,6 +34,7 @@ impl AuditEventData {
             id: event.id.to_string(),
             organization_id: event.organization_id.to_string(),
             actor: event.actor.clone(),
+            environment: event.environment.as_str().to_owned(),
             action: event.action.as_str().to_owned(),
             target_id: event.target_id.clone(),
             ip: event.ip.clone(),

@@ -7,6 +7,7 @@ pub struct Model {
     pub id: String,
     pub organization_id: String,
     pub actor: String,
+    pub environment: String,
     pub action: String,
     pub target_id: String,
     pub ip: Option<String>,

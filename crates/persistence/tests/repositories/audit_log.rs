@@ -12,6 +12,7 @@ on_both_backends!(
     audit_events_of_insert_update_and_rotate_are_listed_newest_first,
     audit_events_are_paginated_without_overlap_or_gaps,
     audit_events_are_confined_to_the_organization,
+    audit_events_are_confined_to_the_actors_environment,
 );
 
 /// Writes a key's whole life (create, update, rotate) in `organization_id`
@@ -106,4 +107,21 @@ async fn audit_events_are_confined_to_the_organization(db: TestDb) {
     let after_cursor = db.audit_log().list(&query).await.expect("list");
     assert!(after_cursor.iter().all(|e| e.organization_id == globex.org.id));
     assert_eq!(after_cursor, globex_expected);
+}
+
+async fn audit_events_are_confined_to_the_actors_environment(db: TestDb) {
+    let acme = create_tenant(&db, "Acme").await;
+    let key = api_key(&acme.org.id, Environment::Test, "sandbox");
+    let by_test_key = AuditEvent {
+        environment: Environment::Test,
+        ..audit(&acme.org.id, AuditAction::ApiKeyCreated, &key.id.to_string())
+    };
+    db.api_keys().insert(&key, &new_secret(), &by_test_key).await.expect("insert");
+
+    let mut query = audit_query(&acme.org.id, 100);
+    query.environment = Environment::Test;
+    assert_eq!(db.audit_log().list(&query).await.expect("list"), vec![by_test_key.clone()]);
+    let live = all_audit_events(&db, &acme.org.id).await;
+    assert!(!live.is_empty());
+    assert!(live.iter().all(|e| e.environment == Environment::Live && e.id != by_test_key.id));
 }

@@ -232,6 +232,7 @@ pub fn audit(organization_id: &OrganizationId, action: AuditAction, target_id: &
         id: AuditEventId::generate(),
         organization_id: *organization_id,
         actor: "system:test".to_owned(),
+        environment: Environment::Live,
         action,
         target_id: target_id.to_owned(),
         ip: Some("203.0.113.7".to_owned()),
@@ -319,7 +320,12 @@ pub async fn list_with_status(db: &TestDb, organization_id: &OrganizationId, sta
 }
 
 pub fn audit_query(organization_id: &OrganizationId, limit: u32) -> AuditQuery {
-    AuditQuery { organization_id: *organization_id, after: None, limit: page_limit(limit) }
+    AuditQuery {
+        organization_id: *organization_id,
+        environment: Environment::Live,
+        after: None,
+        limit: page_limit(limit),
+    }
 }
 
 /// Every audit event of the organization, newest first.

@@ -301,6 +301,15 @@ async fn test_keys_see_and_manage_only_test_keys(backend: Backend) {
     let (status, body) = app.post(KEYS, test_secret, &json!({"label": "x"})).await;
     assert_eq!(status, 201);
     assert!(body["data"]["secret"].as_str().unwrap().starts_with("sk_test_"));
+
+    // The audit trail too: a test key reads what test keys did, and no more.
+    let (_, body) = app.get("/developers/audit_events", test_secret).await;
+    let events = body["data"]["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{body}");
+    assert_eq!(events[0]["actor"], test["id"]);
+    assert_eq!(events[0]["environment"], "test");
+    let (_, body) = app.get("/developers/audit_events?limit=100", &app.root_secret).await;
+    assert!(body["data"]["items"].as_array().unwrap().iter().all(|e| e["environment"] == "live"));
 }
 
 async fn usage_is_counted_per_authenticated_request(backend: Backend) {
