@@ -7,11 +7,12 @@
 # server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
 # Results go to stdout and bench/results/; docs/benchmarks.md quotes them.
 #
-#   bash bench/load.sh              # DURATION=12s CONNECTIONS=32 THREADS=2
+#   bash bench/load.sh     # DURATION=10s ROUNDS=3 CONNECTIONS=32 THREADS=2 BIG=1000000 CACHED=100000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-12s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 BIG=${BIG:-1000000}
@@ -75,6 +76,21 @@ run() { # name url script
   local line
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$3" "$2" | grep '^RESULT' | sed 's/^RESULT //')
   log "$1 $line"
+  LAST_RPS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$line")
+}
+
+# ROUNDS alternating pairs of (c) and (a), (b) once, and the ratios of each
+# round: the machine is noisy, so a ratio is only taken within one round.
+scenarios() { # label
+  local ratios=() c a
+  for round in $(seq 1 "$ROUNDS"); do
+    run "$1 round=$round (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"; c=$LAST_RPS
+    run "$1 round=$round (a) verify" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"; a=$LAST_RPS
+    ratios+=("$(python3 -c "print(round($a / $c, 3))")")
+  done
+  run "$1 (b) get" "http://127.0.0.1:$PORT/developers/api_keys/$KEY_ID" "$WORK/get.lua"
+  log "$1 (b)/(c), last round: $(python3 -c "print(round($LAST_RPS / $c, 3))")"
+  log "$1 (a)/(c) per round: ${ratios[*]}; median: $(printf '%s\n' "${ratios[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
 }
 rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SESAME/status"; }
 
@@ -83,9 +99,7 @@ SEEDED=$(seed --keys 998)   # + root + bench key = 1,000
 log "stored: $SEEDED"
 # Warm both servers' caches and connections.
 wrk -t1 -c4 -d2s -s "$WORK/verify.lua" "http://127.0.0.1:$PORT/developers/api_keys/verify" >/dev/null
-run "keys=1000 (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"
-run "keys=1000 (a) verify" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"
-run "keys=1000 (b) get" "http://127.0.0.1:$PORT/developers/api_keys/$KEY_ID" "$WORK/get.lua"
+scenarios "keys=1000"
 
 if [ "${SCALE:-1}" = 0 ]; then log "results: $RESULTS"; exit 0; fi
 
@@ -96,9 +110,7 @@ seed --keys $((BIG - 1000 - CACHED)) >/dev/null
 SEEDED=$(seed --tokens "$CACHED" --tokens-out "$WORK/tokens.txt" --argon2 8,1,1)
 log "stored: $SEEDED"
 log "rss with $BIG keys stored, cache nearly empty: $(rss)"
-run "keys=$BIG (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"
-run "keys=$BIG (a) verify" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"
-run "keys=$BIG (b) get" "http://127.0.0.1:$PORT/developers/api_keys/$KEY_ID" "$WORK/get.lua"
+scenarios "keys=$BIG"
 
 # Each of the CACHED real keys verified once, cold, so each sits in the cache.
 python3 - "$PORT" "$WORK/tokens.txt" <<'PY' | tee -a "$RESULTS"

@@ -26,16 +26,28 @@ pub enum AuthenticationError {
     Unexpected(#[source] Unexpected),
 }
 
-/// A key that checked out, and the principal it stands for.
+/// A key that checked out.
 #[derive(Debug, Clone)]
 pub struct Verified {
     pub credential: Arc<Credential>,
-    pub principal: Principal,
 }
 
 impl Verified {
     pub fn key(&self) -> &ApiKey {
         &self.credential.key
+    }
+
+    /// The principal the key stands for. Built on demand: `verify` answers
+    /// without one, so the hot path does not copy the scope set.
+    pub fn principal(&self) -> Principal {
+        let key = &self.credential.key;
+        Principal {
+            key_id: key.id,
+            organization_id: key.organization_id,
+            environment: key.environment,
+            kind: key.kind,
+            scopes: key.scopes.clone(),
+        }
     }
 }
 
@@ -86,14 +98,7 @@ fn evaluate(
     if !required.missing_from(&key.scopes).is_empty() {
         return Err(VerificationCode::InsufficientScope);
     }
-    let principal = Principal {
-        key_id: key.id,
-        organization_id: key.organization_id,
-        environment: key.environment,
-        kind: key.kind,
-        scopes: key.scopes.clone(),
-    };
-    Ok(Verified { credential: credential.clone(), principal })
+    Ok(Verified { credential: credential.clone() })
 }
 
 impl Authenticate {
@@ -127,7 +132,7 @@ impl Authenticate {
 
     /// Counts one use of a key that [`Authenticate::check`] accepted.
     pub fn record_use(&self, verified: &Verified, ip: Option<IpAddr>, user_agent: Option<&str>) {
-        self.usage.record(verified.principal.key_id, self.clock.now(), ip, user_agent);
+        self.usage.record(verified.key().id, self.clock.now(), ip, user_agent);
     }
 
     /// As [`Authenticate::execute`], without counting a use.

@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use sesame_application::Verified;
-use sesame_domain::ScopeSet;
+use sesame_domain::{Principal, ScopeSet};
 
 use crate::{ApiError, Services};
 
@@ -16,6 +16,8 @@ use crate::{ApiError, Services};
 /// cases; this only establishes who is calling.
 pub struct Authenticated {
     pub verified: Verified,
+    /// Who the key stands for; what the use cases authorize against.
+    pub principal: Principal,
     /// The peer address the key's IP allow list was checked against.
     pub ip: Option<IpAddr>,
 }
@@ -75,7 +77,7 @@ impl FromRequest for Authenticated {
                 services.ok_or_else(|| ApiError::Internal("the HTTP adapter was built without services".into()))?;
             let token = token?;
             let verified = services.authenticate.execute(&token, ip, user_agent.as_deref(), &ScopeSet::empty()).await?;
-            Ok(Authenticated { verified, ip })
+            Ok(Authenticated { principal: verified.principal(), verified, ip })
         })
     }
 }

@@ -31,7 +31,7 @@ pub struct Envelope<T: ToSchema> {
     pub data: T,
     /// A human-readable summary.
     #[schema(example = "Resource created successfully")]
-    pub message: Option<String>,
+    pub message: Option<&'static str>,
     /// Always null on success.
     #[schema(value_type = Option<String>)]
     pub error: Option<String>,
@@ -77,11 +77,11 @@ pub fn current_env() -> &'static str {
 }
 
 impl<T: ToSchema> Envelope<T> {
-    pub fn new(status: u16, message: &str, data: T) -> Self {
+    pub fn new(status: u16, message: &'static str, data: T) -> Self {
         Self {
             status,
             data,
-            message: Some(message.to_owned()),
+            message: Some(message),
             error: None,
             log: LogInfo::current(),
             validator: None,

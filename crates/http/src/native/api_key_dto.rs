@@ -253,7 +253,8 @@ pub struct VerificationData {
     pub code: String,
     pub key_id: Option<String>,
     pub organization_id: Option<String>,
-    pub environment: Option<String>,
+    #[schema(value_type = Option<String>, example = "live")]
+    pub environment: Option<&'static str>,
     #[schema(value_type = Option<Vec<ScopeName>>)]
     pub scopes: Option<Vec<&'static str>>,
     #[schema(format = "mysql-date-time")]
@@ -269,7 +270,7 @@ impl VerificationData {
             code: code.as_str().to_owned(),
             key_id: key.map(|k| k.id.to_string()),
             organization_id: key.map(|k| k.organization_id.to_string()),
-            environment: key.map(|k| k.environment.as_str().to_owned()),
+            environment: key.map(|k| k.environment.as_str()),
             scopes: key.map(|k| k.scopes.names()),
             expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
             metadata: key.map(|k| k.metadata.to_value()),

@@ -42,7 +42,7 @@ pub async fn list_audit_events(
     let params = params.into_inner();
     let page = services
         .list_audit_events
-        .execute(&caller.verified.principal, params.limit.as_deref(), params.cursor.as_deref())
+        .execute(&caller.principal, params.limit.as_deref(), params.cursor.as_deref())
         .await?;
     let data =
         AuditEventPage { items: page.items.iter().map(AuditEventData::new).collect(), next_cursor: page.next_cursor };

@@ -44,7 +44,7 @@ pub async fn create_api_key(
         environment: request.environment,
         request_ip: caller.ip,
     };
-    let created = services.create_api_key.execute(&caller.verified.principal, command).await?;
+    let created = services.create_api_key.execute(&caller.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
     Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
 }

@@ -12,7 +12,7 @@ use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Organizations";
 
-fn respond(status: u16, message: &str, data: OrganizationData) -> HttpResponse {
+fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpResponse {
     HttpResponse::Ok().json(Envelope::new(status, message, data))
 }
 
@@ -36,8 +36,7 @@ pub async fn create_organization(
     caller: Authenticated,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created =
-        services.create_organization.execute(&caller.verified.principal, &body.parse()?.name, caller.ip).await?;
+    let created = services.create_organization.execute(&caller.principal, &body.parse()?.name, caller.ip).await?;
     let data = CreatedOrganizationData {
         organization: OrganizationData::new(&created.organization),
         api_key: CreatedApiKeyData::new(&created.key, created.token.expose()),
@@ -62,7 +61,7 @@ pub async fn get_organization(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services.get_organization.execute(&caller.verified.principal, &id).await?;
+    let org = services.get_organization.execute(&caller.principal, &id).await?;
     Ok(respond(200, "Resource retrieved successfully", OrganizationData::new(&org)))
 }
 
@@ -85,8 +84,7 @@ pub async fn update_organization(
     id: web::Path<String>,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org =
-        services.update_organization.execute(&caller.verified.principal, &id, &body.parse()?.name, caller.ip).await?;
+    let org = services.update_organization.execute(&caller.principal, &id, &body.parse()?.name, caller.ip).await?;
     Ok(respond(200, "Resource updated successfully", OrganizationData::new(&org)))
 }
 
@@ -110,6 +108,6 @@ pub async fn deactivate_organization(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services.deactivate_organization.execute(&caller.verified.principal, &id, caller.ip).await?;
+    let org = services.deactivate_organization.execute(&caller.principal, &id, caller.ip).await?;
     Ok(respond(200, "Resource deactivated successfully", OrganizationData::new(&org)))
 }

@@ -16,7 +16,7 @@ use crate::error_responses::{
 };
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
 
-fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &str, data: T) -> HttpResponse {
+fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) -> HttpResponse {
     HttpResponse::Ok().json(Envelope::new(200, message, data))
 }
 
@@ -58,7 +58,7 @@ pub async fn list_api_keys(
         status: params.status,
         environment: params.environment,
     };
-    let page = services.list_api_keys.execute(&caller.verified.principal, query).await?;
+    let page = services.list_api_keys.execute(&caller.principal, query).await?;
     let data = ApiKeyPage { items: page.items.iter().map(ApiKeyData::new).collect(), next_cursor: page.next_cursor };
     Ok(ok("Resources retrieved successfully", data))
 }
@@ -80,7 +80,7 @@ pub async fn get_api_key(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = services.get_api_key.execute(&caller.verified.principal, &id).await?;
+    let key = services.get_api_key.execute(&caller.principal, &id).await?;
     Ok(ok("Resource retrieved successfully", ApiKeyData::new(&key)))
 }
 
@@ -115,7 +115,7 @@ pub async fn update_api_key(
         metadata: request.metadata,
         request_ip: caller.ip,
     };
-    let key = services.update_api_key.execute(&caller.verified.principal, &id, command).await?;
+    let key = services.update_api_key.execute(&caller.principal, &id, command).await?;
     Ok(ok("Resource updated successfully", ApiKeyData::new(&key)))
 }
 
@@ -142,7 +142,7 @@ pub async fn rotate_api_key(
 ) -> Result<HttpResponse, ApiError> {
     let command =
         RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds, request_ip: caller.ip };
-    let rotated = services.rotate_api_key.execute(&caller.verified.principal, &id, command).await?;
+    let rotated = services.rotate_api_key.execute(&caller.principal, &id, command).await?;
     let data = RotatedApiKeyData {
         key: ApiKeyData::new(&rotated.key),
         secret: rotated.token.expose(),
@@ -169,7 +169,7 @@ pub async fn revoke_api_key(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = services.revoke_api_key.execute(&caller.verified.principal, &id, caller.ip).await?;
+    let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(ok("Resource revoked successfully", ApiKeyData::new(&key)))
 }
 
@@ -203,7 +203,7 @@ pub async fn verify_api_key(
         peer_ip: caller.ip,
         user_agent: caller.user_agent,
     };
-    let principal = caller.caller.as_ref().map(|c| &c.verified.principal);
+    let principal = caller.caller.as_ref().map(|c| &c.principal);
     let verification = services.verify_api_key.execute(principal, command).await?;
     Ok(ok("Key verified", VerificationData::new(verification.code, verification.key.as_ref())))
 }
