@@ -86,27 +86,12 @@ impl Bootstrap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::now;
-    use sesame_domain::ports::{
-        MockClock, MockOrganizationRepository, MockSecretGenerator, MockSecretHasher, SecretMaterial,
-    };
-    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+    use crate::test_support::{fixed_clock, issuer_minting};
+    use sesame_domain::ports::MockOrganizationRepository;
 
     fn use_case(organizations: MockOrganizationRepository) -> Bootstrap {
-        let mut generator = MockSecretGenerator::new();
-        generator.expect_generate().returning(|| SecretMaterial {
-            lookup: LookupId::from_bytes([5; 16]),
-            secret: SecretBytes::from_bytes([6; 32]),
-        });
-        let mut hasher = MockSecretHasher::new();
-        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
-        Bootstrap::new(
-            Arc::new(organizations),
-            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
-            Arc::new(clock),
-        )
+        let (issuer, clock) = (issuer_minting([5; 16], [6; 32], "$argon2id$h"), fixed_clock());
+        Bootstrap::new(Arc::new(organizations), issuer, Arc::new(clock))
     }
 
     #[tokio::test]

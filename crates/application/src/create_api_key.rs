@@ -156,22 +156,11 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use chrono::Duration;
-    use sesame_domain::ports::{
-        MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
-    };
-    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+    use sesame_domain::ports::MockApiKeyRepository;
 
     fn use_case(keys: MockApiKeyRepository) -> CreateApiKey {
-        let mut generator = MockSecretGenerator::new();
-        generator.expect_generate().returning(|| SecretMaterial {
-            lookup: LookupId::from_bytes([3; 16]),
-            secret: SecretBytes::from_bytes([4; 32]),
-        });
-        let mut hasher = MockSecretHasher::new();
-        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$hash".into())));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
-        CreateApiKey::new(Arc::new(keys), SecretIssuer::new(Arc::new(generator), Arc::new(hasher)), Arc::new(clock))
+        let (issuer, clock) = (issuer_minting([3; 16], [4; 32], "$argon2id$hash"), fixed_clock());
+        CreateApiKey::new(Arc::new(keys), issuer, Arc::new(clock))
     }
 
     fn command(scopes: &[&str]) -> CreateApiKeyCommand {

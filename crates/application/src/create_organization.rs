@@ -67,26 +67,11 @@ impl CreateOrganization {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{
-        MockClock, MockOrganizationRepository, MockSecretGenerator, MockSecretHasher, SecretMaterial,
-    };
-    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+    use sesame_domain::ports::MockOrganizationRepository;
 
     fn use_case(organizations: MockOrganizationRepository) -> CreateOrganization {
-        let mut generator = MockSecretGenerator::new();
-        generator.expect_generate().returning(|| SecretMaterial {
-            lookup: LookupId::from_bytes([5; 16]),
-            secret: SecretBytes::from_bytes([6; 32]),
-        });
-        let mut hasher = MockSecretHasher::new();
-        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$h".into())));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
-        CreateOrganization::new(
-            Arc::new(organizations),
-            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
-            Arc::new(clock),
-        )
+        let (issuer, clock) = (issuer_minting([5; 16], [6; 32], "$argon2id$h"), fixed_clock());
+        CreateOrganization::new(Arc::new(organizations), issuer, Arc::new(clock))
     }
 
     #[tokio::test]

@@ -108,27 +108,12 @@ impl RotateApiKey {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{
-        MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
-    };
-    use sesame_domain::{LookupId, SecretBytes, SecretHash};
+    use sesame_domain::ports::MockApiKeyRepository;
+    use sesame_domain::{LookupId, SecretBytes};
 
     fn use_case(keys: MockApiKeyRepository) -> RotateApiKey {
-        let mut generator = MockSecretGenerator::new();
-        generator.expect_generate().returning(|| SecretMaterial {
-            lookup: LookupId::from_bytes([9; 16]),
-            secret: SecretBytes::from_bytes([8; 32]),
-        });
-        let mut hasher = MockSecretHasher::new();
-        hasher.expect_hash().returning(|_| Ok(SecretHash::new("$argon2id$new".into())));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
-        RotateApiKey::new(
-            Arc::new(keys),
-            SecretIssuer::new(Arc::new(generator), Arc::new(hasher)),
-            Arc::new(clock),
-            test_cache(),
-        )
+        let (issuer, clock) = (issuer_minting([9; 16], [8; 32], "$argon2id$new"), fixed_clock());
+        RotateApiKey::new(Arc::new(keys), issuer, Arc::new(clock), test_cache())
     }
 
     fn repo_with(target: ApiKey) -> MockApiKeyRepository {

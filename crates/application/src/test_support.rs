@@ -1,11 +1,13 @@
 //! Builders shared by the use cases' unit tests.
 
-use crate::{Authenticate, FailureLimiter, FailureLimits, UsageBuffer, VerifiedKeyCache};
+use crate::{Authenticate, FailureLimiter, FailureLimits, SecretIssuer, UsageBuffer, VerifiedKeyCache};
 
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sesame_domain::ports::{ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretHasher};
+use sesame_domain::ports::{
+    ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
+};
 use sesame_domain::{
     ApiKey, ApiKeyId, ApiToken, Credential, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId,
     Metadata, OrganizationId, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, UsageMetrics,
@@ -90,4 +92,23 @@ pub fn authenticate_with(
 
 pub fn test_cache() -> VerifiedKeyCache {
     VerifiedKeyCache::new(100, std::time::Duration::from_secs(60), [0; 32])
+}
+
+/// A clock stopped at [`now`].
+pub fn fixed_clock() -> MockClock {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(now());
+    clock
+}
+
+/// An issuer that always mints the same lookup id and secret, "hashed" to `hash`.
+pub fn issuer_minting(lookup: [u8; 16], secret: [u8; 32], hash: &'static str) -> SecretIssuer {
+    let mut generator = MockSecretGenerator::new();
+    generator.expect_generate().returning(move || SecretMaterial {
+        lookup: LookupId::from_bytes(lookup),
+        secret: SecretBytes::from_bytes(secret),
+    });
+    let mut hasher = MockSecretHasher::new();
+    hasher.expect_hash().returning(move |_| Ok(SecretHash::new(hash.into())));
+    SecretIssuer::new(Arc::new(generator), Arc::new(hasher))
 }
