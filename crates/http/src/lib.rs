@@ -9,6 +9,7 @@ mod error_responses;
 mod json_body;
 mod openapi;
 mod request_id;
+mod root_span;
 mod scope_schema;
 mod state;
 mod time_format;
@@ -22,6 +23,7 @@ pub use envelope::{Envelope, ErrorEnvelope, LogInfo};
 pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
+pub use root_span::{RequestTracing, SesameRootSpan};
 pub use state::Services;
 
 use actix_web::{web, HttpRequest, HttpResponse};

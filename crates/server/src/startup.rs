@@ -22,7 +22,6 @@ use sesame_system::{Argon2SecretHasher, OsSecretGenerator, SystemClock};
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tracing_actix_web::TracingLogger;
 
 use crate::settings::Settings;
 
@@ -157,7 +156,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(sesame_http::request_id_middleware))
-                .wrap(TracingLogger::default())
+                .wrap(sesame_http::RequestTracing::new())
                 .app_data(services.clone())
                 .app_data(http_data.clone())
                 .app_data(web::PayloadConfig::new(max_body))
