@@ -5,7 +5,9 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use sesame_domain::{ApiKey, AuditAction, AuditEvent, AuditEventId, Environment, Organization, OrganizationId};
+use sesame_domain::{
+    ApiKey, AuditAction, AuditEvent, AuditEventId, Environment, Organization, OrganizationId, Principal,
+};
 
 pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
     json!({
@@ -52,6 +54,29 @@ pub(crate) struct AuditContext<'a> {
     pub ip: Option<IpAddr>,
     pub at: DateTime<Utc>,
     pub target_id: &'a str,
+}
+
+/// An event for a change `caller` made from `before` to `after` (snapshots),
+/// keeping only the changed fields, in the caller's organization's trail.
+pub(crate) fn change(
+    caller: &Principal,
+    ip: Option<IpAddr>,
+    at: DateTime<Utc>,
+    target_id: &str,
+    action: AuditAction,
+    before: &Value,
+    after: &Value,
+) -> AuditEvent {
+    let (old, new) = changed_fields(before, after);
+    let ctx = AuditContext {
+        organization_id: caller.organization_id,
+        environment: caller.environment,
+        actor: caller.actor(),
+        ip,
+        at,
+        target_id,
+    };
+    event(ctx, action, old, new)
 }
 
 pub(crate) fn event(ctx: AuditContext<'_>, action: AuditAction, before: Value, after: Value) -> AuditEvent {

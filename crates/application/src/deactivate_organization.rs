@@ -4,7 +4,7 @@ use std::sync::Arc;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, Principal, Scope};
 
-use crate::audit::{self, AuditContext};
+use crate::audit;
 use crate::organization_access::{load_visible, OrganizationError};
 use crate::VerifiedKeyCache;
 /// Deactivates an organization the caller created: every key of it stops
@@ -39,19 +39,15 @@ impl DeactivateOrganization {
         let mut organization = before.clone();
         organization.deactivated_at = Some(now);
         organization.updated_at = Some(now);
-        let (old, new) =
-            audit::changed_fields(&audit::organization_snapshot(&before), &audit::organization_snapshot(&organization));
-        let target = organization.id.to_string();
-        let ctx = AuditContext {
-            // Recorded in the acting organization's trail, where its keys can read it.
-            organization_id: caller.organization_id,
-            environment: caller.environment,
-            actor: caller.actor(),
-            ip: request_ip,
-            at: now,
-            target_id: &target,
-        };
-        let event = audit::event(ctx, AuditAction::OrganizationDeactivated, old, new);
+        let event = audit::change(
+            caller,
+            request_ip,
+            now,
+            &organization.id.to_string(),
+            AuditAction::OrganizationDeactivated,
+            &audit::organization_snapshot(&before),
+            &audit::organization_snapshot(&organization),
+        );
         self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         self.cache.invalidate_organization(organization.id);
         tracing::info!(organization_id = %organization.id, "organization deactivated");

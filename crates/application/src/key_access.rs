@@ -57,6 +57,22 @@ pub(crate) async fn load_visible(
     Ok(key)
 }
 
+/// As [`load_visible`], for a change: a revoked key cannot change, and the
+/// caller must be allowed to manage the key.
+pub(crate) async fn load_changeable(
+    keys: &dyn ApiKeyRepository,
+    caller: &Principal,
+    raw_id: &str,
+    scope: Scope,
+) -> Result<ApiKey, KeyManagementError> {
+    let key = load_visible(keys, caller, raw_id, scope).await?;
+    if key.revoked_at.is_some() {
+        return Err(KeyManagementError::Revoked);
+    }
+    ensure_manageable(caller, &key)?;
+    Ok(key)
+}
+
 /// A caller may change only keys whose scopes it holds itself.
 pub(crate) fn ensure_manageable(caller: &Principal, key: &ApiKey) -> Result<(), KeyManagementError> {
     let beyond = caller.ungrantable(&key.scopes);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
-use crate::audit::{self, AuditContext};
+use crate::audit;
 use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
 use crate::VerifiedKeyCache;
 /// Revokes a key: it stops authenticating and verifying at once, and stays
@@ -38,17 +38,15 @@ impl RevokeApiKey {
         let mut key = before.clone();
         key.revoked_at = Some(now);
         key.updated_at = Some(now);
-        let (old, new) = audit::changed_fields(&audit::key_snapshot(&before), &audit::key_snapshot(&key));
-        let target = key.id.to_string();
-        let ctx = AuditContext {
-            organization_id: key.organization_id,
-            environment: caller.environment,
-            actor: caller.actor(),
-            ip: request_ip,
-            at: now,
-            target_id: &target,
-        };
-        let event = audit::event(ctx, AuditAction::ApiKeyRevoked, old, new);
+        let event = audit::change(
+            caller,
+            request_ip,
+            now,
+            &key.id.to_string(),
+            AuditAction::ApiKeyRevoked,
+            &audit::key_snapshot(&before),
+            &audit::key_snapshot(&key),
+        );
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         tracing::info!(key_id = %key.id, "api key revoked");

@@ -6,7 +6,7 @@ use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, ApiToken, AuditAction, Principal, Scope};
 
 use crate::audit::{self, AuditContext};
-use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
+use crate::key_access::{load_changeable, KeyManagementError};
 use crate::{SecretIssuer, ValidationErrors, VerifiedKeyCache};
 /// The longest grace period a rotation may give the old secret (as Stripe's
 /// "roll key" allows): 7 days.
@@ -45,6 +45,7 @@ impl RotateApiKey {
     ) -> Self {
         Self { keys, issuer, clock, cache }
     }
+
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation` for a key holding scopes the caller lacks; `Validation`
@@ -56,11 +57,7 @@ impl RotateApiKey {
         id: &str,
         command: RotateApiKeyCommand,
     ) -> Result<RotatedApiKey, KeyManagementError> {
-        let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
-        if before.revoked_at.is_some() {
-            return Err(KeyManagementError::Revoked);
-        }
-        ensure_manageable(caller, &before)?;
+        let before = load_changeable(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
         let grace = command.grace_period_secs.unwrap_or(0);
         if grace > MAX_GRACE_PERIOD_SECS {
             return Err(KeyManagementError::Validation(ValidationErrors::single(

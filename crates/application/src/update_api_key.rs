@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
-use crate::audit::{self, AuditContext};
-use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
+use crate::audit;
+use crate::key_access::{load_changeable, KeyManagementError};
 use crate::{key_fields, ValidationErrors, VerifiedKeyCache};
 /// The fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +45,7 @@ impl UpdateApiKey {
     pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
         Self { keys, clock, cache }
     }
+
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation`; `Validation` naming each bad field.
@@ -55,11 +56,7 @@ impl UpdateApiKey {
         id: &str,
         command: UpdateApiKeyCommand,
     ) -> Result<ApiKey, KeyManagementError> {
-        let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
-        if before.revoked_at.is_some() {
-            return Err(KeyManagementError::Revoked);
-        }
-        ensure_manageable(caller, &before)?;
+        let before = load_changeable(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
         if command.is_empty() {
             return Err(KeyManagementError::Validation(ValidationErrors::single(
                 "body",
@@ -94,17 +91,15 @@ impl UpdateApiKey {
         }
         key.updated_at = Some(now);
 
-        let (old, new) = audit::changed_fields(&audit::key_snapshot(&before), &audit::key_snapshot(&key));
-        let target = key.id.to_string();
-        let ctx = AuditContext {
-            organization_id: key.organization_id,
-            environment: caller.environment,
-            actor: caller.actor(),
-            ip: command.request_ip,
-            at: now,
-            target_id: &target,
-        };
-        let event = audit::event(ctx, AuditAction::ApiKeyUpdated, old, new);
+        let event = audit::change(
+            caller,
+            command.request_ip,
+            now,
+            &key.id.to_string(),
+            AuditAction::ApiKeyUpdated,
+            &audit::key_snapshot(&before),
+            &audit::key_snapshot(&key),
+        );
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         Ok(key)

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, OrganizationName, Principal, Scope};
 
-use crate::audit::{self, AuditContext};
+use crate::audit;
 use crate::organization_access::{load_visible, OrganizationError};
 use crate::ValidationErrors;
 
@@ -40,19 +40,15 @@ impl UpdateOrganization {
         let mut organization = before.clone();
         organization.name = name;
         organization.updated_at = Some(now);
-        let (old, new) =
-            audit::changed_fields(&audit::organization_snapshot(&before), &audit::organization_snapshot(&organization));
-        let target = organization.id.to_string();
-        // Recorded in the acting organization's trail, where its keys can read it.
-        let ctx = AuditContext {
-            organization_id: caller.organization_id,
-            environment: caller.environment,
-            actor: caller.actor(),
-            ip: request_ip,
-            at: now,
-            target_id: &target,
-        };
-        let event = audit::event(ctx, AuditAction::OrganizationUpdated, old, new);
+        let event = audit::change(
+            caller,
+            request_ip,
+            now,
+            &organization.id.to_string(),
+            AuditAction::OrganizationUpdated,
+            &audit::organization_snapshot(&before),
+            &audit::organization_snapshot(&organization),
+        );
         self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         Ok(organization)
     }
