@@ -7,6 +7,7 @@ mod m20250101_000001_create_organizations;
 mod m20250101_000002_create_api_keys;
 mod m20250101_000003_create_api_key_secrets;
 mod m20250101_000004_create_audit_events;
+mod m20250101_000005_create_service_accounts;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000002_create_api_keys::Migration),
             Box::new(m20250101_000003_create_api_key_secrets::Migration),
             Box::new(m20250101_000004_create_audit_events::Migration),
+            Box::new(m20250101_000005_create_service_accounts::Migration),
         ]
     }
 }

@@ -86,4 +86,6 @@ pub enum ApiKeys {
     LastUsedAt,
     LastUsedIp,
     LastUsedUserAgent,
+    /// Added by m20250101_000005.
+    ServiceAccountId,
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretHasher};
 use sesame_domain::{
-    ApiKey, ApiKeyStatus, ApiToken, Credential, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash,
-    VerificationCode,
+    Actor, ApiKey, ApiKeyStatus, ApiToken, Credential, OrganizationStatus, Principal, ScopeSet, SecretBytes,
+    SecretHash, VerificationCode,
 };
 use thiserror::Error;
 use tokio::sync::OnceCell;
@@ -42,7 +42,7 @@ impl Verified {
     pub fn principal(&self) -> Principal {
         let key = &self.credential.key;
         Principal {
-            key_id: key.id,
+            actor: Actor::ApiKey(key.id),
             organization_id: key.organization_id,
             environment: key.environment,
             kind: key.kind,

@@ -2,9 +2,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, Forbidden, KeyKind, Principal, Scope, UsageMetrics,
+    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, Forbidden, KeyKind, Principal, Scope, ServiceAccountId,
+    UsageMetrics,
 };
 use thiserror::Error;
 
@@ -28,6 +29,9 @@ pub struct CreateApiKeyCommand {
     /// `live` or `test`; defaults to the caller's. A live key may issue test
     /// keys; a test key only test keys.
     pub environment: Option<String>,
+    /// `svc_…`: a service account of the caller's organization the key
+    /// belongs to.
+    pub service_account_id: Option<String>,
     /// Where the request came from, for the audit trail.
     pub request_ip: Option<IpAddr>,
 }
@@ -56,19 +60,47 @@ pub enum CreateApiKeyError {
 #[derive(Clone)]
 pub struct CreateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
+    service_accounts: Arc<dyn ServiceAccountRepository>,
     issuer: SecretIssuer,
     clock: Arc<dyn Clock>,
 }
 
 impl CreateApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, issuer, clock }
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        service_accounts: Arc<dyn ServiceAccountRepository>,
+        issuer: SecretIssuer,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { keys, service_accounts, issuer, clock }
+    }
+
+    /// The service account a new key is to belong to: it must exist in the
+    /// caller's organization.
+    async fn service_account(
+        &self,
+        errors: &mut ValidationErrors,
+        caller: &Principal,
+        raw: Option<&str>,
+    ) -> Result<Option<Option<ServiceAccountId>>, CreateApiKeyError> {
+        let Some(raw) = raw else { return Ok(Some(None)) };
+        let Some(id) = errors.check("service_account_id", raw.parse::<ServiceAccountId>()) else { return Ok(None) };
+        let found = self
+            .service_accounts
+            .get(&caller.organization_id, &id)
+            .await
+            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        if found.is_none() {
+            errors.add("service_account_id", "is not a service account of this organization");
+            return Ok(None);
+        }
+        Ok(Some(Some(id)))
     }
 
     /// # Errors
     /// `Forbidden` without `api_keys.create`; `Validation` naming each bad
     /// field; `Escalation` naming the scopes the caller may not grant.
-    #[tracing::instrument(name = "create_api_key", skip_all, fields(caller = %caller.key_id))]
+    #[tracing::instrument(name = "create_api_key", skip_all, fields(caller = %caller.actor))]
     pub async fn execute(
         &self,
         caller: &Principal,
@@ -99,8 +131,17 @@ impl CreateApiKey {
         let ip_allow_list = key_fields::ip_allow_list(&mut errors, &command.ip_allow_list);
         let expires_at = key_fields::expires_at(&mut errors, command.expires_at, now);
         let metadata = key_fields::metadata(&mut errors, command.metadata);
-        let (Some(label), Some(description), Some(scopes), Some(ip_allow_list), Some(expires_at), Some(metadata)) =
-            (label, description, scopes, ip_allow_list, expires_at, metadata)
+        let service_account_id =
+            self.service_account(&mut errors, caller, command.service_account_id.as_deref()).await?;
+        let (
+            Some(label),
+            Some(description),
+            Some(scopes),
+            Some(ip_allow_list),
+            Some(expires_at),
+            Some(metadata),
+            Some(service_account_id),
+        ) = (label, description, scopes, ip_allow_list, expires_at, metadata, service_account_id)
         else {
             return Err(CreateApiKeyError::Validation(errors));
         };
@@ -124,6 +165,7 @@ impl CreateApiKey {
             environment,
             kind,
             metadata,
+            service_account_id,
             created_by: caller.actor(),
             created_at: now,
             updated_at: None,
@@ -156,11 +198,56 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use chrono::Duration;
-    use sesame_domain::ports::MockApiKeyRepository;
+    use sesame_domain::ports::{MockApiKeyRepository, MockServiceAccountRepository};
 
     fn use_case(keys: MockApiKeyRepository) -> CreateApiKey {
+        use_case_with_accounts(keys, MockServiceAccountRepository::new())
+    }
+
+    fn use_case_with_accounts(keys: MockApiKeyRepository, accounts: MockServiceAccountRepository) -> CreateApiKey {
         let (issuer, clock) = (issuer_minting([3; 16], [4; 32], "$argon2id$hash"), fixed_clock());
-        CreateApiKey::new(Arc::new(keys), issuer, Arc::new(clock))
+        CreateApiKey::new(Arc::new(keys), Arc::new(accounts), issuer, Arc::new(clock))
+    }
+
+    fn service_account(id: ServiceAccountId) -> sesame_domain::ServiceAccount {
+        sesame_domain::ServiceAccount {
+            id,
+            organization_id: organization_id(),
+            name: sesame_domain::ServiceAccountName::parse("billing-worker").unwrap(),
+            description: sesame_domain::KeyDescription::default(),
+            created_by: "system:bootstrap".into(),
+            created_at: now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_can_belong_to_a_service_account_of_the_callers_organization() {
+        let id = ServiceAccountId::generate();
+        let mut accounts = MockServiceAccountRepository::new();
+        accounts
+            .expect_get()
+            .withf(move |org, asked| *org == organization_id() && *asked == id)
+            .returning(move |_, _| Ok(Some(service_account(id))));
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_insert().withf(move |key, _, _| key.service_account_id == Some(id)).returning(|_, _, _| Ok(()));
+        let command = CreateApiKeyCommand { service_account_id: Some(id.to_string()), ..command(&[]) };
+        let created =
+            use_case_with_accounts(keys, accounts).execute(&principal(&["api_keys.create"]), command).await.unwrap();
+        assert_eq!(created.key.service_account_id, Some(id));
+    }
+
+    #[tokio::test]
+    async fn a_service_account_of_another_organization_is_rejected_naming_the_field() {
+        let mut accounts = MockServiceAccountRepository::new();
+        accounts.expect_get().returning(|_, _| Ok(None));
+        let command =
+            CreateApiKeyCommand { service_account_id: Some(ServiceAccountId::generate().to_string()), ..command(&[]) };
+        let err = use_case_with_accounts(MockApiKeyRepository::new(), accounts)
+            .execute(&principal(&["api_keys.create"]), command)
+            .await
+            .unwrap_err();
+        let CreateApiKeyError::Validation(errors) = err else { panic!("expected a validation error") };
+        assert_eq!(errors.fields()[0].field, "service_account_id");
     }
 
     fn command(scopes: &[&str]) -> CreateApiKeyCommand {
@@ -192,7 +279,7 @@ mod tests {
         let caller = principal(&["api_keys.create", "products.read"]);
         let created = use_case(keys).execute(&caller, command(&["products.read"])).await.unwrap();
         assert_eq!(created.key.organization_id, caller.organization_id);
-        assert_eq!(created.key.created_by, caller.key_id.to_string());
+        assert_eq!(created.key.created_by, caller.actor());
         assert_eq!(created.key.environment, Environment::Live);
         assert!(created.token.expose().starts_with("sk_live_"));
         assert_eq!(created.key.key_prefix, created.token.display_prefix());

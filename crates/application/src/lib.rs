@@ -4,6 +4,7 @@
 
 mod audit;
 mod authenticate;
+mod authenticate_access_token;
 mod bootstrap;
 mod create_api_key;
 mod create_organization;
@@ -21,6 +22,7 @@ mod paging;
 mod revoke_api_key;
 mod rotate_api_key;
 mod secret_issuer;
+mod service_accounts;
 mod update_api_key;
 mod update_organization;
 mod usage_buffer;
@@ -29,6 +31,7 @@ mod verified_key_cache;
 mod verify_api_key;
 
 pub use authenticate::{Authenticate, AuthenticationError, Verified};
+pub use authenticate_access_token::{AccessTokenAuthenticationError, AuthenticateAccessToken};
 pub use bootstrap::{Bootstrap, BootstrapError, Bootstrapped, BOOTSTRAP_ACTOR};
 pub use create_api_key::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey};
 pub use create_organization::{CreateOrganization, CreatedOrganization};
@@ -44,6 +47,7 @@ pub use paging::{ListError, Page};
 pub use revoke_api_key::RevokeApiKey;
 pub use rotate_api_key::{RotateApiKey, RotateApiKeyCommand, RotatedApiKey, MAX_GRACE_PERIOD_SECS};
 pub use secret_issuer::SecretIssuer;
+pub use service_accounts::{CreateServiceAccountCommand, ServiceAccountError, ServiceAccounts};
 pub use update_api_key::{UpdateApiKey, UpdateApiKeyCommand};
 pub use update_organization::UpdateOrganization;
 pub use usage_buffer::UsageBuffer;

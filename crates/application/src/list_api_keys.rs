@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
-use sesame_domain::{ApiKey, Environment, Principal, Scope};
+use sesame_domain::{ApiKey, Environment, Principal, Scope, ServiceAccountId};
 
 use crate::paging::{parse_page, ListError, Page};
 use crate::ValidationErrors;
@@ -14,6 +14,8 @@ pub struct ListApiKeysQuery {
     pub status: Option<String>,
     /// `live` or `test`; must be the caller's own environment.
     pub environment: Option<String>,
+    /// Only the keys of this service account (`svc_…`).
+    pub service_account_id: Option<String>,
 }
 
 /// Lists the caller's organization's keys of the caller's environment,
@@ -59,7 +61,13 @@ impl ListApiKeys {
                 }
             }
         }
-        let (Some(limit), Some(after), Some(status)) = (limit, cursor, status) else {
+        let service_account_id = match query.service_account_id.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.check("service_account_id", raw.parse::<ServiceAccountId>()).map(Some),
+        };
+        let (Some(limit), Some(after), Some(status), Some(service_account_id)) =
+            (limit, cursor, status, service_account_id)
+        else {
             return Err(ListError::Validation(errors));
         };
         errors.into_result().map_err(ListError::Validation)?;
@@ -69,6 +77,7 @@ impl ListApiKeys {
                 organization_id: caller.organization_id,
                 environment: caller.environment,
                 status,
+                service_account_id,
                 after,
                 limit,
                 now: self.clock.now(),
@@ -124,11 +133,12 @@ mod tests {
             cursor: Some("garbage".into()),
             status: Some("deleted".into()),
             environment: Some("test".into()),
+            service_account_id: Some("api_key_0197c0f1-9589-7990-b421-4b806f637b0c".into()),
         };
         let err = use_case(keys).execute(&principal(&["api_keys.read"]), query).await.unwrap_err();
         let ListError::Validation(v) = err else { panic!("expected validation") };
         let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, vec!["limit", "cursor", "status", "environment"]);
+        assert_eq!(fields, vec!["limit", "cursor", "status", "environment", "service_account_id"]);
     }
 
     #[tokio::test]

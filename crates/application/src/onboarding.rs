@@ -50,6 +50,7 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
         expires_at: None,
         environment,
         kind: KeyKind::Secret,
+        service_account_id: None,
         metadata: Metadata::default(),
         created_by: actor.clone(),
         created_at: now,

@@ -22,7 +22,7 @@ impl RevokeApiKey {
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
     /// key holding scopes the caller lacks.
-    #[tracing::instrument(name = "revoke_api_key", skip_all, fields(caller = %caller.key_id))]
+    #[tracing::instrument(name = "revoke_api_key", skip_all, fields(caller = %caller.actor))]
     pub async fn execute(
         &self,
         caller: &Principal,

@@ -50,7 +50,7 @@ impl RotateApiKey {
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation` for a key holding scopes the caller lacks; `Validation`
     /// for a grace period over 7 days.
-    #[tracing::instrument(name = "rotate_api_key", skip_all, fields(caller = %caller.key_id))]
+    #[tracing::instrument(name = "rotate_api_key", skip_all, fields(caller = %caller.actor))]
     pub async fn execute(
         &self,
         caller: &Principal,

@@ -9,8 +9,8 @@ use sesame_domain::ports::{
     ApiKeyRepository, MockApiKeyRepository, MockClock, MockSecretGenerator, MockSecretHasher, SecretMaterial,
 };
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiToken, Credential, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId,
-    Metadata, OrganizationId, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, UsageMetrics,
+    Actor, ApiKey, ApiKeyId, ApiToken, Credential, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel,
+    LookupId, Metadata, OrganizationId, OrganizationStatus, Principal, ScopeSet, SecretBytes, SecretHash, UsageMetrics,
 };
 
 pub fn now() -> DateTime<Utc> {
@@ -37,6 +37,7 @@ pub fn active_key() -> ApiKey {
         environment: Environment::Live,
         kind: KeyKind::Secret,
         metadata: Metadata::default(),
+        service_account_id: None,
         created_by: "system:bootstrap".into(),
         created_at: now(),
         updated_at: None,
@@ -57,7 +58,7 @@ pub fn credential(key: ApiKey) -> Credential {
 
 pub fn principal(scopes: &[&str]) -> Principal {
     Principal {
-        key_id: ApiKeyId::generate(),
+        actor: Actor::ApiKey(ApiKeyId::generate()),
         organization_id: organization_id(),
         environment: Environment::Live,
         kind: KeyKind::Secret,

@@ -49,7 +49,7 @@ impl UpdateApiKey {
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation`; `Validation` naming each bad field.
-    #[tracing::instrument(name = "update_api_key", skip_all, fields(caller = %caller.key_id, id))]
+    #[tracing::instrument(name = "update_api_key", skip_all, fields(caller = %caller.actor, id))]
     pub async fn execute(
         &self,
         caller: &Principal,

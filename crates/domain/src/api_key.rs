@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ApiKeyId, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId, Metadata,
-    OrganizationId, OrganizationStatus, ScopeSet, SecretHash,
+    OrganizationId, OrganizationStatus, ScopeSet, SecretHash, ServiceAccountId,
 };
 
 /// Where a key stands at a given instant. Revocation wins over expiry.
@@ -45,6 +45,8 @@ pub struct ApiKey {
     pub environment: Environment,
     pub kind: KeyKind,
     pub metadata: Metadata,
+    /// The service account the key belongs to, if any.
+    pub service_account_id: Option<ServiceAccountId>,
     /// The principal that issued the key: a key id, or `system:bootstrap`.
     pub created_by: String,
     pub created_at: DateTime<Utc>,

@@ -13,6 +13,7 @@ pub enum AuditAction {
     OrganizationCreated,
     OrganizationUpdated,
     OrganizationDeactivated,
+    ServiceAccountCreated,
 }
 
 impl AuditAction {
@@ -25,6 +26,7 @@ impl AuditAction {
             AuditAction::OrganizationCreated => "organization.created",
             AuditAction::OrganizationUpdated => "organization.updated",
             AuditAction::OrganizationDeactivated => "organization.deactivated",
+            AuditAction::ServiceAccountCreated => "service_account.created",
         }
     }
 
@@ -37,6 +39,7 @@ impl AuditAction {
             AuditAction::OrganizationCreated,
             AuditAction::OrganizationUpdated,
             AuditAction::OrganizationDeactivated,
+            AuditAction::ServiceAccountCreated,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

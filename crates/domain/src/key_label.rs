@@ -1,35 +1,11 @@
-use thiserror::Error;
+use crate::display_name::display_name;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum KeyLabelError {
-    #[error("must not be blank")]
-    Blank,
-    #[error("must be at most {max} characters")]
-    TooLong { max: usize },
-}
+pub type KeyLabelError = crate::display_name::NameError;
 
-/// A key's human-readable label: 1–255 characters once trimmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyLabel(String);
-
-impl KeyLabel {
-    pub const MAX_CHARS: usize = 255;
-
-    pub fn parse(raw: &str) -> Result<Self, KeyLabelError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(KeyLabelError::Blank);
-        }
-        if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(KeyLabelError::TooLong { max: Self::MAX_CHARS });
-        }
-        Ok(Self(trimmed.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+display_name!(
+    /// A key's human-readable label: 1–255 characters once trimmed.
+    KeyLabel
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,35 +1,11 @@
-use thiserror::Error;
+use crate::display_name::display_name;
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum OrganizationNameError {
-    #[error("must not be blank")]
-    Blank,
-    #[error("must be at most {max} characters")]
-    TooLong { max: usize },
-}
+pub type OrganizationNameError = crate::display_name::NameError;
 
-/// An organization's display name: 1–255 characters once trimmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrganizationName(String);
-
-impl OrganizationName {
-    pub const MAX_CHARS: usize = 255;
-
-    pub fn parse(raw: &str) -> Result<Self, OrganizationNameError> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
-            return Err(OrganizationNameError::Blank);
-        }
-        if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(OrganizationNameError::TooLong { max: Self::MAX_CHARS });
-        }
-        Ok(Self(trimmed.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+display_name!(
+    /// An organization's display name: 1–255 characters once trimmed.
+    OrganizationName
+);
 
 #[cfg(test)]
 mod tests {

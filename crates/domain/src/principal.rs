@@ -1,3 +1,5 @@
+use std::fmt;
+
 use thiserror::Error;
 
 use crate::{ApiKeyId, Environment, KeyKind, OrganizationId, Scope, ScopeSet};
@@ -9,11 +11,29 @@ pub struct Forbidden {
     pub missing: Scope,
 }
 
-/// Who is calling: the key that authenticated the request, with what it may
-/// do and where it may do it.
+/// What authenticated a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// One of Sesame's own API keys.
+    ApiKey(ApiKeyId),
+    /// An access token (JWT) from the configured auth provider, by its subject.
+    AccessToken { subject: String },
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::ApiKey(id) => id.fmt(f),
+            Actor::AccessToken { subject } => write!(f, "token:{subject}"),
+        }
+    }
+}
+
+/// Who is calling: the key or access token that authenticated the request,
+/// with what it may do and where it may do it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub key_id: ApiKeyId,
+    pub actor: Actor,
     pub organization_id: OrganizationId,
     pub environment: Environment,
     pub kind: KeyKind,
@@ -37,7 +57,7 @@ impl Principal {
 
     /// How the principal is recorded in `created_by` and audit events.
     pub fn actor(&self) -> String {
-        self.key_id.to_string()
+        self.actor.to_string()
     }
 }
 
@@ -47,7 +67,7 @@ mod tests {
 
     fn principal(scopes: &[&str]) -> Principal {
         Principal {
-            key_id: ApiKeyId::generate(),
+            actor: Actor::ApiKey(ApiKeyId::generate()),
             organization_id: OrganizationId::generate(),
             environment: Environment::Live,
             kind: KeyKind::Secret,
@@ -60,6 +80,12 @@ mod tests {
         let p = principal(&["api_keys.read"]);
         assert_eq!(p.require(Scope::ApiKeysCreate), Err(Forbidden { missing: Scope::ApiKeysCreate }));
         assert!(p.require(Scope::ApiKeysRead).is_ok());
+    }
+
+    #[test]
+    fn an_access_token_actor_is_recorded_by_its_subject() {
+        let actor = Actor::AccessToken { subject: "user-42".into() };
+        assert_eq!(actor.to_string(), "token:user-42");
     }
 
     #[test]

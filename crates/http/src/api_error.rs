@@ -1,14 +1,16 @@
 //! The one place where errors become HTTP statuses and envelopes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use sesame_application::{
-    AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, OrganizationError, Unexpected,
-    ValidationErrors, VerifyError,
+    AccessTokenAuthenticationError, AuthenticationError, CreateApiKeyError, KeyManagementError, ListError,
+    OrganizationError, ServiceAccountError, Unexpected, ValidationErrors, VerifyError,
 };
+use sesame_domain::ports::AccessTokenError;
 use sesame_domain::{Forbidden, Scope, VerificationCode};
 use thiserror::Error;
 
@@ -24,7 +26,7 @@ pub enum ApiError {
     Validation(ValidationErrors),
     /// 401: no key, or a key that does not authenticate.
     #[error("{0}")]
-    Unauthenticated(&'static str),
+    Unauthenticated(Cow<'static, str>),
     /// 403: authenticated, but not allowed to do this.
     #[error("{0}")]
     Forbidden(String),
@@ -43,6 +45,9 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    pub fn unauthenticated(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Unauthenticated(message.into())
+    }
     pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::BadRequest { field: field.into(), message: message.into() }
     }
@@ -65,7 +70,8 @@ impl ApiError {
         }
     }
 
-    fn validator(&self) -> Option<BTreeMap<String, String>> {
+    /// Each bad field and what is wrong with it, for 400 and 422.
+    pub(crate) fn validator(&self) -> Option<BTreeMap<String, String>> {
         match self {
             ApiError::BadRequest { field, message } => Some(BTreeMap::from([(field.clone(), message.clone())])),
             ApiError::Validation(errors) => {
@@ -84,6 +90,32 @@ impl ApiError {
         }
     }
 
+    /// What went wrong, safe to show the client: an internal error's cause
+    /// stays in the logs.
+    pub(crate) fn detail(&self) -> String {
+        match self {
+            ApiError::Internal(_) => "Something went wrong on our side; quote the support id".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// A response with `status` and this error's headers (`Retry-After`,
+    /// `WWW-Authenticate`); logs an internal error's cause. Every dialect's
+    /// error shape starts here.
+    pub(crate) fn response_builder(&self, status: StatusCode) -> HttpResponseBuilder {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
+        }
+        let mut res = HttpResponse::build(status);
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if matches!(self, ApiError::Unauthenticated(_)) {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sesame\"")));
+        }
+        res
+    }
+
     /// The envelope for this error, with the current request's id.
     pub fn envelope(&self) -> ErrorEnvelope {
         let log = LogInfo::current();
@@ -91,10 +123,7 @@ impl ApiError {
             ApiError::Internal(_) => log.as_ref().map(|l| l.request_id.clone()),
             _ => None,
         };
-        let error = match self {
-            ApiError::Internal(_) => "Something went wrong on our side; quote the support id".to_owned(),
-            other => other.to_string(),
-        };
+        let error = self.detail();
         ErrorEnvelope {
             status: self.status_code().as_u16(),
             data: None,
@@ -123,17 +152,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
-        }
-        let mut res = HttpResponse::build(self.status_code());
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
-            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-        }
-        if matches!(self, ApiError::Unauthenticated(_)) {
-            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sesame\"")));
-        }
-        res.json(self.envelope())
+        self.response_builder(self.status_code()).json(self.envelope())
     }
 }
 
@@ -154,14 +173,14 @@ impl From<AuthenticationError> for ApiError {
                 VerificationCode::ForbiddenIp => {
                     ApiError::Forbidden("this key may not be used from this IP address".to_owned())
                 }
-                VerificationCode::Malformed => ApiError::Unauthenticated("the API key is malformed"),
-                VerificationCode::Expired => ApiError::Unauthenticated("the API key has expired"),
-                VerificationCode::Revoked => ApiError::Unauthenticated("the API key has been revoked"),
+                VerificationCode::Malformed => ApiError::unauthenticated("the API key is malformed"),
+                VerificationCode::Expired => ApiError::unauthenticated("the API key has expired"),
+                VerificationCode::Revoked => ApiError::unauthenticated("the API key has been revoked"),
                 VerificationCode::OrganizationDeactivated => {
-                    ApiError::Unauthenticated("the API key's organization is deactivated")
+                    ApiError::unauthenticated("the API key's organization is deactivated")
                 }
                 VerificationCode::NotFound | VerificationCode::Valid | VerificationCode::InsufficientScope => {
-                    ApiError::Unauthenticated("the API key is not valid")
+                    ApiError::unauthenticated("the API key is not valid")
                 }
             },
             AuthenticationError::RateLimited { retry_after } => ApiError::too_many(retry_after),
@@ -231,6 +250,35 @@ impl From<OrganizationError> for ApiError {
             }
             OrganizationError::Deactivated => ApiError::Conflict("the organization is deactivated".to_owned()),
             OrganizationError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<ServiceAccountError> for ApiError {
+    fn from(err: ServiceAccountError) -> Self {
+        match err {
+            ServiceAccountError::Validation(errors) => ApiError::Validation(errors),
+            ServiceAccountError::Forbidden(f) => f.into(),
+            ServiceAccountError::NotFound => ApiError::NotFound("no such service account".to_owned()),
+            ServiceAccountError::Unexpected(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<AccessTokenAuthenticationError> for ApiError {
+    fn from(err: AccessTokenAuthenticationError) -> Self {
+        match err {
+            AccessTokenAuthenticationError::Token(AccessTokenError::Expired) => {
+                ApiError::unauthenticated("The access token expired.")
+            }
+            AccessTokenAuthenticationError::Token(refused) => ApiError::unauthenticated(refused.to_string()),
+            AccessTokenAuthenticationError::Rejected(VerificationCode::OrganizationDeactivated) => {
+                ApiError::unauthenticated("the access token's organization is deactivated")
+            }
+            AccessTokenAuthenticationError::Rejected(_) => {
+                ApiError::unauthenticated("the access token's organization is not known here")
+            }
+            AccessTokenAuthenticationError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }
 }

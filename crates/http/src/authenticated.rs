@@ -26,11 +26,11 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthenticated("send your API key as `Authorization: Bearer <key>`"))?;
-    let value = value.to_str().map_err(|_| ApiError::Unauthenticated("the Authorization header is not text"))?;
+        .ok_or(ApiError::unauthenticated("send your API key as `Authorization: Bearer <key>`"))?;
+    let value = value.to_str().map_err(|_| ApiError::unauthenticated("the Authorization header is not text"))?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthenticated("send your API key as `Authorization: Bearer <key>`"));
+        return Err(ApiError::unauthenticated("send your API key as `Authorization: Bearer <key>`"));
     }
     Ok(token.trim().to_owned())
 }
@@ -63,21 +63,52 @@ fn user_agent(req: &HttpRequest) -> Option<String> {
     req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
+/// What authenticating a request needs, taken from it before the future
+/// runs (the future may not borrow the request).
+pub(crate) struct BearerRequest {
+    services: Option<web::Data<Services>>,
+    token: Result<String, ApiError>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl BearerRequest {
+    pub(crate) fn of(req: &HttpRequest) -> Self {
+        Self {
+            services: req.app_data::<web::Data<Services>>().cloned(),
+            token: bearer(req),
+            ip: req.peer_addr().map(|addr| addr.ip()),
+            user_agent: user_agent(req),
+        }
+    }
+
+    /// The use cases and the bearer token, or why the request cannot be
+    /// authenticated at all.
+    pub(crate) fn open(&mut self) -> Result<(web::Data<Services>, String), ApiError> {
+        let services = self
+            .services
+            .take()
+            .ok_or_else(|| ApiError::Internal("the HTTP adapter was built without services".into()))?;
+        let token = std::mem::replace(&mut self.token, Ok(String::new()))?;
+        Ok((services, token))
+    }
+
+    /// Authenticates the token as one of Sesame's keys.
+    pub(crate) async fn key(&self, services: &Services, token: &str) -> Result<Verified, ApiError> {
+        Ok(services.authenticate.execute(token, self.ip, self.user_agent.as_deref(), &ScopeSet::empty()).await?)
+    }
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let services = req.app_data::<web::Data<Services>>().cloned();
-        let token = bearer(req);
-        let ip = req.peer_addr().map(|addr| addr.ip());
-        let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut request = BearerRequest::of(req);
         Box::pin(async move {
-            let services =
-                services.ok_or_else(|| ApiError::Internal("the HTTP adapter was built without services".into()))?;
-            let token = token?;
-            let verified = services.authenticate.execute(&token, ip, user_agent.as_deref(), &ScopeSet::empty()).await?;
-            Ok(Authenticated { principal: verified.principal(), verified, ip })
+            let (services, token) = request.open()?;
+            let verified = request.key(&services, &token).await?;
+            Ok(Authenticated { principal: verified.principal(), verified, ip: request.ip })
         })
     }
 }

@@ -14,6 +14,7 @@ mod scope_schema;
 mod state;
 mod time_format;
 
+pub mod dialects;
 pub mod native;
 
 pub use api_error::ApiError;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
     .configure(native::configure)
+    .configure(dialects::configure)
     .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
     .default_service(web::to(not_found));
 }

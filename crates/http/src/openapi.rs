@@ -2,7 +2,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
 
-use crate::native;
+use crate::{dialects, native};
 
 struct BearerAuth;
 
@@ -44,12 +44,31 @@ impl Modify for BearerAuth {
         native::update_organization,
         native::deactivate_organization,
         native::list_audit_events,
+        native::create_service_account,
+        native::list_service_accounts,
+        native::get_service_account,
+        dialects::camel::create,
+        dialects::camel::list,
+        dialects::camel::get,
+        dialects::camel::revoke,
+        dialects::plain::create,
+        dialects::plain::list,
+        dialects::plain::get,
+        dialects::plain::revoke,
+        dialects::accounts::create,
+        dialects::accounts::list,
+        dialects::accounts::get,
+        dialects::accounts::revoke,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = native::TAG, description = "Sesame's native API key endpoints"),
         (name = native::ORGANIZATIONS_TAG, description = "Organizations (tenants) and onboarding"),
-        (name = native::AUDIT_TAG, description = "The audit trail of every change")
+        (name = native::AUDIT_TAG, description = "The audit trail of every change"),
+        (name = native::SERVICE_ACCOUNTS_TAG, description = "Named non-human principals that keys belong to"),
+        (name = dialects::camel::TAG, description = "Seed 001's dialect: `/v1/api-keys`, camelCase, `{code, data, message, requestId}`; `scope` is `read` or `read-write`. Requests without `account_id` on `/v1/api-keys`."),
+        (name = dialects::plain::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."),
+        (name = dialects::accounts::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured.")
     )
 )]
 struct ApiDoc;

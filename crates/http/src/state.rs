@@ -1,12 +1,15 @@
 use sesame_application::{
-    Authenticate, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey, GetOrganization, ListApiKeys,
-    ListAuditEvents, RevokeApiKey, RotateApiKey, UpdateApiKey, UpdateOrganization, VerifyApiKey,
+    Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey,
+    GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, ServiceAccounts, UpdateApiKey,
+    UpdateOrganization, VerifyApiKey,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
 #[derive(Clone)]
 pub struct Services {
     pub authenticate: Authenticate,
+    /// JWT access tokens, accepted where a dialect documents them.
+    pub authenticate_access_token: AuthenticateAccessToken,
     pub create_api_key: CreateApiKey,
     pub list_api_keys: ListApiKeys,
     pub get_api_key: GetApiKey,
@@ -19,4 +22,5 @@ pub struct Services {
     pub update_organization: UpdateOrganization,
     pub deactivate_organization: DeactivateOrganization,
     pub list_audit_events: ListAuditEvents,
+    pub service_accounts: ServiceAccounts,
 }

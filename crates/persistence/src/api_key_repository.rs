@@ -132,6 +132,9 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         if let Some(status) = query.status {
             select = select.filter(status_condition(status, query.now));
         }
+        if let Some(account) = &query.service_account_id {
+            select = select.filter(api_key::Column::ServiceAccountId.eq(account.to_string()));
+        }
         if let Some(cursor) = &query.after {
             select = select.filter(api_key::Column::Id.lt(ApiKeyId::from_uuid(cursor.uuid()).to_string()));
         }

@@ -5,10 +5,10 @@ use sea_orm::ActiveValue::Set;
 use sesame_domain::ports::RepositoryError;
 use sesame_domain::{
     ApiKey, AuditAction, AuditEvent, ExpiresAt, IpAllowList, KeyDescription, KeyLabel, Metadata, Organization,
-    OrganizationName, ScopeSet, UsageMetrics,
+    OrganizationName, ScopeSet, ServiceAccount, ServiceAccountName, UsageMetrics,
 };
 
-use crate::entities::{api_key, audit_event, organization};
+use crate::entities::{api_key, audit_event, organization, service_account};
 use crate::error::corrupt;
 
 fn json_strings(table: &'static str, column: &'static str, raw: &str) -> Result<Vec<String>, RepositoryError> {
@@ -35,6 +35,11 @@ pub(crate) fn api_key_from_row(row: api_key::Model) -> Result<ApiKey, Repository
         environment: row.environment.parse().map_err(|_| corrupt(T, "environment"))?,
         kind: row.kind.parse().map_err(|_| corrupt(T, "kind"))?,
         metadata,
+        service_account_id: row
+            .service_account_id
+            .map(|id| id.parse())
+            .transpose()
+            .map_err(|_| corrupt(T, "service_account_id"))?,
         created_by: row.created_by,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -71,6 +76,7 @@ pub(crate) fn api_key_to_row(key: &ApiKey) -> api_key::ActiveModel {
         last_used_at: Set(key.usage.last_used_at),
         last_used_ip: Set(key.usage.last_used_ip.clone()),
         last_used_user_agent: Set(key.usage.last_used_user_agent.clone()),
+        service_account_id: Set(key.service_account_id.map(|id| id.to_string())),
     }
 }
 
@@ -126,4 +132,27 @@ pub(crate) fn audit_event_from_row(row: audit_event::Model) -> Result<AuditEvent
         after: serde_json::from_str(&row.after).map_err(|_| corrupt(T, "after"))?,
         occurred_at: row.occurred_at,
     })
+}
+
+pub(crate) fn service_account_from_row(row: service_account::Model) -> Result<ServiceAccount, RepositoryError> {
+    const T: &str = "service_accounts";
+    Ok(ServiceAccount {
+        id: row.id.parse().map_err(|_| corrupt(T, "id"))?,
+        organization_id: row.organization_id.parse().map_err(|_| corrupt(T, "organization_id"))?,
+        name: ServiceAccountName::parse(&row.name).map_err(|_| corrupt(T, "name"))?,
+        description: KeyDescription::parse(&row.description).map_err(|_| corrupt(T, "description"))?,
+        created_by: row.created_by,
+        created_at: row.created_at,
+    })
+}
+
+pub(crate) fn service_account_to_row(account: &ServiceAccount) -> service_account::ActiveModel {
+    service_account::ActiveModel {
+        id: Set(account.id.to_string()),
+        organization_id: Set(account.organization_id.to_string()),
+        name: Set(account.name.as_str().to_owned()),
+        description: Set(account.description.as_str().to_owned()),
+        created_by: Set(account.created_by.clone()),
+        created_at: Set(account.created_at),
+    }
 }

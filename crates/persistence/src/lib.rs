@@ -9,9 +9,11 @@ mod conversions;
 mod entities;
 mod error;
 mod organization_repository;
+mod service_account_repository;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
 pub use connection::{connect, migrate, DatabaseSettings};
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use sea_orm::{DatabaseConnection, DbErr};
+pub use service_account_repository::SeaOrmServiceAccountRepository;

@@ -9,7 +9,7 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 use sesame_http::ApiEnvironment;
 use sesame_persistence::DatabaseSettings;
-use sesame_system::Argon2Params;
+use sesame_system::{Argon2Params, JwtConfig};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -24,6 +24,9 @@ pub struct Settings {
     pub usage: UsageSettings,
     pub cache: CacheSettings,
     pub limits: LimitSettings,
+    /// JWT access tokens from an auth provider, accepted by the seed-004
+    /// dialect when one key source is set; refused when none is.
+    pub access_tokens: JwtConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +121,7 @@ impl Default for Settings {
             usage: UsageSettings::default(),
             cache: CacheSettings::default(),
             limits: LimitSettings::default(),
+            access_tokens: JwtConfig::default(),
         }
     }
 }
@@ -213,6 +217,8 @@ impl Settings {
         if self.database.url.trim().is_empty() {
             return Err(SettingsError("database.url must not be empty".into()));
         }
+        sesame_system::JwtAccessTokenVerifier::new(&self.access_tokens)
+            .map_err(|e| SettingsError(format!("access_tokens: {e}")))?;
         if self.usage.flush_interval_ms == 0 {
             return Err(SettingsError("usage.flush_interval_ms must be at least 1".into()));
         }
@@ -265,6 +271,15 @@ mod tests {
     fn a_bad_value_is_rejected() {
         let err = Settings::load_from(None, env(&[("SESAME__ENV", "staging")])).unwrap_err();
         assert!(err.to_string().contains("staging"), "{err}");
+    }
+
+    #[test]
+    fn a_short_access_token_secret_stops_start_up_and_is_not_echoed() {
+        let err = Settings::load_from(None, env(&[("SESAME__ACCESS_TOKENS__HS256_SECRET", "too-short-secret")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("access_tokens"), "{err}");
+        assert!(!err.contains("too-short-secret"), "{err}");
     }
 
     #[test]

@@ -9,16 +9,21 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::{
-    Authenticate, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization, DeactivateOrganization, FailureLimiter,
-    FailureLimits, GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer,
-    UpdateApiKey, UpdateOrganization, UsageBuffer, VerifiedKeyCache, VerifyApiKey,
+    Authenticate, AuthenticateAccessToken, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization,
+    DeactivateOrganization, FailureLimiter, FailureLimits, GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents,
+    RevokeApiKey, RotateApiKey, SecretIssuer, ServiceAccounts, UpdateApiKey, UpdateOrganization, UsageBuffer,
+    VerifiedKeyCache, VerifyApiKey,
 };
-use sesame_domain::ports::{ApiKeyRepository, AuditLog, Clock, OrganizationRepository, SecretGenerator, SecretHasher};
+use sesame_domain::ports::{
+    AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
+    SecretHasher, ServiceAccountRepository,
+};
 use sesame_http::{HttpConfig, Services};
 use sesame_persistence::{
     DatabaseConnection, DbErr, SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository,
+    SeaOrmServiceAccountRepository,
 };
-use sesame_system::{Argon2SecretHasher, OsSecretGenerator, SystemClock};
+use sesame_system::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator, SystemClock};
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -33,6 +38,8 @@ pub enum StartupError {
     Migration(#[source] DbErr),
     #[error("invalid hashing settings: {0}")]
     Hashing(#[from] sesame_system::InvalidArgon2Params),
+    #[error("invalid access token settings: {0}")]
+    AccessTokens(#[from] sesame_system::JwtConfigError),
     #[error("cannot bootstrap the first organization: {0}")]
     Bootstrap(#[from] sesame_application::BootstrapError),
     #[error("cannot listen on {bind}: {source}")]
@@ -48,6 +55,9 @@ pub struct Adapters {
     pub db: DatabaseConnection,
     pub keys: Arc<dyn ApiKeyRepository>,
     pub organizations: Arc<dyn OrganizationRepository>,
+    pub service_accounts: Arc<dyn ServiceAccountRepository>,
+    /// JWT access tokens; refuses every token when no provider is configured.
+    pub access_tokens: Arc<dyn AccessTokenVerifier>,
     pub audit: Arc<dyn AuditLog>,
     pub issuer: SecretIssuer,
     pub hasher: Arc<dyn SecretHasher>,
@@ -65,7 +75,13 @@ impl Adapters {
         sesame_persistence::migrate(&db).await.map_err(StartupError::Migration)?;
         let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
+        let access_tokens: Arc<dyn AccessTokenVerifier> = match JwtAccessTokenVerifier::new(&settings.access_tokens)? {
+            Some(verifier) => Arc::new(verifier),
+            None => Arc::new(NoAccessTokens),
+        };
         Ok(Self {
+            service_accounts: Arc::new(SeaOrmServiceAccountRepository::new(db.clone())),
+            access_tokens,
             keys: Arc::new(SeaOrmApiKeyRepository::new(db.clone())),
             organizations: Arc::new(SeaOrmOrganizationRepository::new(db.clone())),
             audit: Arc::new(SeaOrmAuditLog::new(db.clone())),
@@ -98,7 +114,13 @@ impl Adapters {
         Services {
             verify_api_key: VerifyApiKey::new(authenticate.clone()),
             authenticate,
-            create_api_key: CreateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone()),
+            authenticate_access_token: AuthenticateAccessToken::new(self.access_tokens.clone(), organizations.clone()),
+            create_api_key: CreateApiKey::new(
+                keys.clone(),
+                self.service_accounts.clone(),
+                self.issuer.clone(),
+                clock.clone(),
+            ),
             list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),
             get_api_key: GetApiKey::new(keys.clone()),
             update_api_key: UpdateApiKey::new(keys.clone(), clock.clone(), cache.clone()),
@@ -109,6 +131,7 @@ impl Adapters {
             update_organization: UpdateOrganization::new(organizations.clone(), clock.clone()),
             deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache),
             list_audit_events: ListAuditEvents::new(self.audit.clone()),
+            service_accounts: ServiceAccounts::new(self.service_accounts.clone(), clock.clone()),
         }
     }
 

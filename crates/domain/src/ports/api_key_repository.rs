@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ApiKey, ApiKeyId, AuditEvent, Credential, Cursor, Environment, LookupId, NewSecret, OrganizationId, PageLimit,
-    UsageRecord,
+    ServiceAccountId, UsageRecord,
 };
 
 use super::RepositoryError;
@@ -22,6 +22,8 @@ pub struct ApiKeyQuery {
     pub organization_id: OrganizationId,
     pub environment: Environment,
     pub status: Option<StatusFilter>,
+    /// Only the keys of this service account.
+    pub service_account_id: Option<ServiceAccountId>,
     /// Return keys strictly older than this cursor's id.
     pub after: Option<Cursor>,
     pub limit: PageLimit,

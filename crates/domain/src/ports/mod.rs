@@ -1,6 +1,7 @@
 //! The ports: what the application needs from the outside world. Adapters
 //! (SeaORM, argon2, the OS) implement them in their own crates.
 
+mod access_token_verifier;
 mod api_key_repository;
 mod audit_log;
 mod clock;
@@ -8,7 +9,11 @@ mod organization_repository;
 mod repository_error;
 mod secret_generator;
 mod secret_hasher;
+mod service_account_repository;
 
+pub use access_token_verifier::{
+    looks_like_jwt, AccessTokenClaims, AccessTokenError, AccessTokenVerifier, NoAccessTokens,
+};
 pub use api_key_repository::{ApiKeyQuery, ApiKeyRepository, StatusFilter};
 pub use audit_log::{AuditLog, AuditQuery};
 pub use clock::Clock;
@@ -16,7 +21,10 @@ pub use organization_repository::OrganizationRepository;
 pub use repository_error::RepositoryError;
 pub use secret_generator::{SecretGenerator, SecretMaterial};
 pub use secret_hasher::{HashError, SecretHasher};
+pub use service_account_repository::ServiceAccountRepository;
 
+#[cfg(feature = "mocks")]
+pub use access_token_verifier::MockAccessTokenVerifier;
 #[cfg(feature = "mocks")]
 pub use api_key_repository::MockApiKeyRepository;
 #[cfg(feature = "mocks")]
@@ -29,3 +37,5 @@ pub use organization_repository::MockOrganizationRepository;
 pub use secret_generator::MockSecretGenerator;
 #[cfg(feature = "mocks")]
 pub use secret_hasher::MockSecretHasher;
+#[cfg(feature = "mocks")]
+pub use service_account_repository::MockServiceAccountRepository;

@@ -38,6 +38,10 @@ pub struct CreateApiKeyRequest {
     /// caller's environment; a test key issues only test keys.
     #[schema(example = "live")]
     pub environment: Option<String>,
+    /// Sesame extension: `svc_…`, a service account of the caller's
+    /// organization the key belongs to.
+    #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub service_account_id: Option<String>,
 }
 
 /// Usage of a key.
@@ -144,6 +148,8 @@ pub struct ApiKeyData {
     pub metadata: serde_json::Value,
     /// The key or system that issued this key.
     pub created_by: String,
+    /// The service account the key belongs to, if any.
+    pub service_account_id: Option<String>,
     pub last_used_ip: Option<String>,
     pub last_used_user_agent: Option<String>,
 }
@@ -168,6 +174,7 @@ impl ApiKeyData {
             key_prefix: key.key_prefix.clone(),
             metadata: key.metadata.to_value(),
             created_by: key.created_by.clone(),
+            service_account_id: key.service_account_id.map(|id| id.to_string()),
             last_used_ip: key.usage.last_used_ip.clone(),
             last_used_user_agent: key.usage.last_used_user_agent.clone(),
         }

@@ -42,6 +42,7 @@ pub async fn create_api_key(
         metadata: request.metadata,
         kind: request.kind,
         environment: request.environment,
+        service_account_id: request.service_account_id,
         request_ip: caller.ip,
     };
     let created = services.create_api_key.execute(&caller.principal, command).await?;

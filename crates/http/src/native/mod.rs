@@ -7,6 +7,7 @@ mod create_api_key;
 mod organization_dto;
 mod organizations;
 mod routes;
+mod service_accounts;
 
 pub use api_key_dto::{
     ApiKeyData, ApiKeyMetrics, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, RotateApiKeyRequest,
@@ -21,6 +22,10 @@ pub(crate) use organizations::{
 pub(crate) use routes::{
     __path_get_api_key, __path_list_api_keys, __path_revoke_api_key, __path_rotate_api_key, __path_update_api_key,
     __path_verify_api_key,
+};
+pub(crate) use service_accounts::{
+    __path_create_service_account, __path_get_service_account, __path_list_service_accounts,
+    TAG as SERVICE_ACCOUNTS_TAG,
 };
 
 use actix_web::web;
@@ -40,5 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(organizations::get_organization)
         .service(organizations::update_organization)
         .service(organizations::deactivate_organization)
-        .service(audit_events::list_audit_events);
+        .service(audit_events::list_audit_events)
+        .service(service_accounts::create_service_account)
+        .service(service_accounts::list_service_accounts)
+        .service(service_accounts::get_service_account);
 }

@@ -31,6 +31,8 @@ pub struct ListApiKeysParams {
     pub status: Option<String>,
     /// `live` or `test`; a key lists only keys of its own environment.
     pub environment: Option<String>,
+    /// Only the keys of this service account (`svc_…`).
+    pub service_account_id: Option<String>,
 }
 
 /// List API keys
@@ -57,6 +59,7 @@ pub async fn list_api_keys(
         cursor: params.cursor,
         status: params.status,
         environment: params.environment,
+        service_account_id: params.service_account_id,
     };
     let page = services.list_api_keys.execute(&caller.principal, query).await?;
     let data = ApiKeyPage { items: page.items.iter().map(ApiKeyData::new).collect(), next_cursor: page.next_cursor };

@@ -23,6 +23,7 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub last_used_ip: Option<String>,
     pub last_used_user_agent: Option<String>,
+    pub service_account_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,3 +5,4 @@ pub mod api_key;
 pub mod api_key_secret;
 pub mod audit_event;
 pub mod organization;
+pub mod service_account;

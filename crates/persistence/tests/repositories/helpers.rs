@@ -14,7 +14,7 @@ use sesame_domain::{
 };
 use sesame_persistence::{
     connect, migrate, DatabaseConnection, DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmAuditLog,
-    SeaOrmOrganizationRepository,
+    SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository,
 };
 use tempfile::TempDir;
 
@@ -90,6 +90,10 @@ impl TestDb {
 
     pub fn organizations(&self) -> SeaOrmOrganizationRepository {
         SeaOrmOrganizationRepository::new(self.conn.clone())
+    }
+
+    pub fn service_accounts(&self) -> SeaOrmServiceAccountRepository {
+        SeaOrmServiceAccountRepository::new(self.conn.clone())
     }
 
     pub fn audit_log(&self) -> SeaOrmAuditLog {
@@ -208,6 +212,7 @@ pub fn api_key(organization_id: &OrganizationId, environment: Environment, label
         environment,
         kind: KeyKind::Secret,
         metadata: Metadata::parse(json!({ "team": "billing", "tier": 2 })).expect("a JSON object"),
+        service_account_id: None,
         created_by: "system:test".to_owned(),
         created_at: now(),
         updated_at: None,
@@ -282,6 +287,7 @@ pub fn key_query(organization_id: &OrganizationId, environment: Environment) -> 
         organization_id: *organization_id,
         environment,
         status: None,
+        service_account_id: None,
         after: None,
         limit: PageLimit::parse(PageLimit::MAX).expect("the maximum page size"),
         now: now(),

@@ -34,3 +34,4 @@ mod api_keys;
 mod audit_log;
 mod helpers;
 mod organizations;
+mod service_accounts;

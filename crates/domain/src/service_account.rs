@@ -1,0 +1,48 @@
+use chrono::{DateTime, Utc};
+
+use crate::display_name::display_name;
+use crate::prefixed_id::prefixed_id;
+use crate::{KeyDescription, OrganizationId};
+
+prefixed_id!(
+    /// Identifies a service account: `svc_<uuid v7>`.
+    ServiceAccountId,
+    "svc_"
+);
+
+display_name!(
+    /// A service account's name: 1–255 characters once trimmed.
+    ServiceAccountName
+);
+
+/// A named non-human principal of an organization (a backend, a CI job, a
+/// partner integration). Keys may belong to one, so that "which keys does
+/// the billing worker hold?" has an answer, and its keys can be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccount {
+    pub id: ServiceAccountId,
+    pub organization_id: OrganizationId,
+    pub name: ServiceAccountName,
+    pub description: KeyDescription,
+    /// The principal that created it: a key id or an access token's subject.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_service_account_id_round_trips_with_its_prefix() {
+        let id = ServiceAccountId::generate();
+        let text = id.to_string();
+        assert!(text.starts_with("svc_"));
+        assert_eq!(text.parse::<ServiceAccountId>().unwrap(), id);
+    }
+
+    #[test]
+    fn a_key_id_is_not_a_service_account_id() {
+        assert!("api_key_0197c0f1-9589-7990-b421-4b806f637b0c".parse::<ServiceAccountId>().is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! What every dialect shares: its own error body over the one `ApiError`
+//! mapping, and extractors whose rejections speak the dialect.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
+
+use crate::ApiError;
+
+/// How a dialect writes an error. Statuses, causes and messages come from
+/// [`ApiError`]; a dialect only chooses the body, the statuses it documents
+/// and its own field names.
+pub trait ErrorShape: 'static {
+    /// The dialect's name for a field Sesame calls `native` (e.g. `label` →
+    /// `name`), so that an error names the field the client sent.
+    fn field_name(native: &str) -> &str {
+        native
+    }
+
+    /// The status this dialect answers with. By default a rule broken by a
+    /// readable body is 400, as the documented dialects have no 422.
+    fn status(error: &ApiError) -> StatusCode {
+        match error {
+            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            other => other.status_code(),
+        }
+    }
+
+    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value;
+}
+
+/// Each bad field under the dialect's name for it.
+fn renamed_fields<S: ErrorShape>(error: &ApiError) -> Option<BTreeMap<String, String>> {
+    error.validator().map(|fields| {
+        fields
+            .into_iter()
+            .map(|(field, message)| {
+                // Keep a nested path's tail (`metadata.x`) after renaming its head.
+                let (head, tail) = field.split_once('.').map_or((field.as_str(), None), |(h, t)| (h, Some(t)));
+                let head = S::field_name(head);
+                (tail.map_or_else(|| head.to_owned(), |t| format!("{head}.{t}")), message)
+            })
+            .collect()
+    })
+}
+
+/// "name: is required; scope: …": the fields in one human sentence.
+pub fn describe(error: &ApiError, fields: Option<&BTreeMap<String, String>>) -> String {
+    match fields {
+        Some(fields) if !fields.is_empty() => {
+            fields.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
+        }
+        _ => error.detail(),
+    }
+}
+
+/// An [`ApiError`] rendered in dialect `S`'s shape.
+pub struct DialectError<S> {
+    error: ApiError,
+    shape: PhantomData<S>,
+}
+
+impl<S> DialectError<S> {
+    pub fn new(error: ApiError) -> Self {
+        Self { error, shape: PhantomData }
+    }
+}
+
+impl<S> fmt::Debug for DialectError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<S> fmt::Display for DialectError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<S: ErrorShape> ResponseError for DialectError<S> {
+    fn status_code(&self) -> StatusCode {
+        S::status(&self.error)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let body = S::body(&self.error, status, renamed_fields::<S>(&self.error));
+        self.error.response_builder(status).json(body)
+    }
+}
+
+/// The use cases' errors reach a dialect through the one native mapping.
+macro_rules! through_api_error {
+    ($($error:ty),+ $(,)?) => {
+        $(impl<S> From<$error> for DialectError<S> {
+            fn from(err: $error) -> Self {
+                Self::new(ApiError::from(err))
+            }
+        })+
+    };
+}
+
+through_api_error!(AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError);
+
+impl<S> From<ApiError> for DialectError<S> {
+    fn from(error: ApiError) -> Self {
+        Self::new(error)
+    }
+}
+
+/// Extractor `T` (the bearer key, a JSON body, a query) whose rejection is
+/// written in dialect `S`'s shape.
+pub struct Shaped<S, T>(pub T, PhantomData<S>);
+
+impl<S: ErrorShape, T> FromRequest for Shaped<S, T>
+where
+    T: FromRequest + 'static,
+    T::Error: Into<ApiError>,
+{
+    type Error = DialectError<S>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let inner = T::from_request(req, payload);
+        Box::pin(
+            async move { inner.await.map(|value| Shaped(value, PhantomData)).map_err(|e| DialectError::new(e.into())) },
+        )
+    }
+}
+
+/// The query string as `T`; a bad one is a 400 naming `query`.
+pub fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    actix_web::web::Query::<T>::from_query(req.query_string())
+        .map(actix_web::web::Query::into_inner)
+        .map_err(|e| ApiError::bad_request("query", e.to_string()))
+}

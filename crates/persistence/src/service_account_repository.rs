@@ -1,0 +1,67 @@
+use async_trait::async_trait;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sesame_domain::ports::{RepositoryError, ServiceAccountRepository};
+use sesame_domain::{AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
+
+use crate::conversions::{audit_event_to_row, service_account_from_row, service_account_to_row};
+use crate::entities::{audit_event, service_account};
+use crate::error::from_db;
+
+/// Service accounts in SQLite or PostgreSQL.
+#[derive(Clone)]
+pub struct SeaOrmServiceAccountRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmServiceAccountRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
+    async fn insert(&self, account: &ServiceAccount, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        service_account::Entity::insert(service_account_to_row(account)).exec(&txn).await.map_err(from_db)?;
+        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn get(
+        &self,
+        organization_id: &OrganizationId,
+        id: &ServiceAccountId,
+    ) -> Result<Option<ServiceAccount>, RepositoryError> {
+        service_account::Entity::find_by_id(id.to_string())
+            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()))
+            .one(&self.db)
+            .await
+            .map_err(from_db)?
+            .map(service_account_from_row)
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        organization_id: &OrganizationId,
+        after: Option<Cursor>,
+        limit: PageLimit,
+    ) -> Result<Vec<ServiceAccount>, RepositoryError> {
+        let mut select = service_account::Entity::find()
+            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()));
+        if let Some(cursor) = after {
+            select =
+                select.filter(service_account::Column::Id.lt(ServiceAccountId::from_uuid(cursor.uuid()).to_string()));
+        }
+        select
+            .order_by_desc(service_account::Column::Id)
+            .limit(u64::from(limit.get()))
+            .all(&self.db)
+            .await
+            .map_err(from_db)?
+            .into_iter()
+            .map(service_account_from_row)
+            .collect()
+    }
+}
