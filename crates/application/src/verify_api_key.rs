@@ -3,7 +3,7 @@ use std::net::IpAddr;
 use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
-use crate::{Authenticate, AuthenticationError, Unexpected, ValidationErrors};
+use crate::{Authenticate, AuthenticationError, Unexpected, ValidationErrors, Verified};
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyApiKeyCommand {
@@ -21,7 +21,14 @@ pub struct VerifyApiKeyCommand {
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub code: VerificationCode,
-    pub key: Option<ApiKey>,
+    /// Shared with the cache, not copied: this is the hot path.
+    pub verified: Option<Verified>,
+}
+
+impl Verification {
+    pub fn key(&self) -> Option<&ApiKey> {
+        self.verified.as_ref().map(Verified::key)
+    }
 }
 
 #[derive(Debug, Error)]
@@ -80,7 +87,7 @@ impl VerifyApiKey {
         let (Some(required), Some(ip)) = (required, ip) else {
             return Err(VerifyError::Validation(errors));
         };
-        let rejected = |code| Ok(Verification { code, key: None });
+        let rejected = |code| Ok(Verification { code, verified: None });
         match self.authenticate.check_on_behalf(&command.key, ip, command.peer_ip, &required).await {
             Ok(verified) => {
                 let foreign = caller.is_some_and(|c| {
@@ -90,7 +97,7 @@ impl VerifyApiKey {
                     return rejected(VerificationCode::NotFound);
                 }
                 self.authenticate.record_use(&verified, ip, command.user_agent.as_deref());
-                Ok(Verification { code: VerificationCode::Valid, key: Some(verified.key().clone()) })
+                Ok(Verification { code: VerificationCode::Valid, verified: Some(verified) })
             }
             Err(AuthenticationError::Rejected(code)) => rejected(code),
             Err(AuthenticationError::RateLimited { retry_after }) => Err(VerifyError::RateLimited { retry_after }),
@@ -127,7 +134,7 @@ mod tests {
         let (verify, usage) = use_case();
         let result = verify.execute(None, command()).await.unwrap();
         assert_eq!(result.code, VerificationCode::Valid);
-        assert!(result.key.is_some());
+        assert!(result.key().is_some());
         assert_eq!(usage.pending(), 1);
     }
 
@@ -138,7 +145,7 @@ mod tests {
         caller.organization_id = OrganizationId::generate();
         let result = verify.execute(Some(&caller), command()).await.unwrap();
         assert_eq!(result.code, VerificationCode::NotFound);
-        assert!(result.key.is_none());
+        assert!(result.key().is_none());
         assert_eq!(usage.pending(), 0);
     }
 

@@ -73,7 +73,7 @@ pub struct ErrorEnvelope {
 
 /// The API environment of the request being served.
 pub fn current_env() -> &'static str {
-    request_id::current().map_or(crate::ApiEnvironment::Development, |c| c.env).as_str()
+    request_id::current_env().unwrap_or(crate::ApiEnvironment::Development).as_str()
 }
 
 impl<T: ToSchema> Envelope<T> {

@@ -31,6 +31,11 @@ pub fn current() -> Option<RequestContext> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
+/// The API environment of the request being served, without copying its id.
+pub fn current_env() -> Option<ApiEnvironment> {
+    CURRENT.try_with(|c| c.env).ok()
+}
+
 /// Middleware: scope the request id around the handler and echo it in the
 /// response header. Must run inside `TracingLogger`.
 pub async fn propagate(

@@ -1,5 +1,5 @@
 use serde::{Deserialize, Serialize};
-use sesame_domain::ApiKey;
+use sesame_domain::{ApiKey, ApiKeyId, OrganizationId, ScopeSet};
 use utoipa::ToSchema;
 
 use crate::scope_schema::ScopeName;
@@ -250,37 +250,50 @@ pub struct VerifyApiKeyRequest {
     pub ip: Option<String>,
 }
 
+// Borrows the cached key: verify is the hot path, so nothing is copied to answer it.
 /// The verdict. Only a valid key's details are returned.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct VerificationData {
+pub struct VerificationData<'a> {
     pub valid: bool,
     /// `VALID`, `NOT_FOUND`, `MALFORMED`, `EXPIRED`, `REVOKED`,
     /// `FORBIDDEN_IP`, `INSUFFICIENT_SCOPE` or `ORGANIZATION_DEACTIVATED`.
-    #[schema(example = "VALID")]
-    pub code: String,
-    pub key_id: Option<String>,
-    pub organization_id: Option<String>,
+    #[schema(value_type = String, example = "VALID")]
+    pub code: &'static str,
+    #[schema(value_type = Option<String>, example = "api_key_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub key_id: Option<ApiKeyId>,
+    #[schema(value_type = Option<String>, example = "org_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub organization_id: Option<OrganizationId>,
     #[schema(value_type = Option<String>, example = "live")]
     pub environment: Option<&'static str>,
     #[schema(value_type = Option<Vec<ScopeName>>)]
-    pub scopes: Option<Vec<&'static str>>,
+    pub scopes: Option<ScopeNames<'a>>,
     #[schema(format = "mysql-date-time")]
     pub expires_at: Option<String>,
     #[schema(value_type = Option<Object>)]
-    pub metadata: Option<serde_json::Value>,
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
-impl VerificationData {
-    pub fn new(code: sesame_domain::VerificationCode, key: Option<&ApiKey>) -> Self {
+/// A key's scopes, written as a JSON array of names without collecting them.
+#[derive(Debug)]
+pub struct ScopeNames<'a>(&'a ScopeSet);
+
+impl Serialize for ScopeNames<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|s| s.as_str()))
+    }
+}
+
+impl<'a> VerificationData<'a> {
+    pub fn new(code: sesame_domain::VerificationCode, key: Option<&'a ApiKey>) -> Self {
         Self {
             valid: code == sesame_domain::VerificationCode::Valid,
-            code: code.as_str().to_owned(),
-            key_id: key.map(|k| k.id.to_string()),
-            organization_id: key.map(|k| k.organization_id.to_string()),
+            code: code.as_str(),
+            key_id: key.map(|k| k.id),
+            organization_id: key.map(|k| k.organization_id),
             environment: key.map(|k| k.environment.as_str()),
-            scopes: key.map(|k| k.scopes.names()),
+            scopes: key.map(|k| ScopeNames(&k.scopes)),
             expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
-            metadata: key.map(|k| k.metadata.to_value()),
+            metadata: key.map(|k| k.metadata.as_map()),
         }
     }
 }

@@ -208,5 +208,5 @@ pub async fn verify_api_key(
     };
     let principal = caller.caller.as_ref().map(|c| &c.principal);
     let verification = services.verify_api_key.execute(principal, command).await?;
-    Ok(ok("Key verified", VerificationData::new(verification.code, verification.key.as_ref())))
+    Ok(ok("Key verified", VerificationData::new(verification.code, verification.key())))
 }
