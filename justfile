@@ -16,3 +16,7 @@ lint:
 # Regenerate the checked-in OpenAPI document.
 openapi:
     cargo run -q -p sesame-server -- openapi > openapi/openapi.json
+
+# Swagger UI used as a person uses it, in headless Chromium (installs chromium if missing).
+e2e:
+    bash e2e/swagger-ui/run.sh

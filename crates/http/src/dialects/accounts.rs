@@ -288,8 +288,9 @@ fn check_account(caller: &Principal, account_id: &str) -> Result<(), ApiError> {
 /// Create API key
 ///
 /// Issues a new secret key for `account_id`. The plaintext `key` is only in
-/// this response. Requires `account:api:key:create` (Sesame's
-/// `api_keys.create`); the caller may grant only permissions it holds.
+/// this response - store it in a secret manager. Requires
+/// `account:api:key:create` (Sesame's `api_keys.create`); the caller may
+/// grant only permissions it holds. Returns **201**.
 #[utoipa::path(
     post,
     path = "/v1/api-keys/",

@@ -25,7 +25,7 @@ pub struct CreateApiKeyRequest {
     pub ip_allow_list: Option<Vec<String>>,
     /// Timestamp when the API key expires, `2025-06-29 16:03:44` (UTC) or RFC
     /// 3339. Must be in the future.
-    #[schema(format = "mysql-date-time", example = "2025-06-29 16:03:44")]
+    #[schema(format = "mysql-date-time", example = "2030-06-29 16:03:44")]
     pub expires_at: Option<String>,
     /// Sesame extension: a JSON object returned with every verification.
     #[schema(value_type = Option<Object>)]

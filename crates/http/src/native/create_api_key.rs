@@ -2,7 +2,8 @@ use actix_web::{post, web, HttpResponse};
 use sesame_application::CreateApiKeyCommand;
 
 use super::api_key_dto::{CreateApiKeyRequest, CreatedApiKeyData};
-use crate::envelope::{Envelope, ErrorEnvelope};
+use crate::envelope::Envelope;
+use crate::error_responses::{BadRequest, Forbidden, ServerError, TooManyRequests, Unauthorized, Unprocessable};
 use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
 
 /// Create a new API key
@@ -18,11 +19,7 @@ use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
-        (status = 400, description = "Unreadable body: not JSON, or not `application/json`", body = ErrorEnvelope),
-        (status = 401, description = "Missing, unknown, malformed, expired or revoked key", body = ErrorEnvelope),
-        (status = 403, description = "The key lacks `api_keys.create`, asks to grant a scope it does not hold, or is used from an IP outside its allow list", body = ErrorEnvelope),        (status = 429, description = "Too many failed attempts for this key id or from this IP; `Retry-After` says when to retry", body = ErrorEnvelope),
-        (status = 422, description = "A field breaks the rules; `validator` names each one", body = ErrorEnvelope),
-        (status = 500, description = "Unexpected failure; quote `support_id`", body = ErrorEnvelope),
+        BadRequest, Unauthorized, Forbidden, TooManyRequests, Unprocessable, ServerError,
     ),
     security(("bearerAuth" = []))
 )]
