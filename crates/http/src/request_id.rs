@@ -50,9 +50,11 @@ pub async fn propagate(
     let env = req
         .app_data::<actix_web::web::Data<crate::HttpConfig>>()
         .map_or(ApiEnvironment::Development, |config| config.env);
-    let context = RequestContext { request_id: id.clone(), env };
+    // The header value is built first so the id itself moves into the context.
+    let header = HeaderValue::from_str(&id).ok();
+    let context = RequestContext { request_id: id, env };
     let mut res = CURRENT.scope(context, next.call(req)).await?;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Some(value) = header {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     Ok(res)
