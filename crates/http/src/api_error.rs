@@ -195,7 +195,7 @@ impl From<CreateApiKeyError> for ApiError {
             CreateApiKeyError::Validation(errors) => ApiError::Validation(errors),
             CreateApiKeyError::Forbidden(f) => f.into(),
             CreateApiKeyError::Escalation { scopes } => {
-                ApiError::Forbidden(format!("a key cannot grant scopes it does not hold: {}", scope_list(&scopes)))
+                ApiError::Forbidden(format!("the caller cannot grant scopes it does not hold: {}", scope_list(&scopes)))
             }
             CreateApiKeyError::Unexpected(cause) => ApiError::Internal(cause),
         }
@@ -208,7 +208,7 @@ impl From<KeyManagementError> for ApiError {
             KeyManagementError::Validation(errors) => ApiError::Validation(errors),
             KeyManagementError::Forbidden(f) => f.into(),
             KeyManagementError::Escalation { scopes } => ApiError::Forbidden(format!(
-                "a key can neither grant nor manage scopes it does not hold: {}",
+                "the caller can neither grant nor manage scopes it does not hold: {}",
                 scope_list(&scopes)
             )),
             KeyManagementError::NotFound => ApiError::NotFound("no such API key".to_owned()),

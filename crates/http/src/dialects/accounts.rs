@@ -90,12 +90,15 @@ impl ErrorShape for Accounts {
 
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
         let mut message = describe(error, fields.as_ref());
-        // Name the permission this dialect's clients know, not Sesame's scope.
-        for &scope in Scope::ALL {
-            let native = format!("`{scope}` scope");
-            if message.contains(&native) {
-                message = message.replace(&native, &format!("`{}` permission", permission(scope)));
+        // Name the permissions this dialect's clients know, not Sesame's scopes.
+        if message.contains("scope") {
+            for &scope in Scope::ALL {
+                let native = format!("`{scope}`");
+                if message.contains(&native) {
+                    message = message.replace(&native, &format!("`{}`", permission(scope)));
+                }
             }
+            message = message.replace("scopes", "permissions").replace("scope", "permission");
         }
         serde_json::json!({
             "message": status.canonical_reason().unwrap_or("error"),

@@ -7,34 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::helpers::{spawn_app, status_and_json, Backend};
 use crate::on_both_backends;
+use crate::seed_text::{json_object_at, kind};
 
 const SEED: &str = include_str!("../seeds/002_10a0f372a999480f.txt");
-
-/// The balanced `{…}` starting at the first `{` at or after `from`.
-fn json_object_at(text: &str, from: usize) -> (Value, usize) {
-    let start = from + text[from..].find('{').expect("a JSON object follows");
-    let mut depth = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, c) in text[start..].char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if in_string => escaped = true,
-            '"' => in_string = !in_string,
-            '{' if !in_string => depth += 1,
-            '}' if !in_string => {
-                depth -= 1;
-                if depth == 0 {
-                    let end = start + i + 1;
-                    let value = serde_json::from_str(&text[start..end]).expect("the seed's JSON parses");
-                    return (value, end);
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced JSON in the seed");
-}
 
 struct Documented {
     request: Value,
@@ -66,17 +41,6 @@ fn keys(value: &Value) -> Vec<String> {
     let mut keys: Vec<String> = value.as_object().expect("an object").keys().cloned().collect();
     keys.sort();
     keys
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 fn is_documented_time(s: &str) -> bool {

@@ -235,3 +235,80 @@ pub fn unissued_key() -> String {
     ApiToken::new(KeyKind::Secret, Environment::Live, LookupId::from_bytes(lookup), SecretBytes::from_bytes([7; 32]))
         .expose()
 }
+
+/// A response read whole: status, headers, and the body as JSON
+/// (`Value::Null` when the body is empty, `text` keeps it verbatim).
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The header's value as text; panics when it is absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("the response has no `{name}` header"))
+            .to_str()
+            .expect("a text header")
+    }
+}
+
+impl TestApp {
+    /// Sends `method path` with `bearer` (if any) as `Authorization: Bearer`
+    /// and a JSON body (if any); returns everything the response says.
+    pub async fn send(&self, method: reqwest::Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(bearer) = bearer {
+            req = req.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let res = req.send().await.expect("the request is sent");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("a readable body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("the body is not JSON ({e}): {text}"))
+        };
+        Reply { status, headers, text, body }
+    }
+
+    /// Onboards a child organization with the root key; returns its id and
+    /// its first key's secret.
+    pub async fn other_organization(&self) -> (String, String) {
+        let (status, body) =
+            self.post("/developers/organizations", &self.root_secret, &serde_json::json!({"name": "Other"})).await;
+        assert_eq!(status, 201, "onboarding another organization: {body}");
+        let data = &body["data"];
+        (
+            data["organization"]["id"].as_str().unwrap().to_owned(),
+            data["api_key"]["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Creates a service account with `secret`; returns its `data`.
+    pub async fn create_service_account(&self, secret: &str, name: &str) -> Value {
+        let (status, body) =
+            self.post("/developers/service_accounts", secret, &serde_json::json!({ "name": name })).await;
+        assert_eq!(status, 201, "creating a service account: {body}");
+        body["data"].clone()
+    }
+
+    /// A key's native view (`GET /developers/api_keys/{id}` as root).
+    pub async fn native_key(&self, id: &str) -> Value {
+        let (status, body) = self.get(&format!("/developers/api_keys/{id}"), &self.root_secret).await;
+        assert_eq!(status, 200, "reading key {id} natively: {body}");
+        body["data"].clone()
+    }
+}
+
+/// `at` is an RFC 3339 date-time (`2026-01-02T03:04:05Z`).
+pub fn is_rfc3339(at: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(at).is_ok()
+}

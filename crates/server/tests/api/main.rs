@@ -6,8 +6,14 @@ mod helpers;
 
 mod contract;
 mod create_api_key;
+mod dialect_accounts;
+mod dialect_camel;
+mod dialect_interop;
+mod dialect_plain;
 mod hot_path;
 mod lifecycle;
 mod organizations;
+mod seed_text;
 mod service;
+mod service_accounts;
 mod verify;
