@@ -7,12 +7,12 @@
 # server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
 # Results go to stdout and bench/results/; docs/benchmarks.md quotes them.
 #
-#   bash bench/load.sh     # DURATION=10s ROUNDS=3 CONNECTIONS=32 THREADS=2 BIG=1000000 CACHED=100000
+#   bash bench/load.sh     # DURATION=10s ROUNDS=5 CONNECTIONS=32 THREADS=2 BIG=1000000 CACHED=100000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 BIG=${BIG:-1000000}

@@ -44,6 +44,13 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
+KEY_COLUMNS = (
+    "id, organization_id, label, description, scopes, ip_allow_list, metadata, expires_at, environment, kind, "
+    "created_by, created_at, updated_at, revoked_at, key_prefix, total_requests, last_used_at, last_used_ip, "
+    "last_used_user_agent"
+)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
@@ -79,7 +86,8 @@ def main() -> None:
         flush(keys, secrets)
 
     def flush(keys, secrets):
-        db.executemany("INSERT INTO api_keys VALUES (" + ",".join("?" * 19) + ")", keys)
+        # Columns named, so that columns added by later migrations keep their defaults.
+        db.executemany(f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (" + ",".join("?" * 19) + ")", keys)
         db.executemany("INSERT INTO api_key_secrets VALUES (?,?,?,?,?)", secrets)
         keys.clear()
         secrets.clear()
