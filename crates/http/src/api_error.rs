@@ -33,6 +33,9 @@ pub enum ApiError {
     /// 404: nothing here that the caller may see.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the path exists, but not with this method.
+    #[error("{method} is not allowed here; allowed: {allowed}")]
+    MethodNotAllowed { method: String, allowed: &'static str },
     /// 409: the resource's state forbids the change (revoked, deactivated).
     #[error("{0}")]
     Conflict(String),
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "Authentication failed",
             ApiError::Forbidden(_) => "Permission denied",
             ApiError::NotFound(_) => "Resource not found",
+            ApiError::MethodNotAllowed { .. } => "Method not allowed",
             ApiError::Conflict(_) => "The resource's state forbids this",
             ApiError::TooManyRequests { .. } => "Too many failed attempts",
             ApiError::Internal(_) => "Internal server error",
@@ -110,6 +114,9 @@ impl ApiError {
         if let ApiError::TooManyRequests { retry_after_secs } = self {
             res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
         }
+        if let ApiError::MethodNotAllowed { allowed, .. } = self {
+            res.insert_header((header::ALLOW, *allowed));
+        }
         if matches!(self, ApiError::Unauthenticated(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sesame\"")));
         }
@@ -145,6 +152,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -343,8 +343,10 @@ pub async fn create(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
         (status = 400, description = "Bad limit or cursor", body = AccountsError),
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
         (status = 404, description = "`account_id` is not the caller's account", body = AccountsError),
+        (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
 )]
@@ -375,8 +377,10 @@ pub async fn list(
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
         (status = 404, description = "No such key in this account", body = AccountsError),
+        (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
 )]
@@ -404,8 +408,10 @@ pub async fn get(
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:delete`", body = AccountsError),
         (status = 404, description = "No such key in this account", body = AccountsError),
+        (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
 )]

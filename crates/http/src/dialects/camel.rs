@@ -268,7 +268,9 @@ pub async fn create(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
         (status = 400, description = "Bad limit, cursor or serviceAccountId", body = V1Error),
         (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
         (status = 403, description = "The key lacks `api_keys.read`", body = V1Error),
+        (status = 500, description = "Unexpected failure", body = V1Error),
     ),
     security(("bearerAuth" = []))
 )]
@@ -297,8 +299,10 @@ pub async fn list(
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
         (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
         (status = 403, description = "The key lacks `api_keys.read`", body = V1Error),
         (status = 404, description = "No such key in this organization", body = V1Error),
+        (status = 500, description = "Unexpected failure", body = V1Error),
     ),
     security(("bearerAuth" = []))
 )]
@@ -323,8 +327,10 @@ pub async fn get(
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
         (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
+        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
         (status = 403, description = "The key lacks `api_keys.delete` or a scope the target holds", body = V1Error),
         (status = 404, description = "No such key in this organization", body = V1Error),
+        (status = 500, description = "Unexpected failure", body = V1Error),
     ),
     security(("bearerAuth" = []))
 )]

@@ -13,9 +13,11 @@ pub mod plain;
 mod shape;
 
 use actix_web::guard::{self, GuardContext};
-use actix_web::web;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sesame_domain::ApiKey;
+
+use crate::ApiError;
 
 pub use shape::{DialectError, ErrorShape};
 
@@ -33,8 +35,42 @@ pub(crate) fn user_id(key: &ApiKey) -> Option<String> {
 }
 
 /// Whether the query string names `account_id` (seed 004's requests).
-fn names_account(ctx: &GuardContext<'_>) -> bool {
-    ctx.head().uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("account_id")))
+fn names_account(query: Option<&str>) -> bool {
+    query.is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("account_id")))
+}
+
+fn account_guard(ctx: &GuardContext<'_>) -> bool {
+    names_account(ctx.head().uri.query())
+}
+
+/// A method the path does not serve: 405 with `Allow`, in the shape of the
+/// dialect the request is addressed to.
+fn method_not_allowed(req: &HttpRequest, allowed: &'static str) -> ApiError {
+    ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }
+}
+
+async fn v1_collection_method(req: HttpRequest) -> HttpResponse {
+    v1_reject(&req, method_not_allowed(&req, "GET, POST"))
+}
+
+async fn v1_item_method(req: HttpRequest) -> HttpResponse {
+    v1_reject(&req, method_not_allowed(&req, "GET, DELETE"))
+}
+
+fn v1_reject(req: &HttpRequest, error: ApiError) -> HttpResponse {
+    if names_account(req.uri().query()) {
+        DialectError::<accounts::Accounts>::new(error).error_response()
+    } else {
+        DialectError::<camel::Camel>::new(error).error_response()
+    }
+}
+
+async fn plain_collection_method(req: HttpRequest) -> HttpResponse {
+    DialectError::<plain::Plain>::new(method_not_allowed(&req, "GET, POST")).error_response()
+}
+
+async fn plain_item_method(req: HttpRequest) -> HttpResponse {
+    DialectError::<plain::Plain>::new(method_not_allowed(&req, "GET, DELETE")).error_response()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -42,18 +78,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // `/v1/api-keys/`, seed 001 `/v1/api-keys`, and clients send either.
     cfg.service(
         web::resource(["/v1/api-keys", "/v1/api-keys/"])
-            .route(web::post().guard(guard::fn_guard(names_account)).to(accounts::create))
-            .route(web::get().guard(guard::fn_guard(names_account)).to(accounts::list))
+            .route(web::post().guard(guard::fn_guard(account_guard)).to(accounts::create))
+            .route(web::get().guard(guard::fn_guard(account_guard)).to(accounts::list))
             .route(web::post().to(camel::create))
-            .route(web::get().to(camel::list)),
+            .route(web::get().to(camel::list))
+            .default_service(web::to(v1_collection_method)),
     )
     .service(
         web::resource(["/v1/api-keys/{id}", "/v1/api-keys/{id}/"])
-            .route(web::get().guard(guard::fn_guard(names_account)).to(accounts::get))
-            .route(web::delete().guard(guard::fn_guard(names_account)).to(accounts::revoke))
+            .route(web::get().guard(guard::fn_guard(account_guard)).to(accounts::get))
+            .route(web::delete().guard(guard::fn_guard(account_guard)).to(accounts::revoke))
             .route(web::get().to(camel::get))
-            .route(web::delete().to(camel::revoke)),
+            .route(web::delete().to(camel::revoke))
+            .default_service(web::to(v1_item_method)),
     )
-    .service(web::resource("/api-keys").route(web::post().to(plain::create)).route(web::get().to(plain::list)))
-    .service(web::resource("/api-keys/{id}").route(web::get().to(plain::get)).route(web::delete().to(plain::revoke)));
+    .service(
+        web::resource("/api-keys")
+            .route(web::post().to(plain::create))
+            .route(web::get().to(plain::list))
+            .default_service(web::to(plain_collection_method)),
+    )
+    .service(
+        web::resource("/api-keys/{id}")
+            .route(web::get().to(plain::get))
+            .route(web::delete().to(plain::revoke))
+            .default_service(web::to(plain_item_method)),
+    );
 }

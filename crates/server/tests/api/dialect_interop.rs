@@ -150,4 +150,28 @@ on_both_backends!(
     a_key_created_in_seed_001s_dialect_is_a_native_key,
     a_key_created_in_seed_003s_dialect_is_a_native_key,
     a_key_created_in_seed_004s_dialect_is_a_native_key,
+    a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape,
 );
+
+async fn a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = Some(app.root_secret.as_str());
+    let accounts = format!("/v1/api-keys/?account_id={}", app.organization_id);
+
+    let v1 = app.send(Method::PUT, "/v1/api-keys", root, None).await;
+    assert_eq!((v1.status, v1.header("allow")), (405, "GET, POST"));
+    assert_eq!(fields(&v1.body), SEED_001_ENVELOPE.map(String::from).to_vec(), "{}", v1.text);
+    assert_eq!(v1.body["code"], 405);
+
+    let v4 = app.send(Method::PATCH, &accounts, root, None).await;
+    assert_eq!((v4.status, v4.header("allow")), (405, "GET, POST"));
+    assert_eq!((&v4.body["success"], &v4.body["error"]["code"]), (&json!(false), &json!(405)), "{}", v4.text);
+
+    let item = app.send(Method::POST, "/api-keys/api_key_0197c0f1-9589-7990-b421-4b806f637b0c", root, None).await;
+    assert_eq!((item.status, item.header("allow")), (405, "GET, DELETE"));
+    assert_eq!(
+        item.body,
+        json!({"code": "method_not_allowed", "message": "POST is not allowed here; allowed: GET, DELETE"})
+    );
+    assert!(!item.header("x-request-id").is_empty());
+}
