@@ -24,25 +24,30 @@ fn example(status: u16, message: &str, error: &str, validator: Option<(&str, &st
     })
 }
 
-fn error_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
+/// An error response whose body is the component schema `schema`, with an
+/// `X-Request-Id` header described as `request_id` and a real example.
+pub(crate) fn documented_error(
+    description: &str,
+    schema: &str,
+    request_id: &str,
+    example: serde_json::Value,
+) -> RefOr<Response> {
     ResponseBuilder::new()
         .description(description)
-        .header(
-            "X-Request-Id",
-            HeaderBuilder::new()
-                .schema(String::schema())
-                .description(Some("Identifies the request in the server's logs"))
-                .build(),
-        )
+        .header("X-Request-Id", HeaderBuilder::new().schema(String::schema()).description(Some(request_id)).build())
         .content(
             "application/json",
             ContentBuilder::new()
-                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorEnvelope")))
+                .schema(Some(utoipa::openapi::Ref::from_schema_name(schema)))
                 .example(Some(example))
                 .build(),
         )
         .build()
         .into()
+}
+
+fn error_response(description: &str, example: serde_json::Value) -> RefOr<Response> {
+    documented_error(description, "ErrorEnvelope", "Identifies the request in the server's logs", example)
 }
 
 macro_rules! error_responses {

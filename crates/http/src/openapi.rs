@@ -1,6 +1,6 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, PartialSchema};
 
 use crate::{dialects, native};
 
@@ -11,6 +11,8 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let (name, schema) = crate::error_responses::error_envelope_schema();
         components.schemas.insert(name, schema);
+        // Referenced by name from seed 003's error responses.
+        components.schemas.insert("GenericError".to_owned(), crate::dialects::plain::GenericError::schema());
         components.add_security_scheme(
             "bearerAuth",
             SecurityScheme::Http(

@@ -8,10 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery, ValidationErrors};
 use sesame_domain::ApiKey;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::rfc3339;
 use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
+use crate::error_responses::documented_error;
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Plain /api-keys (seed 003)";
@@ -68,6 +70,43 @@ pub struct GenericError {
     pub message: String,
     /// On `invalid_input`: each bad field and its problem.
     pub errors: Option<BTreeMap<String, String>>,
+}
+
+const REQUEST_ID: &str = "ID uniquely identifying the request/response cycle.";
+
+/// Seed 003's documented errors: the generic error object, with
+/// `X-Request-Id`, and an example of what each really says.
+macro_rules! generic_errors {
+    ($($name:ident => $status:literal, $description:literal, $example:expr;)+) => {$(
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                let response = documented_error($description, "GenericError", REQUEST_ID, $example);
+                BTreeMap::from([($status.to_string(), response)])
+            }
+        }
+    )+};
+}
+
+fn example(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({ "code": code, "message": message })
+}
+
+generic_errors! {
+    InvalidInput => 400, "Invalid input", serde_json::json!({
+        "code": "invalid_input",
+        "message": "name: must be at most 100 characters",
+        "errors": { "name": "must be at most 100 characters" },
+    });
+    InvalidToken => 401, "Access token is missing or invalid", example("invalid_token", "the API key has expired");
+    PermissionDenied => 403, "Permission denied",
+        example("permission_denied", "this key lacks the `api_keys.create` scope");
+    NoSuchKey => 404, "No such key in the caller's organization", example("not_found", "no such API key");
+    RateLimited => 429, "Too many failed attempts; see `Retry-After`",
+        example("rate_limited", "too many failed attempts; retry after 42 s");
+    InternalError => 500, "Internal Server Error",
+        example("internal_error", "Something went wrong on our side; quote the support id");
 }
 
 /// Create an API key.
@@ -160,16 +199,11 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 400, description = "Invalid input", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 401, description = "Access token is missing or invalid", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 403, description = "Permission denied", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 500, description = "Internal Server Error", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        InvalidInput,
+        InvalidToken,
+        RateLimited,
+        PermissionDenied,
+        InternalError,
     ),
     security(("bearerAuth" = []))
 )]
@@ -196,16 +230,11 @@ pub async fn create(
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 400, description = "Invalid input", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 401, description = "Access token is missing or invalid", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 403, description = "Permission denied", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 500, description = "Unexpected failure", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        InvalidInput,
+        InvalidToken,
+        RateLimited,
+        PermissionDenied,
+        InternalError,
     ),
     security(("bearerAuth" = []))
 )]
@@ -232,16 +261,11 @@ pub async fn list(
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 401, description = "Access token is missing or invalid", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 403, description = "Permission denied", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 404, description = "No such key", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 500, description = "Unexpected failure", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        InvalidToken,
+        RateLimited,
+        PermissionDenied,
+        NoSuchKey,
+        InternalError,
     ),
     security(("bearerAuth" = []))
 )]
@@ -265,16 +289,11 @@ pub async fn get(
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 401, description = "Access token is missing or invalid", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 403, description = "Permission denied", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 404, description = "No such key", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        (status = 500, description = "Unexpected failure", body = GenericError,
-            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        InvalidToken,
+        RateLimited,
+        PermissionDenied,
+        NoSuchKey,
+        InternalError,
     ),
     security(("bearerAuth" = []))
 )]
