@@ -213,6 +213,7 @@ async fn both_documented_time_formats_are_accepted_and_written_back_as_documente
 }
 
 on_both_backends!(
+    a_storage_failure_is_a_500_whose_support_id_is_the_request_id,
     create_returns_201_and_shows_the_secret_once,
     a_created_secret_holding_api_keys_create_can_create_another_key,
     a_key_without_api_keys_create_gets_403,
@@ -226,3 +227,17 @@ on_both_backends!(
     the_callers_ip_allow_list_is_enforced_on_the_peer_address,
     both_documented_time_formats_are_accepted_and_written_back_as_documented,
 );
+
+async fn a_storage_failure_is_a_500_whose_support_id_is_the_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.break_audit_log().await;
+
+    let res = app.post_api_key(&app.root_secret, &json!({"label": "doomed"})).await;
+
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let (status, body) = status_and_json(res).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["support_id"], request_id.as_str());
+    assert_eq!(body["log"]["request_id"], request_id.as_str());
+    assert!(!body.to_string().contains("audit_events"), "the cause stays in the logs: {body}");
+}

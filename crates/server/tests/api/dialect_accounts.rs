@@ -1,9 +1,7 @@
 //! Seed 004's dialect (`/v1/api-keys/?account_id=…`): `{message, success,
 //! data}`, permission maps, Sesame keys or JWT access tokens as the bearer.
 //! Checked against the seed page (tests/seeds/004_…).
-//!
-//! The page also documents 500; no real request causes one without breaking
-//! the database under the server, so no test produces it.
+//! Its 500 is produced by breaking the database under the running server.
 
 use jsonwebtoken::{encode, EncodingKey, Header};
 use reqwest::Method;
@@ -334,6 +332,7 @@ async fn a_jwt_of_an_unknown_organization_or_signed_with_another_secret_is_401(b
 }
 
 on_both_backends!(
+    a_storage_failure_is_a_500_in_the_documented_error_shape,
     the_documented_request_gets_the_documented_response,
     a_missing_name_and_unknown_permissions_are_400s_naming_them,
     no_key_and_a_jwt_without_a_token_provider_are_401s,
@@ -348,3 +347,13 @@ on_both_backends!(
     a_jwt_cannot_grant_a_permission_it_lacks,
     a_jwt_of_an_unknown_organization_or_signed_with_another_secret_is_401,
 );
+
+async fn a_storage_failure_is_a_500_in_the_documented_error_shape(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.break_audit_log().await;
+
+    let reply = create(&app, Some(&app.root_secret), &json!({"name": "doomed"})).await;
+
+    assert_accounts_error(&reply, 500, "quote the support id");
+    assert!(!reply.text.contains("audit_events"), "the cause stays in the logs: {}", reply.text);
+}

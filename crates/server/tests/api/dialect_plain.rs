@@ -1,9 +1,7 @@
 //! Seed 003's dialect (`/api-keys`): a key is just a name, errors are the
 //! generic `{code, message}` object, every response has `X-Request-Id`.
 //! Checked against the seed page (tests/seeds/003_…).
-//!
-//! The page also documents 500 `internal_error`; no real request causes one
-//! without breaking the database under the server, so no test produces it.
+//! Its 500 is produced by breaking the database under the running server.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -187,6 +185,7 @@ async fn list_get_and_delete_speak_the_plain_dialect(backend: Backend) {
 }
 
 on_both_backends!(
+    a_storage_failure_is_a_documented_500_and_writes_no_key,
     the_documented_name_rules_bound_the_name,
     a_missing_name_and_an_unknown_field_are_invalid_input,
     no_key_an_unknown_key_and_a_revoked_key_are_invalid_token,
@@ -194,3 +193,19 @@ on_both_backends!(
     a_created_key_is_201_with_its_plaintext_and_grants_nothing,
     list_get_and_delete_speak_the_plain_dialect,
 );
+
+async fn a_storage_failure_is_a_documented_500_and_writes_no_key(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, before) = app.get("/developers/api_keys", &app.root_secret).await;
+    app.break_audit_log().await;
+
+    let reply = create(&app, &app.root_secret, &json!({"name": "doomed"})).await;
+
+    assert_generic_error(&reply, 500, "internal_error");
+    assert!(!reply.text.contains("audit_events"), "the cause stays in the logs: {}", reply.text);
+    let (_, after) = app.get("/developers/api_keys", &app.root_secret).await;
+    assert_eq!(
+        after["data"]["items"], before["data"]["items"],
+        "the key and its audit event are written together or not at all"
+    );
+}

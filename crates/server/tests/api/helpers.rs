@@ -129,6 +129,8 @@ pub struct TestApp {
     pub organization_id: String,
     pub root_key_id: String,
     pub usage: UsageBuffer,
+    /// The database the server uses, for tests that break it under the server.
+    pub database_url: String,
     _db: DbGuard,
 }
 
@@ -139,7 +141,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
     let (url, guard) = database_for(backend).await;
-    let mut settings = test_settings(url);
+    let mut settings = test_settings(url.clone());
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("the application builds");
     let root = app.bootstrapped().expect("a fresh database is bootstrapped").clone();
@@ -153,11 +155,19 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         organization_id: root.organization.id.to_string(),
         root_key_id: root.key.id.to_string(),
         usage,
+        database_url: url,
         _db: guard,
     }
 }
 
 impl TestApp {
+    /// Drops the audit trail's table under the running server: every change
+    /// then fails in storage, a real cause of a 500, and must write nothing.
+    pub async fn break_audit_log(&self) {
+        let db = Database::connect(&self.database_url).await.expect("connect to the server's database");
+        db.execute_unprepared("DROP TABLE audit_events").await.expect("drop the audit trail's table");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
