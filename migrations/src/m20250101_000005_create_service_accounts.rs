@@ -20,6 +20,7 @@ impl MigrationTrait for Migration {
                     .col(text(ServiceAccounts::Description))
                     .col(string_len(ServiceAccounts::CreatedBy, 128))
                     .col(timestamp_with_time_zone(ServiceAccounts::CreatedAt))
+                    .col(timestamp_with_time_zone_null(ServiceAccounts::DeletedAt))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_service_accounts_organization")
@@ -80,4 +81,5 @@ pub enum ServiceAccounts {
     Description,
     CreatedBy,
     CreatedAt,
+    DeletedAt,
 }

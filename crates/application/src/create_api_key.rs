@@ -90,9 +90,16 @@ impl CreateApiKey {
             .get(&caller.organization_id, &id)
             .await
             .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
-        if found.is_none() {
-            errors.add("service_account_id", "is not a service account of this organization");
-            return Ok(None);
+        match found {
+            None => {
+                errors.add("service_account_id", "is not a service account of this organization");
+                return Ok(None);
+            }
+            Some(account) if account.deleted_at.is_some() => {
+                errors.add("service_account_id", "is a deleted service account");
+                return Ok(None);
+            }
+            Some(_) => {}
         }
         Ok(Some(Some(id)))
     }
@@ -217,6 +224,7 @@ mod tests {
             description: sesame_domain::KeyDescription::default(),
             created_by: "system:bootstrap".into(),
             created_at: now(),
+            deleted_at: None,
         }
     }
 

@@ -47,7 +47,7 @@ pub use paging::{ListError, Page};
 pub use revoke_api_key::RevokeApiKey;
 pub use rotate_api_key::{RotateApiKey, RotateApiKeyCommand, RotatedApiKey, MAX_GRACE_PERIOD_SECS};
 pub use secret_issuer::SecretIssuer;
-pub use service_accounts::{CreateServiceAccountCommand, ServiceAccountError, ServiceAccounts};
+pub use service_accounts::{CreateServiceAccountCommand, DeletedServiceAccount, ServiceAccountError, ServiceAccounts};
 pub use update_api_key::{UpdateApiKey, UpdateApiKeyCommand};
 pub use update_organization::UpdateOrganization;
 pub use usage_buffer::UsageBuffer;

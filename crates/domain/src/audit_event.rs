@@ -14,6 +14,7 @@ pub enum AuditAction {
     OrganizationUpdated,
     OrganizationDeactivated,
     ServiceAccountCreated,
+    ServiceAccountDeleted,
 }
 
 impl AuditAction {
@@ -27,6 +28,7 @@ impl AuditAction {
             AuditAction::OrganizationUpdated => "organization.updated",
             AuditAction::OrganizationDeactivated => "organization.deactivated",
             AuditAction::ServiceAccountCreated => "service_account.created",
+            AuditAction::ServiceAccountDeleted => "service_account.deleted",
         }
     }
 
@@ -40,6 +42,7 @@ impl AuditAction {
             AuditAction::OrganizationUpdated,
             AuditAction::OrganizationDeactivated,
             AuditAction::ServiceAccountCreated,
+            AuditAction::ServiceAccountDeleted,
         ]
         .into_iter()
         .find(|a| a.as_str() == s)

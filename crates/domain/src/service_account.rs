@@ -27,6 +27,9 @@ pub struct ServiceAccount {
     /// The principal that created it: a key id or an access token's subject.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// Set once deleted: its keys were revoked with it, and no key may
+    /// join it any more.
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

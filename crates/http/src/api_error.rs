@@ -268,6 +268,12 @@ impl From<ServiceAccountError> for ApiError {
             ServiceAccountError::Validation(errors) => ApiError::Validation(errors),
             ServiceAccountError::Forbidden(f) => f.into(),
             ServiceAccountError::NotFound => ApiError::NotFound("no such service account".to_owned()),
+            ServiceAccountError::Deleted => ApiError::Conflict("the service account is deleted".to_owned()),
+            err @ ServiceAccountError::KeysElsewhere { .. } => ApiError::Conflict(err.to_string()),
+            ServiceAccountError::Escalation { scopes } => ApiError::Forbidden(format!(
+                "the caller cannot revoke keys holding scopes it does not hold: {}",
+                scope_list(&scopes)
+            )),
             ServiceAccountError::Unexpected(cause) => ApiError::Internal(cause),
         }
     }

@@ -49,6 +49,7 @@ impl Modify for BearerAuth {
         native::create_service_account,
         native::list_service_accounts,
         native::get_service_account,
+        native::delete_service_account,
         dialects::camel::create,
         dialects::camel::list,
         dialects::camel::get,

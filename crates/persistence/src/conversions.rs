@@ -143,6 +143,7 @@ pub(crate) fn service_account_from_row(row: service_account::Model) -> Result<Se
         description: KeyDescription::parse(&row.description).map_err(|_| corrupt(T, "description"))?,
         created_by: row.created_by,
         created_at: row.created_at,
+        deleted_at: row.deleted_at,
     })
 }
 
@@ -154,5 +155,6 @@ pub(crate) fn service_account_to_row(account: &ServiceAccount) -> service_accoun
         description: Set(account.description.as_str().to_owned()),
         created_by: Set(account.created_by.clone()),
         created_at: Set(account.created_at),
+        deleted_at: Set(account.deleted_at),
     }
 }

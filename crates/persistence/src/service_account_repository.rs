@@ -1,10 +1,11 @@
 use async_trait::async_trait;
+use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use sesame_domain::ports::{RepositoryError, ServiceAccountRepository};
-use sesame_domain::{AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
+use sesame_domain::{ApiKey, AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
 
-use crate::conversions::{audit_event_to_row, service_account_from_row, service_account_to_row};
-use crate::entities::{audit_event, service_account};
+use crate::conversions::{api_key_from_row, audit_event_to_row, service_account_from_row, service_account_to_row};
+use crate::entities::{api_key, audit_event, service_account};
 use crate::error::from_db;
 
 /// Service accounts in SQLite or PostgreSQL.
@@ -42,6 +43,47 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
             .transpose()
     }
 
+    async fn active_keys(
+        &self,
+        organization_id: &OrganizationId,
+        id: &ServiceAccountId,
+    ) -> Result<Vec<ApiKey>, RepositoryError> {
+        api_key::Entity::find()
+            .filter(api_key::Column::OrganizationId.eq(organization_id.to_string()))
+            .filter(api_key::Column::ServiceAccountId.eq(id.to_string()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .order_by_asc(api_key::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(from_db)?
+            .into_iter()
+            .map(api_key_from_row)
+            .collect()
+    }
+
+    async fn delete(
+        &self,
+        account: &ServiceAccount,
+        revoked_keys: &[ApiKey],
+        audit: &[AuditEvent],
+    ) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        service_account::Entity::update(service_account_to_row(account)).exec(&txn).await.map_err(from_db)?;
+        for key in revoked_keys {
+            let row = api_key::ActiveModel {
+                id: Set(key.id.to_string()),
+                revoked_at: Set(key.revoked_at),
+                updated_at: Set(key.updated_at),
+                ..Default::default()
+            };
+            api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
+        }
+        for event in audit {
+            audit_event::Entity::insert(audit_event_to_row(event)).exec(&txn).await.map_err(from_db)?;
+        }
+        txn.commit().await.map_err(from_db)
+    }
+
     async fn list(
         &self,
         organization_id: &OrganizationId,
@@ -49,7 +91,8 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         limit: PageLimit,
     ) -> Result<Vec<ServiceAccount>, RepositoryError> {
         let mut select = service_account::Entity::find()
-            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()));
+            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()))
+            .filter(service_account::Column::DeletedAt.is_null());
         if let Some(cursor) = after {
             select =
                 select.filter(service_account::Column::Id.lt(ServiceAccountId::from_uuid(cursor.uuid()).to_string()));

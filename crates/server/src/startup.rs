@@ -129,9 +129,9 @@ impl Adapters {
             create_organization: CreateOrganization::new(organizations.clone(), self.issuer.clone(), clock.clone()),
             get_organization: GetOrganization::new(organizations.clone()),
             update_organization: UpdateOrganization::new(organizations.clone(), clock.clone()),
-            deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache),
+            deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache.clone()),
             list_audit_events: ListAuditEvents::new(self.audit.clone()),
-            service_accounts: ServiceAccounts::new(self.service_accounts.clone(), clock.clone()),
+            service_accounts: ServiceAccounts::new(self.service_accounts.clone(), clock.clone(), cache),
         }
     }
 

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use crate::{AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
+use crate::{ApiKey, AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
 
 use super::RepositoryError;
 
@@ -24,7 +24,31 @@ pub trait ServiceAccountRepository: Send + Sync {
         id: &ServiceAccountId,
     ) -> Result<Option<ServiceAccount>, RepositoryError>;
 
-    /// One page of an organization's service accounts, newest first.
+    /// The keys of the service account that are not revoked, in every
+    /// environment.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn active_keys(
+        &self,
+        organization_id: &OrganizationId,
+        id: &ServiceAccountId,
+    ) -> Result<Vec<ApiKey>, RepositoryError>;
+
+    /// Writes the account's `deleted_at` and each key's `revoked_at` and
+    /// `updated_at`, with the audit events, in one transaction.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn delete(
+        &self,
+        account: &ServiceAccount,
+        revoked_keys: &[ApiKey],
+        audit: &[AuditEvent],
+    ) -> Result<(), RepositoryError>;
+
+    /// One page of an organization's service accounts that are not deleted,
+    /// newest first.
     ///
     /// # Errors
     /// `Unexpected` only.

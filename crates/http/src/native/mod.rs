@@ -24,8 +24,8 @@ pub(crate) use routes::{
     __path_verify_api_key,
 };
 pub(crate) use service_accounts::{
-    __path_create_service_account, __path_get_service_account, __path_list_service_accounts,
-    TAG as SERVICE_ACCOUNTS_TAG,
+    __path_create_service_account, __path_delete_service_account, __path_get_service_account,
+    __path_list_service_accounts, TAG as SERVICE_ACCOUNTS_TAG,
 };
 
 use actix_web::web;
@@ -48,5 +48,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit_events::list_audit_events)
         .service(service_accounts::create_service_account)
         .service(service_accounts::list_service_accounts)
-        .service(service_accounts::get_service_account);
+        .service(service_accounts::get_service_account)
+        .service(service_accounts::delete_service_account);
 }

@@ -1,7 +1,7 @@
 //! `/developers/service_accounts`: named non-human principals that keys
 //! belong to. Managed with the `api_keys.*` scopes.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{delete, get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sesame_application::CreateServiceAccountCommand;
 use sesame_domain::ServiceAccount;
@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::envelope::Envelope;
 use crate::error_responses::{
-    BadRequest, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
 };
 use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
 
@@ -37,6 +37,9 @@ pub struct ServiceAccountData {
     pub created_by: String,
     #[schema(format = "mysql-date-time")]
     pub created_at: String,
+    /// Set once deleted; its keys were revoked with it.
+    #[schema(format = "mysql-date-time")]
+    pub deleted_at: Option<String>,
 }
 
 impl ServiceAccountData {
@@ -48,8 +51,18 @@ impl ServiceAccountData {
             description: account.description.as_str().to_owned(),
             created_by: account.created_by.clone(),
             created_at: time_format::format(account.created_at),
+            deleted_at: time_format::format_opt(account.deleted_at),
         }
     }
+}
+
+/// A deleted service account and the keys revoked with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletedServiceAccountData {
+    #[serde(flatten)]
+    pub account: ServiceAccountData,
+    /// The ids of the keys this deletion revoked (none when it was already deleted).
+    pub revoked_key_ids: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,4 +161,34 @@ pub async fn get_service_account(
         "Resource retrieved successfully",
         ServiceAccountData::new(&account),
     )))
+}
+
+/// Delete a service account
+///
+/// Revokes every key it still holds, at once and in one transaction, and
+/// keeps the account readable with `deleted_at` set; no key may join it
+/// afterwards. The caller must be able to revoke each of those keys itself:
+/// keys of the other environment (409) or holding scopes the caller lacks
+/// (403) stop the deletion. Deleting twice is not an error. Requires
+/// `api_keys.delete`.
+#[utoipa::path(
+    delete,
+    path = "/developers/service_accounts/{id}",
+    tag = TAG,
+    params(("id" = String, Path, description = "`svc_<uuid>`")),
+    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, ServerError),
+    security(("bearerAuth" = []))
+)]
+#[delete("/developers/service_accounts/{id}")]
+pub async fn delete_service_account(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let deleted = services.service_accounts.delete(&caller.principal, &id, caller.ip).await?;
+    let data = DeletedServiceAccountData {
+        account: ServiceAccountData::new(&deleted.account),
+        revoked_key_ids: deleted.revoked_keys.iter().map(|k| k.id.to_string()).collect(),
+    };
+    Ok(HttpResponse::Ok().json(Envelope::new(200, "Resource deleted successfully", data)))
 }

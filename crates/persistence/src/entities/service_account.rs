@@ -10,6 +10,7 @@ pub struct Model {
     pub description: String,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

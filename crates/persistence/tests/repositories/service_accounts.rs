@@ -13,6 +13,8 @@ on_both_backends!(
     a_service_account_is_invisible_to_another_organization,
     service_accounts_list_newest_first_by_keyset_pages,
     a_keys_service_account_is_stored_and_filters_the_listing,
+    active_keys_are_the_accounts_unrevoked_keys_of_every_environment,
+    delete_marks_the_account_revokes_its_keys_and_writes_the_events_together,
 );
 
 fn service_account(organization_id: &OrganizationId, name: &str) -> ServiceAccount {
@@ -23,6 +25,7 @@ fn service_account(organization_id: &OrganizationId, name: &str) -> ServiceAccou
         description: KeyDescription::parse("runs at night").expect("a valid description"),
         created_by: "system:test".to_owned(),
         created_at: now(),
+        deleted_at: None,
     }
 }
 
@@ -85,4 +88,61 @@ async fn a_keys_service_account_is_stored_and_filters_the_listing(db: TestDb) {
     let query = ApiKeyQuery { service_account_id: Some(account.id), ..key_query(&tenant.org.id, Environment::Live) };
     let listed = db.api_keys().list(&query).await.expect("list");
     assert_eq!(listed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![owned.id], "the root key is not the worker's");
+}
+
+async fn active_keys_are_the_accounts_unrevoked_keys_of_every_environment(db: TestDb) {
+    let tenant = create_tenant(&db, "Acme").await;
+    let account = service_account(&tenant.org.id, "billing-worker");
+    insert(&db, &account).await;
+    let mut live = api_key(&tenant.org.id, Environment::Live, "live worker");
+    let mut test = api_key(&tenant.org.id, Environment::Test, "test worker");
+    let mut revoked = api_key(&tenant.org.id, Environment::Live, "old worker");
+    for key in [&mut live, &mut test, &mut revoked] {
+        key.service_account_id = Some(account.id);
+    }
+    revoked.revoked_at = Some(now());
+    for key in [&live, &test, &revoked] {
+        insert_key(&db, key).await;
+    }
+
+    let mut active: Vec<_> = db
+        .service_accounts()
+        .active_keys(&tenant.org.id, &account.id)
+        .await
+        .expect("active keys")
+        .iter()
+        .map(|k| k.id)
+        .collect();
+    active.sort();
+    let mut expected = vec![live.id, test.id];
+    expected.sort();
+    assert_eq!(active, expected, "the revoked key and the root key are not among them");
+    let other = create_tenant(&db, "Globex").await;
+    assert!(db.service_accounts().active_keys(&other.org.id, &account.id).await.expect("active keys").is_empty());
+}
+
+async fn delete_marks_the_account_revokes_its_keys_and_writes_the_events_together(db: TestDb) {
+    let tenant = create_tenant(&db, "Acme").await;
+    let account = service_account(&tenant.org.id, "billing-worker");
+    insert(&db, &account).await;
+    let mut key = api_key(&tenant.org.id, Environment::Live, "worker key");
+    key.service_account_id = Some(account.id);
+    insert_key(&db, &key).await;
+
+    let at = now();
+    let deleted = ServiceAccount { deleted_at: Some(at), ..account.clone() };
+    let revoked = sesame_domain::ApiKey { revoked_at: Some(at), updated_at: Some(at), ..key.clone() };
+    let events = [
+        audit(&tenant.org.id, AuditAction::ServiceAccountDeleted, &account.id.to_string()),
+        audit(&tenant.org.id, AuditAction::ApiKeyRevoked, &key.id.to_string()),
+    ];
+    db.service_accounts().delete(&deleted, std::slice::from_ref(&revoked), &events).await.expect("delete");
+
+    let stored = db.service_accounts().get(&tenant.org.id, &account.id).await.expect("get").expect("still readable");
+    assert_eq!(stored.deleted_at, Some(at));
+    let stored_key = db.api_keys().get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
+    assert_eq!((stored_key.revoked_at, stored_key.label), (Some(at), key.label), "only revocation changed");
+    assert!(db.service_accounts().list(&tenant.org.id, None, page_limit(100)).await.expect("list").is_empty());
+    let actions: Vec<AuditAction> = all_audit_events(&db, &tenant.org.id).await.iter().map(|e| e.action).collect();
+    assert!(actions.contains(&AuditAction::ServiceAccountDeleted) && actions.contains(&AuditAction::ApiKeyRevoked));
 }

@@ -36,7 +36,10 @@ async fn a_service_account_is_created_read_back_and_listed(backend: Backend) {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["status"], 201);
     let data = &body["data"];
-    assert_eq!(fields(data), ["created_at", "created_by", "description", "id", "name", "organization_id"]);
+    assert_eq!(
+        fields(data),
+        ["created_at", "created_by", "deleted_at", "description", "id", "name", "organization_id"]
+    );
     let id = data["id"].as_str().unwrap();
     assert!(is_svc_id(id), "{id}");
     assert_eq!(data["organization_id"], app.organization_id.as_str());
@@ -137,4 +140,57 @@ on_both_backends!(
     keys_belong_to_their_service_account_and_list_by_it,
     another_organizations_or_an_unknown_service_account_is_not_found,
     seed_001s_service_account_id_assigns_filters_and_is_checked,
+    deleting_a_service_account_revokes_its_keys_at_once_even_cached_ones,
+    deleting_stops_at_keys_of_the_other_environment_or_beyond_the_callers_scopes,
 );
+
+async fn verify_code(app: &TestApp, secret: &str) -> Value {
+    let (status, body) = app.verify(&json!({ "key": secret })).await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["code"].clone()
+}
+
+async fn deleting_a_service_account_revokes_its_keys_at_once_even_cached_ones(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let account = app.create_service_account(&app.root_secret, "billing-worker").await;
+    let id = account["id"].as_str().unwrap();
+    let key = app.create_key(&json!({"label": "worker key", "service_account_id": id})).await;
+    let secret = key["secret"].as_str().unwrap();
+    assert_eq!(verify_code(&app, secret).await, "VALID", "verified once, so cached");
+
+    let (status, body) = app.delete(&format!("{ACCOUNTS}/{id}"), &app.root_secret).await;
+
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["deleted_at"].is_string(), "{body}");
+    assert_eq!(body["data"]["revoked_key_ids"], json!([key["id"]]));
+    assert_eq!(verify_code(&app, secret).await, "REVOKED", "the cached key fails the very next verify");
+    assert_eq!(verify_code(&app, &app.root_secret).await, "VALID", "keys of no service account are untouched");
+    let (_, read) = app.get(&format!("{ACCOUNTS}/{id}"), &app.root_secret).await;
+    assert!(read["data"]["deleted_at"].is_string(), "still readable: {read}");
+    let (_, listed) = app.get(ACCOUNTS, &app.root_secret).await;
+    assert!(!ids(&listed["data"]["items"]).contains(&id.to_owned()), "listings leave it out: {listed}");
+    let (status, body) = app.post(KEYS, &app.root_secret, &json!({"label": "late", "service_account_id": id})).await;
+    assert_eq!((status, &body["validator"]["service_account_id"]), (422, &json!("is a deleted service account")));
+    let (status, again) = app.delete(&format!("{ACCOUNTS}/{id}"), &app.root_secret).await;
+    assert_eq!((status, &again["data"]["revoked_key_ids"]), (200, &json!([])), "deleting twice changes nothing");
+}
+
+async fn deleting_stops_at_keys_of_the_other_environment_or_beyond_the_callers_scopes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let account = app.create_service_account(&app.root_secret, "billing-worker").await;
+    let id = account["id"].as_str().unwrap();
+    let test_key =
+        app.create_key(&json!({"label": "test worker", "service_account_id": id, "environment": "test"})).await;
+
+    let (status, body) = app.delete(&format!("{ACCOUNTS}/{id}"), &app.root_secret).await;
+    assert_eq!(status, 409, "a live key cannot revoke the test key it cannot see: {body}");
+    assert_eq!(verify_code(&app, test_key["secret"].as_str().unwrap()).await, "VALID", "nothing was revoked");
+
+    let other = app.create_service_account(&app.root_secret, "reporting").await;
+    let other_id = other["id"].as_str().unwrap();
+    app.create_key(&json!({"label": "reader", "service_account_id": other_id, "scopes": ["products.read"]})).await;
+    let (_, deleter) = app.key_with(&["api_keys.delete"]).await;
+    let (status, body) = app.delete(&format!("{ACCOUNTS}/{other_id}"), &deleter).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("`products.read`"), "{body}");
+}
