@@ -29,23 +29,12 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use sesame_domain::ports::MockOrganizationRepository;
-    use sesame_domain::{OrganizationId, OrganizationName};
-
-    fn organization(parent_id: Option<OrganizationId>) -> Organization {
-        Organization {
-            id: OrganizationId::generate(),
-            name: OrganizationName::parse("Tenant").unwrap(),
-            parent_id,
-            created_at: now(),
-            updated_at: None,
-            deactivated_at: None,
-        }
-    }
+    use sesame_domain::OrganizationId;
 
     #[tokio::test]
     async fn an_organization_the_caller_created_is_visible() {
         let caller = principal(&["organizations.read"]);
-        let child = organization(Some(caller.organization_id));
+        let child = tenant(Some(caller.organization_id), false);
         let id = child.id.to_string();
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(child.clone())));
@@ -54,7 +43,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unrelated_organization_is_not_found() {
-        let stranger = organization(Some(OrganizationId::generate()));
+        let stranger = tenant(Some(OrganizationId::generate()), false);
         let id = stranger.id.to_string();
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(stranger.clone())));

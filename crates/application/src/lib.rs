@@ -2,6 +2,7 @@
 //! async method taking a typed command; adapters call these, never the ports
 //! directly.
 
+mod act_in_organization;
 mod audit;
 mod authenticate;
 mod authenticate_access_token;
@@ -30,6 +31,7 @@ mod validation;
 mod verified_key_cache;
 mod verify_api_key;
 
+pub use act_in_organization::ActInOrganization;
 pub use authenticate::{Authenticate, AuthenticationError, Verified};
 pub use authenticate_access_token::{AccessTokenAuthenticationError, AuthenticateAccessToken};
 pub use bootstrap::{Bootstrap, BootstrapError, Bootstrapped, BOOTSTRAP_ACTOR};

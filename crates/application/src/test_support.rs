@@ -113,3 +113,15 @@ pub fn issuer_minting(lookup: [u8; 16], secret: [u8; 32], hash: &'static str) ->
     hasher.expect_hash().returning(move |_| Ok(SecretHash::new(hash.into())));
     SecretIssuer::new(Arc::new(generator), Arc::new(hasher))
 }
+
+/// An organization created by `parent_id`'s keys (if any), deactivated or not.
+pub fn tenant(parent_id: Option<OrganizationId>, deactivated: bool) -> sesame_domain::Organization {
+    sesame_domain::Organization {
+        id: OrganizationId::generate(),
+        name: sesame_domain::OrganizationName::parse("Tenant").unwrap(),
+        parent_id,
+        created_at: now(),
+        updated_at: None,
+        deactivated_at: deactivated.then(now),
+    }
+}

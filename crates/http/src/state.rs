@@ -1,7 +1,7 @@
 use sesame_application::{
-    Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, DeactivateOrganization, GetApiKey,
-    GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, ServiceAccounts, UpdateApiKey,
-    UpdateOrganization, VerifyApiKey,
+    ActInOrganization, Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, DeactivateOrganization,
+    GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, ServiceAccounts,
+    UpdateApiKey, UpdateOrganization, VerifyApiKey,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
@@ -23,4 +23,6 @@ pub struct Services {
     pub deactivate_organization: DeactivateOrganization,
     pub list_audit_events: ListAuditEvents,
     pub service_accounts: ServiceAccounts,
+    /// For dialects that name the organization to act in (`account_id`).
+    pub act_in_organization: ActInOrganization,
 }

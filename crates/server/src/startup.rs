@@ -9,10 +9,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::{
-    Authenticate, AuthenticateAccessToken, Bootstrap, Bootstrapped, CreateApiKey, CreateOrganization,
-    DeactivateOrganization, FailureLimiter, FailureLimits, GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents,
-    RevokeApiKey, RotateApiKey, SecretIssuer, ServiceAccounts, UpdateApiKey, UpdateOrganization, UsageBuffer,
-    VerifiedKeyCache, VerifyApiKey,
+    ActInOrganization, Authenticate, AuthenticateAccessToken, Bootstrap, Bootstrapped, CreateApiKey,
+    CreateOrganization, DeactivateOrganization, FailureLimiter, FailureLimits, GetApiKey, GetOrganization, ListApiKeys,
+    ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, ServiceAccounts, UpdateApiKey, UpdateOrganization,
+    UsageBuffer, VerifiedKeyCache, VerifyApiKey,
 };
 use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
@@ -131,6 +131,7 @@ impl Adapters {
             update_organization: UpdateOrganization::new(organizations.clone(), clock.clone()),
             deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache.clone()),
             list_audit_events: ListAuditEvents::new(self.audit.clone()),
+            act_in_organization: ActInOrganization::new(organizations.clone()),
             service_accounts: ServiceAccounts::new(self.service_accounts.clone(), clock.clone(), cache),
         }
     }

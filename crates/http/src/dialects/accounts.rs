@@ -14,7 +14,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery, ValidationErrors};
+use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery, OrganizationError, ValidationErrors};
 use sesame_domain::ports::looks_like_jwt;
 use sesame_domain::{ApiKey, ApiKeyStatus, KeyKind, Principal, Scope, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
@@ -149,7 +149,8 @@ pub struct AccountsError {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccountParams {
-    /// Account that owns the keys: the caller's organization (`org_…`).
+    /// Account that owns the keys: the caller's organization (`org_…`), or
+    /// one it created (which takes `account:organization:read`).
     pub account_id: String,
     /// Page size, 1–100 (default 20); list only.
     #[param(required = false)]
@@ -278,14 +279,14 @@ impl FromRequest for AccountCaller {
     }
 }
 
-/// The account named must be the caller's own organization; any other is
-/// not found, so ids of other tenants reveal nothing.
-fn check_account(caller: &Principal, account_id: &str) -> Result<(), ApiError> {
-    if caller.organization_id.to_string() == account_id {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound("no such account".to_owned()))
-    }
+/// The principal to act as in `account_id`: the caller itself in its own
+/// organization, or in one it created (with `organizations.read`). Any
+/// other account is not found, so ids of other tenants reveal nothing.
+async fn in_account(services: &Services, caller: &Principal, account_id: &str) -> Result<Principal, ApiError> {
+    services.act_in_organization.execute(caller, account_id).await.map_err(|err| match err {
+        OrganizationError::NotFound => ApiError::NotFound("no such account".to_owned()),
+        other => other.into(),
+    })
 }
 
 /// Create API key
@@ -305,7 +306,7 @@ fn check_account(caller: &Principal, account_id: &str) -> Result<(), ApiError> {
         (status = 400, description = "Invalid body or permission", body = AccountsError),
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:create`, or a permission the caller lacks", body = AccountsError),
-        (status = 404, description = "`account_id` is not the caller's account", body = AccountsError),
+        (status = 404, description = "`account_id` is neither the caller's account nor one it created", body = AccountsError),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
@@ -318,7 +319,7 @@ pub async fn create(
     body: Shaped<Accounts, JsonBody<CreateAccountApiKeyRequest>>,
 ) -> Result<HttpResponse, Error> {
     let params: AccountParams = query(&req)?;
-    check_account(&caller.principal, &params.account_id)?;
+    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
     let request = body.0.parse()?;
     let scopes = scopes_of(&request.permissions.unwrap_or_default())?;
     let command = CreateApiKeyCommand {
@@ -329,7 +330,7 @@ pub async fn create(
         request_ip: caller.ip,
         ..Default::default()
     };
-    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    let created = services.create_api_key.execute(&principal, command).await?;
     Ok(success(StatusCode::CREATED, AccountApiKey::new(&created.key, Some(created.token.expose()))))
 }
 
@@ -345,7 +346,7 @@ pub async fn create(
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
-        (status = 404, description = "`account_id` is not the caller's account", body = AccountsError),
+        (status = 404, description = "`account_id` is neither the caller's account nor one it created", body = AccountsError),
         (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
@@ -356,9 +357,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, Error> {
     let params: AccountParams = query(&req)?;
-    check_account(&caller.principal, &params.account_id)?;
+    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
     let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
-    let page = services.list_api_keys.execute(&caller.principal, query).await?;
+    let page = services.list_api_keys.execute(&principal, query).await?;
     let data = AccountApiKeyList {
         object: "list",
         data: page.items.iter().map(|k| AccountApiKey::new(k, None)).collect(),
@@ -379,7 +380,7 @@ pub async fn list(
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
-        (status = 404, description = "No such key in this account", body = AccountsError),
+        (status = 404, description = "No such key in this account, or an account the caller may not act in", body = AccountsError),
         (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
@@ -391,8 +392,8 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let params: AccountParams = query(&req)?;
-    check_account(&caller.principal, &params.account_id)?;
-    let key = services.get_api_key.execute(&caller.principal, &id).await?;
+    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let key = services.get_api_key.execute(&principal, &id).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
 }
 
@@ -410,7 +411,7 @@ pub async fn get(
         (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
         (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
         (status = 403, description = "Missing `account:api:key:delete`", body = AccountsError),
-        (status = 404, description = "No such key in this account", body = AccountsError),
+        (status = 404, description = "No such key in this account, or an account the caller may not act in", body = AccountsError),
         (status = 500, description = "Unexpected failure", body = AccountsError),
     ),
     security(("bearerAuth" = []))
@@ -422,8 +423,8 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let params: AccountParams = query(&req)?;
-    check_account(&caller.principal, &params.account_id)?;
-    let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let key = services.revoke_api_key.execute(&principal, &id, caller.ip).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
 }
 

@@ -166,17 +166,45 @@ async fn keys_without_the_create_permission_get_403_naming_it(backend: Backend) 
     }
 }
 
-async fn an_account_id_other_than_the_callers_is_404(backend: Backend) {
+async fn an_account_the_caller_neither_owns_nor_created_is_404(backend: Backend) {
     let app = spawn_app(backend).await;
-    let (other, _) = app.other_organization().await;
+    let (child, child_secret) = app.other_organization().await;
+    let (sibling, _) = app.other_organization().await;
     let body = json!({"name": "x"});
 
-    for account in [other.as_str(), "string"] {
-        let reply = app.send(Method::POST, &path("", account), Some(&app.root_secret), Some(&body)).await;
+    // A tenant acts neither in its parent nor in another tenant; nor is a
+    // malformed id anyone's.
+    for account in [app.organization_id.as_str(), sibling.as_str(), "string"] {
+        let reply = app.send(Method::POST, &path("", account), Some(&child_secret), Some(&body)).await;
         assert_accounts_error(&reply, 404, "no such account");
-        let reply = app.send(Method::GET, &path("", account), Some(&app.root_secret), None).await;
+        let reply = app.send(Method::GET, &path("", account), Some(&child_secret), None).await;
         assert_accounts_error(&reply, 404, "no such account");
     }
+    let reply = app.send(Method::GET, &path("", &child), Some(&child_secret), None).await;
+    success(&reply, 200);
+}
+
+async fn a_platform_manages_the_keys_of_an_account_it_created(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (child, child_secret) = app.other_organization().await;
+    let body = json!({"name": "tenant key", "permissions": {"account:product": ["read"]}});
+
+    let reply = app.send(Method::POST, &path("", &child), Some(&app.root_secret), Some(&body)).await;
+
+    let data = success(&reply, 201).clone();
+    let id = data["id"].as_str().unwrap();
+    assert_eq!(data["account_id"], child.as_str());
+    let (status, native) = app.get(&format!("/developers/api_keys/{id}"), &child_secret).await;
+    assert_eq!((status, &native["data"]["organization_id"]), (200, &json!(child)), "the tenant's own key sees it");
+    let listed = app.send(Method::GET, &path("", &child), Some(&app.root_secret), None).await;
+    assert!(success(&listed, 200)["data"].as_array().unwrap().iter().any(|k| k["id"] == id));
+    let revoked = app.send(Method::DELETE, &path(&format!("{id}/"), &child), Some(&app.root_secret), None).await;
+    assert_eq!(success(&revoked, 200)["deleted"], true);
+
+    // Seeing another account takes `organizations.read`, named as a permission.
+    let (_, creator_only) = app.key_with(&["api_keys.create", "products.read"]).await;
+    let reply = app.send(Method::POST, &path("", &child), Some(&creator_only), Some(&body)).await;
+    assert_accounts_error(&reply, 403, "`account:organization:read`");
 }
 
 async fn permissions_in_either_resource_form_map_onto_sesames_scopes(backend: Backend) {
@@ -338,7 +366,8 @@ on_both_backends!(
     no_key_and_a_jwt_without_a_token_provider_are_401s,
     an_expired_jwt_is_a_401_saying_the_access_token_expired,
     keys_without_the_create_permission_get_403_naming_it,
-    an_account_id_other_than_the_callers_is_404,
+    an_account_the_caller_neither_owns_nor_created_is_404,
+    a_platform_manages_the_keys_of_an_account_it_created,
     permissions_in_either_resource_form_map_onto_sesames_scopes,
     list_get_and_delete_redact_the_key_and_mark_it_deleted,
     a_test_key_creates_test_keys,
