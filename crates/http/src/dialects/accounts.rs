@@ -279,14 +279,22 @@ impl FromRequest for AccountCaller {
     }
 }
 
-/// The principal to act as in `account_id`: the caller itself in its own
-/// organization, or in one it created (with `organizations.read`). Any
-/// other account is not found, so ids of other tenants reveal nothing.
-async fn in_account(services: &Services, caller: &Principal, account_id: &str) -> Result<Principal, ApiError> {
-    services.act_in_organization.execute(caller, account_id).await.map_err(|err| match err {
-        OrganizationError::NotFound => ApiError::NotFound("no such account".to_owned()),
-        other => other.into(),
-    })
+/// The query, and the principal to act as in its `account_id`: the caller
+/// itself in its own organization, or in one it created (with
+/// `organizations.read`). Any other account is not found, so ids of other
+/// tenants reveal nothing.
+async fn in_account(
+    services: &Services,
+    caller: &AccountCaller,
+    req: &HttpRequest,
+) -> Result<(Principal, AccountParams), ApiError> {
+    let params: AccountParams = query(req)?;
+    let principal =
+        services.act_in_organization.execute(&caller.principal, &params.account_id).await.map_err(|err| match err {
+            OrganizationError::NotFound => ApiError::NotFound("no such account".to_owned()),
+            other => other.into(),
+        })?;
+    Ok((principal, params))
 }
 
 /// Create API key
@@ -318,8 +326,7 @@ pub async fn create(
     req: HttpRequest,
     body: Shaped<Accounts, JsonBody<CreateAccountApiKeyRequest>>,
 ) -> Result<HttpResponse, Error> {
-    let params: AccountParams = query(&req)?;
-    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let (principal, _) = in_account(&services, &caller, &req).await?;
     let request = body.0.parse()?;
     let scopes = scopes_of(&request.permissions.unwrap_or_default())?;
     let command = CreateApiKeyCommand {
@@ -356,8 +363,7 @@ pub async fn list(
     caller: AccountCaller,
     req: HttpRequest,
 ) -> Result<HttpResponse, Error> {
-    let params: AccountParams = query(&req)?;
-    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let (principal, params) = in_account(&services, &caller, &req).await?;
     let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
     let page = services.list_api_keys.execute(&principal, query).await?;
     let data = AccountApiKeyList {
@@ -391,8 +397,7 @@ pub async fn get(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let params: AccountParams = query(&req)?;
-    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let (principal, _) = in_account(&services, &caller, &req).await?;
     let key = services.get_api_key.execute(&principal, &id).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
 }
@@ -422,8 +427,7 @@ pub async fn revoke(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let params: AccountParams = query(&req)?;
-    let principal = in_account(&services, &caller.principal, &params.account_id).await?;
+    let (principal, _) = in_account(&services, &caller, &req).await?;
     let key = services.revoke_api_key.execute(&principal, &id, caller.ip).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
 }
