@@ -11,10 +11,11 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use sesame_application::{
     Authenticate, Bootstrap, FailureLimiter, FailureLimits, SecretIssuer, UsageBuffer, VerifiedKeyCache,
 };
+use sesame_crypto::{Argon2Params, Argon2SecretHasher, OsSecretGenerator};
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretGenerator, SecretHasher};
 use sesame_domain::{ApiToken, ScopeSet};
 use sesame_persistence::{DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmOrganizationRepository};
-use sesame_system::{Argon2Params, Argon2SecretHasher, OsSecretGenerator, SystemClock};
+use sesame_server::system_clock::SystemClock;
 
 struct Fixture {
     token: String,

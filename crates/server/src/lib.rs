@@ -1,6 +1,8 @@
-//! The `sesame` binary's library half: settings, telemetry, wiring. Kept as a
-//! library so integration tests start the real application.
+//! The `sesame` binary's library half: settings, telemetry, wiring, and the
+//! wall clock. Kept as a library so integration tests start the real
+//! application.
 
 pub mod settings;
 pub mod startup;
+pub mod system_clock;
 pub mod telemetry;

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
+use sesame_crypto::{Argon2Params, JwtConfig};
 use sesame_http::ApiEnvironment;
 use sesame_persistence::DatabaseSettings;
-use sesame_system::{Argon2Params, JwtConfig};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,12 +212,12 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
-        sesame_system::Argon2SecretHasher::new(self.hashing.params())
+        sesame_crypto::Argon2SecretHasher::new(self.hashing.params())
             .map_err(|e| SettingsError(format!("hashing: {e}")))?;
         if self.database.url.trim().is_empty() {
             return Err(SettingsError("database.url must not be empty".into()));
         }
-        sesame_system::JwtAccessTokenVerifier::new(&self.access_tokens)
+        sesame_crypto::JwtAccessTokenVerifier::new(&self.access_tokens)
             .map_err(|e| SettingsError(format!("access_tokens: {e}")))?;
         if self.usage.flush_interval_ms == 0 {
             return Err(SettingsError("usage.flush_interval_ms must be at least 1".into()));

@@ -14,6 +14,7 @@ use sesame_application::{
     ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, ServiceAccounts, UpdateApiKey, UpdateOrganization,
     UsageBuffer, VerifiedKeyCache, VerifyApiKey,
 };
+use sesame_crypto::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
     SecretHasher, ServiceAccountRepository,
@@ -23,12 +24,12 @@ use sesame_persistence::{
     DatabaseConnection, DbErr, SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository,
     SeaOrmServiceAccountRepository,
 };
-use sesame_system::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator, SystemClock};
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::settings::Settings;
+use crate::system_clock::SystemClock;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
@@ -37,9 +38,9 @@ pub enum StartupError {
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] DbErr),
     #[error("invalid hashing settings: {0}")]
-    Hashing(#[from] sesame_system::InvalidArgon2Params),
+    Hashing(#[from] sesame_crypto::InvalidArgon2Params),
     #[error("invalid access token settings: {0}")]
-    AccessTokens(#[from] sesame_system::JwtConfigError),
+    AccessTokens(#[from] sesame_crypto::JwtConfigError),
     #[error("cannot bootstrap the first organization: {0}")]
     Bootstrap(#[from] sesame_application::BootstrapError),
     #[error("cannot listen on {bind}: {source}")]

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
+use sesame_crypto::{JwtAccessTokenVerifier, JwtConfig, JwtConfigError};
 use sesame_domain::ports::{AccessTokenClaims, AccessTokenError, AccessTokenVerifier};
 use sesame_domain::{Environment, OrganizationId, ScopeSet};
-use sesame_system::{JwtAccessTokenVerifier, JwtConfig, JwtConfigError};
 
 const SECRET: &str = "test-only-hs256-secret-0123456789abcdef";
 const ORG: &str = "org_01890a5d-ac96-774b-bcce-b302099a8057";
