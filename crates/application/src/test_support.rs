@@ -1,6 +1,10 @@
 //! Builders shared by the use cases' unit tests.
 
-use crate::{Authenticate, FailureLimiter, FailureLimits, SecretIssuer, UsageBuffer, VerifiedKeyCache};
+use crate::authentication::authenticate::Authenticate;
+use crate::authentication::failure_limiter::{FailureLimiter, FailureLimits};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::secret_issuer::SecretIssuer;
+use crate::usage::UsageBuffer;
 
 use std::sync::Arc;
 

@@ -3,7 +3,8 @@
 use sesame_domain::{Cursor, Forbidden, PageLimit};
 use thiserror::Error;
 
-use crate::{Unexpected, ValidationErrors};
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 /// One page and where the next one starts. `next_cursor` is set when the
 /// page is full; the page after it may then be empty.

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
-use crate::audit;
-use crate::key_access::{ensure_manageable, load_visible, KeyManagementError};
-use crate::VerifiedKeyCache;
+use super::key_management::{ensure_manageable, load_visible, KeyManagementError};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::audit;
 /// Revokes a key: it stops authenticating and verifying at once, and stays
 /// readable with `revoked_at` set. Revoking a revoked key changes nothing.
 #[derive(Clone)]

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
 use sesame_domain::{ApiKey, Environment, Principal, Scope, ServiceAccountId};
 
-use crate::paging::{parse_page, ListError, Page};
-use crate::ValidationErrors;
+use crate::support::listing::{parse_page, ListError, Page};
+use crate::support::validation::ValidationErrors;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListApiKeysQuery {

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use sesame_domain::ports::{AuditLog, AuditQuery};
 use sesame_domain::{AuditEvent, Principal, Scope};
 
-use crate::paging::{parse_page, ListError, Page};
-use crate::ValidationErrors;
+use crate::support::listing::{parse_page, ListError, Page};
+use crate::support::validation::ValidationErrors;
 
 /// Lists the caller's organization's audit events, newest first.
 #[derive(Clone)]

@@ -5,9 +5,11 @@ use chrono::{DateTime, Duration, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, ApiToken, AuditAction, Principal, Scope};
 
-use crate::audit::{self, AuditContext};
-use crate::key_access::{load_changeable, KeyManagementError};
-use crate::{SecretIssuer, ValidationErrors, VerifiedKeyCache};
+use super::key_management::{load_changeable, KeyManagementError};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::audit::{self, AuditContext};
+use crate::support::secret_issuer::SecretIssuer;
+use crate::support::validation::ValidationErrors;
 /// The longest grace period a rotation may give the old secret (as Stripe's
 /// "roll key" allows): 7 days.
 pub const MAX_GRACE_PERIOD_SECS: u64 = 7 * 24 * 3600;

@@ -4,7 +4,8 @@ use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{Forbidden, Organization, OrganizationId, Principal, Scope};
 use thiserror::Error;
 
-use crate::{Unexpected, ValidationErrors};
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 #[derive(Debug, Error)]
 pub enum OrganizationError {

@@ -13,8 +13,11 @@ use sesame_domain::{
 };
 use thiserror::Error;
 
-use crate::paging::{parse_page, ListError, Page};
-use crate::{audit, Unexpected, ValidationErrors, VerifiedKeyCache};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::audit;
+use crate::support::listing::{parse_page, ListError, Page};
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 #[derive(Debug, Error)]
 pub enum ServiceAccountError {

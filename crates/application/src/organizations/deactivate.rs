@@ -4,9 +4,9 @@ use std::sync::Arc;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, Principal, Scope};
 
-use crate::audit;
-use crate::organization_access::{load_visible, OrganizationError};
-use crate::VerifiedKeyCache;
+use super::organization_error::{load_visible, OrganizationError};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::audit;
 /// Deactivates an organization the caller created: every key of it stops
 /// authenticating and verifying at once. Deactivating twice changes nothing.
 #[derive(Clone)]

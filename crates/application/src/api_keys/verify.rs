@@ -3,7 +3,9 @@ use std::net::IpAddr;
 use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
-use crate::{Authenticate, AuthenticationError, Unexpected, ValidationErrors, Verified};
+use crate::authentication::authenticate::{Authenticate, AuthenticationError, Verified};
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 #[derive(Debug, Clone, Default)]
 pub struct VerifyApiKeyCommand {
@@ -110,7 +112,7 @@ impl VerifyApiKey {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use crate::UsageBuffer;
+    use crate::usage::UsageBuffer;
     use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
     use sesame_domain::OrganizationId;
 
@@ -121,7 +123,8 @@ mod tests {
         hasher.expect_verify().returning(|_, _| Ok(true));
         let mut clock = MockClock::new();
         clock.expect_now().return_const(now());
-        let (auth, usage) = authenticate_with(keys, hasher, clock, crate::FailureLimits::default());
+        let (auth, usage) =
+            authenticate_with(keys, hasher, clock, crate::authentication::failure_limiter::FailureLimits::default());
         (VerifyApiKey::new(auth), usage)
     }
 

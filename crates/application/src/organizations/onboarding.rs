@@ -9,7 +9,7 @@ use sesame_domain::{
     Metadata, NewSecret, Organization, OrganizationId, OrganizationName, ScopeSet, UsageMetrics,
 };
 
-use crate::audit::{self, AuditContext};
+use crate::support::audit::{self, AuditContext};
 
 pub(crate) struct Onboarded {
     pub organization: Organization,

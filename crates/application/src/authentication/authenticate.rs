@@ -11,7 +11,10 @@ use sesame_domain::{
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
-use crate::{FailureLimiter, Unexpected, UsageBuffer, VerifiedKeyCache};
+use super::failure_limiter::FailureLimiter;
+use super::verified_key_cache::VerifiedKeyCache;
+use crate::usage::UsageBuffer;
+use crate::Unexpected;
 
 #[derive(Debug, Error)]
 pub enum AuthenticationError {
@@ -223,8 +226,8 @@ impl Authenticate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authentication::failure_limiter::FailureLimits;
     use crate::test_support::*;
-    use crate::FailureLimits;
     use chrono::Duration;
     use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
     use sesame_domain::{IpAllowList, OrganizationStatus, Scope};

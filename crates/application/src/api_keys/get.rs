@@ -3,7 +3,7 @@ use std::sync::Arc;
 use sesame_domain::ports::ApiKeyRepository;
 use sesame_domain::{ApiKey, Principal, Scope};
 
-use crate::key_access::{load_visible, KeyManagementError};
+use super::key_management::{load_visible, KeyManagementError};
 
 /// Reads one key of the caller's organization and environment.
 #[derive(Clone)]

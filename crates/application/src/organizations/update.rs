@@ -4,9 +4,9 @@ use std::sync::Arc;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, OrganizationName, Principal, Scope};
 
-use crate::audit;
-use crate::organization_access::{load_visible, OrganizationError};
-use crate::ValidationErrors;
+use super::organization_error::{load_visible, OrganizationError};
+use crate::support::audit;
+use crate::support::validation::ValidationErrors;
 
 /// Renames the caller's organization, or one it created.
 #[derive(Clone)]

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{OrganizationId, OrganizationStatus, Principal, Scope};
 
-use crate::organization_access::OrganizationError;
+use super::organization_error::OrganizationError;
 
 /// Places a caller in an organization it may see: its own, or one it
 /// created (a platform managing its tenants' keys, as an `account_id` does).

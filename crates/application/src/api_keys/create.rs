@@ -9,8 +9,11 @@ use sesame_domain::{
 };
 use thiserror::Error;
 
-use crate::audit::{self, AuditContext};
-use crate::{key_fields, SecretIssuer, Unexpected, ValidationErrors};
+use super::fields as key_fields;
+use crate::support::audit::{self, AuditContext};
+use crate::support::secret_issuer::SecretIssuer;
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 /// What a client asks for, as received: parsing happens here, once, so every
 /// HTTP dialect applies the same rules.

@@ -5,7 +5,8 @@ use sesame_domain::ports::ApiKeyRepository;
 use sesame_domain::{ApiKey, ApiKeyId, Forbidden, Principal, Scope};
 use thiserror::Error;
 
-use crate::{Unexpected, ValidationErrors};
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 /// What can go wrong when reading or changing one existing key.
 #[derive(Debug, Error)]

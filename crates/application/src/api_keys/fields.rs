@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sesame_domain::{ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, Metadata, ScopeSet};
 
-use crate::ValidationErrors;
+use crate::support::validation::ValidationErrors;
 
 pub(crate) fn label(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<KeyLabel> {
     match raw {

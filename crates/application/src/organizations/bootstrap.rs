@@ -4,8 +4,10 @@ use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{ApiKey, ApiToken, Environment, KeyKind, Organization, OrganizationName, ScopeSet};
 use thiserror::Error;
 
-use crate::onboarding::{onboard, OnboardingRequest};
-use crate::{SecretIssuer, Unexpected, ValidationErrors};
+use super::onboarding::{onboard, OnboardingRequest};
+use crate::support::secret_issuer::SecretIssuer;
+use crate::support::validation::ValidationErrors;
+use crate::Unexpected;
 
 /// The principal recorded for keys made by the installation itself.
 pub const BOOTSTRAP_ACTOR: &str = "system:bootstrap";

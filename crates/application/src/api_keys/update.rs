@@ -5,9 +5,11 @@ use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
 
-use crate::audit;
-use crate::key_access::{load_changeable, KeyManagementError};
-use crate::{key_fields, ValidationErrors, VerifiedKeyCache};
+use super::fields as key_fields;
+use super::key_management::{load_changeable, KeyManagementError};
+use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::support::audit;
+use crate::support::validation::ValidationErrors;
 /// The fields to change; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateApiKeyCommand {

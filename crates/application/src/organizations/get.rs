@@ -3,7 +3,7 @@ use std::sync::Arc;
 use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{Organization, Principal, Scope};
 
-use crate::organization_access::{load_visible, OrganizationError};
+use super::organization_error::{load_visible, OrganizationError};
 
 /// Reads the caller's organization, or one it created.
 #[derive(Clone)]

@@ -4,9 +4,10 @@ use std::sync::Arc;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{ApiKey, ApiToken, KeyKind, Organization, OrganizationName, Principal, Scope};
 
-use crate::onboarding::{onboard, OnboardingRequest};
-use crate::organization_access::OrganizationError;
-use crate::{SecretIssuer, ValidationErrors};
+use super::onboarding::{onboard, OnboardingRequest};
+use super::organization_error::OrganizationError;
+use crate::support::secret_issuer::SecretIssuer;
+use crate::support::validation::ValidationErrors;
 
 /// A new organization and its first key, whose secret is shown this once.
 #[derive(Debug, Clone)]

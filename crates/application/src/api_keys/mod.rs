@@ -1,0 +1,22 @@
+//! The key lifecycle: create, list, get, update, rotate, revoke, and verify
+//! for gateways. Reading or changing one existing key goes through the rules
+//! of `key_management`, written once.
+
+pub mod create;
+mod fields;
+pub mod get;
+pub mod key_management;
+pub mod list;
+pub mod revoke;
+pub mod rotate;
+pub mod update;
+pub mod verify;
+
+pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey};
+pub use get::GetApiKey;
+pub use key_management::KeyManagementError;
+pub use list::{ListApiKeys, ListApiKeysQuery};
+pub use revoke::RevokeApiKey;
+pub use rotate::{RotateApiKey, RotateApiKeyCommand, RotatedApiKey, MAX_GRACE_PERIOD_SECS};
+pub use update::{UpdateApiKey, UpdateApiKeyCommand};
+pub use verify::{Verification, VerifyApiKey, VerifyApiKeyCommand, VerifyError};
