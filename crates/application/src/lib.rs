@@ -24,7 +24,7 @@ pub use authentication::{
 };
 pub use organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, CreatedOrganization,
-    DeactivateOrganization, GetOrganization, OrganizationError, UpdateOrganization, BOOTSTRAP_ACTOR,
+    DeactivateOrganization, GetOrganization, OrganizationError, UpdateOrganization,
 };
 pub use service_accounts::{CreateServiceAccountCommand, DeletedServiceAccount, ServiceAccountError, ServiceAccounts};
 pub use support::{FieldError, ListError, Page, SecretIssuer, ValidationErrors};

@@ -42,7 +42,7 @@ pub fn active_key() -> ApiKey {
         kind: KeyKind::Secret,
         metadata: Metadata::default(),
         service_account_id: None,
-        created_by: "system:bootstrap".into(),
+        created_by: Actor::bootstrap(),
         created_at: now(),
         updated_at: None,
         revoked_at: None,

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ApiKeyId, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId, Metadata,
+    Actor, ApiKeyId, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId, Metadata,
     OrganizationId, OrganizationStatus, ScopeSet, SecretHash, ServiceAccountId,
 };
 
@@ -47,8 +47,8 @@ pub struct ApiKey {
     pub metadata: Metadata,
     /// The service account the key belongs to, if any.
     pub service_account_id: Option<ServiceAccountId>,
-    /// The principal that issued the key: a key id, or `system:bootstrap`.
-    pub created_by: String,
+    /// Who issued the key.
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,

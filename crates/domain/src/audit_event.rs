@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{AuditEventId, Environment, OrganizationId};
+use crate::{Actor, AuditEventId, Environment, OrganizationId};
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +55,8 @@ impl AuditAction {
 pub struct AuditEvent {
     pub id: AuditEventId,
     pub organization_id: OrganizationId,
-    /// The principal that made the change (a key id, or `system:bootstrap`).
-    pub actor: String,
+    /// Who made the change.
+    pub actor: Actor,
     /// The actor's environment: test keys read only what test keys did.
     pub environment: Environment,
     pub action: AuditAction,

@@ -37,17 +37,21 @@ impl ExpiresAt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+    use chrono::{Duration, TimeZone};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+    }
 
     #[test]
     fn a_time_in_the_past_is_rejected() {
-        let now = Utc::now();
+        let now = now();
         assert_eq!(ExpiresAt::parse(now - Duration::seconds(1), now), Err(ExpiresAtError::NotInFuture));
     }
 
     #[test]
     fn a_future_time_passes_once_the_clock_reaches_it() {
-        let now = Utc::now();
+        let now = now();
         let expires = ExpiresAt::parse(now + Duration::seconds(10), now).unwrap();
         assert!(!expires.has_passed(now));
         assert!(expires.has_passed(now + Duration::seconds(10)));

@@ -4,6 +4,7 @@
 //! Nothing here performs I/O or names a framework: adapters live in other
 //! crates and depend on this one, never the reverse.
 
+mod actor;
 mod api_key;
 mod api_key_id;
 mod audit_event;
@@ -29,6 +30,7 @@ mod verification;
 
 pub mod ports;
 
+pub use actor::{Actor, ParseActorError};
 pub use api_key::{ApiKey, ApiKeyStatus, Credential, NewSecret, UsageMetrics, UsageRecord};
 pub use api_key_id::ApiKeyId;
 pub use audit_event::{AuditAction, AuditEvent};
@@ -45,7 +47,7 @@ pub use organization_id::OrganizationId;
 pub use organization_name::{OrganizationName, OrganizationNameError};
 pub use page::{Cursor, CursorError, PageLimit, PageLimitError};
 pub use prefixed_id::IdError;
-pub use principal::{Actor, Forbidden, Principal};
+pub use principal::{Forbidden, Principal};
 pub use scope::{Scope, UnknownScope};
 pub use scope_set::ScopeSet;
 pub use service_account::{ServiceAccount, ServiceAccountId, ServiceAccountName};

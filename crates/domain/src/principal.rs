@@ -1,32 +1,12 @@
-use std::fmt;
-
 use thiserror::Error;
 
-use crate::{ApiKeyId, Environment, KeyKind, OrganizationId, Scope, ScopeSet};
+use crate::{Actor, Environment, KeyKind, OrganizationId, Scope, ScopeSet};
 
 /// The caller lacks a scope the operation needs.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("this key lacks the `{missing}` scope")]
 pub struct Forbidden {
     pub missing: Scope,
-}
-
-/// What authenticated a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Actor {
-    /// One of Sesame's own API keys.
-    ApiKey(ApiKeyId),
-    /// An access token (JWT) from the configured auth provider, by its subject.
-    AccessToken { subject: String },
-}
-
-impl fmt::Display for Actor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Actor::ApiKey(id) => id.fmt(f),
-            Actor::AccessToken { subject } => write!(f, "token:{subject}"),
-        }
-    }
 }
 
 /// Who is calling: the key or access token that authenticated the request,
@@ -54,16 +34,12 @@ impl Principal {
     pub fn ungrantable(&self, wanted: &ScopeSet) -> Vec<Scope> {
         wanted.missing_from(&self.scopes)
     }
-
-    /// How the principal is recorded in `created_by` and audit events.
-    pub fn actor(&self) -> String {
-        self.actor.to_string()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ApiKeyId;
 
     fn principal(scopes: &[&str]) -> Principal {
         Principal {
@@ -80,12 +56,6 @@ mod tests {
         let p = principal(&["api_keys.read"]);
         assert_eq!(p.require(Scope::ApiKeysCreate), Err(Forbidden { missing: Scope::ApiKeysCreate }));
         assert!(p.require(Scope::ApiKeysRead).is_ok());
-    }
-
-    #[test]
-    fn an_access_token_actor_is_recorded_by_its_subject() {
-        let actor = Actor::AccessToken { subject: "user-42".into() };
-        assert_eq!(actor.to_string(), "token:user-42");
     }
 
     #[test]

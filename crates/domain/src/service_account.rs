@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 
 use crate::display_name::display_name;
 use crate::prefixed_id::prefixed_id;
-use crate::{KeyDescription, OrganizationId};
+use crate::{Actor, KeyDescription, OrganizationId};
 
 prefixed_id!(
     /// Identifies a service account: `svc_<uuid v7>`.
@@ -24,8 +24,8 @@ pub struct ServiceAccount {
     pub organization_id: OrganizationId,
     pub name: ServiceAccountName,
     pub description: KeyDescription,
-    /// The principal that created it: a key id or an access token's subject.
-    pub created_by: String,
+    /// Who created it.
+    pub created_by: Actor,
     pub created_at: DateTime<Utc>,
     /// Set once deleted: its keys were revoked with it, and no key may
     /// join it any more.

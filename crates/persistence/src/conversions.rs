@@ -40,7 +40,7 @@ pub(crate) fn api_key_from_row(row: api_key::Model) -> Result<ApiKey, Repository
             .map(|id| id.parse())
             .transpose()
             .map_err(|_| corrupt(T, "service_account_id"))?,
-        created_by: row.created_by,
+        created_by: row.created_by.parse().map_err(|_| corrupt(T, "created_by"))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
         revoked_at: row.revoked_at,
@@ -67,7 +67,7 @@ pub(crate) fn api_key_to_row(key: &ApiKey) -> api_key::ActiveModel {
         expires_at: Set(key.expires_at.map(|e| e.at())),
         environment: Set(key.environment.as_str().to_owned()),
         kind: Set(key.kind.as_str().to_owned()),
-        created_by: Set(key.created_by.clone()),
+        created_by: Set(key.created_by.to_string()),
         created_at: Set(key.created_at),
         updated_at: Set(key.updated_at),
         revoked_at: Set(key.revoked_at),
@@ -107,7 +107,7 @@ pub(crate) fn audit_event_to_row(event: &AuditEvent) -> audit_event::ActiveModel
     audit_event::ActiveModel {
         id: Set(event.id.to_string()),
         organization_id: Set(event.organization_id.to_string()),
-        actor: Set(event.actor.clone()),
+        actor: Set(event.actor.to_string()),
         environment: Set(event.environment.as_str().to_owned()),
         action: Set(event.action.as_str().to_owned()),
         target_id: Set(event.target_id.clone()),
@@ -123,7 +123,7 @@ pub(crate) fn audit_event_from_row(row: audit_event::Model) -> Result<AuditEvent
     Ok(AuditEvent {
         id: row.id.parse().map_err(|_| corrupt(T, "id"))?,
         organization_id: row.organization_id.parse().map_err(|_| corrupt(T, "organization_id"))?,
-        actor: row.actor,
+        actor: row.actor.parse().map_err(|_| corrupt(T, "actor"))?,
         environment: row.environment.parse().map_err(|_| corrupt(T, "environment"))?,
         action: AuditAction::parse(&row.action).ok_or_else(|| corrupt(T, "action"))?,
         target_id: row.target_id,
@@ -141,7 +141,7 @@ pub(crate) fn service_account_from_row(row: service_account::Model) -> Result<Se
         organization_id: row.organization_id.parse().map_err(|_| corrupt(T, "organization_id"))?,
         name: ServiceAccountName::parse(&row.name).map_err(|_| corrupt(T, "name"))?,
         description: KeyDescription::parse(&row.description).map_err(|_| corrupt(T, "description"))?,
-        created_by: row.created_by,
+        created_by: row.created_by.parse().map_err(|_| corrupt(T, "created_by"))?,
         created_at: row.created_at,
         deleted_at: row.deleted_at,
     })
@@ -153,7 +153,7 @@ pub(crate) fn service_account_to_row(account: &ServiceAccount) -> service_accoun
         organization_id: Set(account.organization_id.to_string()),
         name: Set(account.name.as_str().to_owned()),
         description: Set(account.description.as_str().to_owned()),
-        created_by: Set(account.created_by.clone()),
+        created_by: Set(account.created_by.to_string()),
         created_at: Set(account.created_at),
         deleted_at: Set(account.deleted_at),
     }

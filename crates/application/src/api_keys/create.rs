@@ -176,7 +176,7 @@ impl CreateApiKey {
             kind,
             metadata,
             service_account_id,
-            created_by: caller.actor(),
+            created_by: caller.actor.clone(),
             created_at: now,
             updated_at: None,
             revoked_at: None,
@@ -188,7 +188,7 @@ impl CreateApiKey {
             AuditContext {
                 organization_id: key.organization_id,
                 environment: caller.environment,
-                actor: caller.actor(),
+                actor: caller.actor.clone(),
                 ip: command.request_ip,
                 at: now,
                 target_id: &target,
@@ -225,7 +225,7 @@ mod tests {
             organization_id: organization_id(),
             name: sesame_domain::ServiceAccountName::parse("billing-worker").unwrap(),
             description: sesame_domain::KeyDescription::default(),
-            created_by: "system:bootstrap".into(),
+            created_by: sesame_domain::Actor::bootstrap(),
             created_at: now(),
             deleted_at: None,
         }
@@ -290,7 +290,7 @@ mod tests {
         let caller = principal(&["api_keys.create", "products.read"]);
         let created = use_case(keys).execute(&caller, command(&["products.read"])).await.unwrap();
         assert_eq!(created.key.organization_id, caller.organization_id);
-        assert_eq!(created.key.created_by, caller.actor());
+        assert_eq!(created.key.created_by, caller.actor.clone());
         assert_eq!(created.key.environment, Environment::Live);
         assert!(created.token.expose().starts_with("sk_live_"));
         assert_eq!(created.key.key_prefix, created.token.display_prefix());

@@ -79,7 +79,7 @@ impl RotateApiKey {
         let ctx = AuditContext {
             organization_id: key.organization_id,
             environment: caller.environment,
-            actor: caller.actor(),
+            actor: caller.actor.clone(),
             ip: command.request_ip,
             at: now,
             target_id: &target,

@@ -1,16 +1,13 @@
 use std::sync::Arc;
 
 use sesame_domain::ports::{Clock, OrganizationRepository};
-use sesame_domain::{ApiKey, ApiToken, Environment, KeyKind, Organization, OrganizationName, ScopeSet};
+use sesame_domain::{Actor, ApiKey, ApiToken, Environment, KeyKind, Organization, OrganizationName, ScopeSet};
 use thiserror::Error;
 
 use super::onboarding::{onboard, OnboardingRequest};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
-
-/// The principal recorded for keys made by the installation itself.
-pub const BOOTSTRAP_ACTOR: &str = "system:bootstrap";
 
 #[derive(Debug, Error)]
 pub enum BootstrapError {
@@ -60,7 +57,7 @@ impl Bootstrap {
             parent_id: None,
             scopes: ScopeSet::all(),
             environment: Environment::Live,
-            actor: BOOTSTRAP_ACTOR.to_owned(),
+            actor: Actor::bootstrap(),
             ip: None,
             now,
         };
@@ -105,7 +102,7 @@ mod tests {
             .returning(|_, _, _, _| Ok(()));
         let done = use_case(orgs).execute("Acme").await.unwrap();
         assert_eq!(done.key.scopes, ScopeSet::all());
-        assert_eq!(done.key.created_by, BOOTSTRAP_ACTOR);
+        assert_eq!(done.key.created_by, Actor::bootstrap());
         assert_eq!(done.organization.name.as_str(), "Acme");
     }
 

@@ -51,7 +51,7 @@ impl CreateOrganization {
             parent_id: Some(caller.organization_id),
             scopes: caller.scopes.clone(),
             environment: caller.environment,
-            actor: caller.actor(),
+            actor: caller.actor.clone(),
             ip: request_ip,
             now,
         };

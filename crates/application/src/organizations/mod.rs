@@ -13,7 +13,7 @@ pub mod organization_error;
 pub mod update;
 
 pub use act_in::ActInOrganization;
-pub use bootstrap::{Bootstrap, BootstrapError, Bootstrapped, BOOTSTRAP_ACTOR};
+pub use bootstrap::{Bootstrap, BootstrapError, Bootstrapped};
 pub use create::{CreateOrganization, CreatedOrganization};
 pub use deactivate::DeactivateOrganization;
 pub use get::GetOrganization;

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiToken, AuditAction, AuditEvent, Environment, IpAllowList, KeyDescription, KeyKind, KeyLabel,
-    Metadata, NewSecret, Organization, OrganizationId, OrganizationName, ScopeSet, UsageMetrics,
+    Actor, ApiKey, ApiKeyId, ApiToken, AuditAction, AuditEvent, Environment, IpAllowList, KeyDescription, KeyKind,
+    KeyLabel, Metadata, NewSecret, Organization, OrganizationId, OrganizationName, ScopeSet, UsageMetrics,
 };
 
 use crate::support::audit::{self, AuditContext};
@@ -24,7 +24,7 @@ pub(crate) struct OnboardingRequest {
     pub parent_id: Option<OrganizationId>,
     pub scopes: ScopeSet,
     pub environment: Environment,
-    pub actor: String,
+    pub actor: Actor,
     pub ip: Option<IpAddr>,
     pub now: DateTime<Utc>,
 }

@@ -100,7 +100,7 @@ impl ServiceAccounts {
             organization_id: caller.organization_id,
             name,
             description,
-            created_by: caller.actor(),
+            created_by: caller.actor.clone(),
             created_at: now,
             deleted_at: None,
         };
@@ -260,7 +260,7 @@ mod tests {
         let caller = principal(&["api_keys.create"]);
         let command = CreateServiceAccountCommand { name: Some(" billing-worker ".into()), ..Default::default() };
         let account = use_case(accounts).create(&caller, command).await.unwrap();
-        assert_eq!(account.created_by, caller.actor());
+        assert_eq!(account.created_by, caller.actor.clone());
     }
 
     #[tokio::test]
@@ -297,7 +297,7 @@ mod tests {
             organization_id: organization_id(),
             name: ServiceAccountName::parse("billing-worker").unwrap(),
             description: KeyDescription::default(),
-            created_by: "system:test".into(),
+            created_by: sesame_domain::Actor::System { name: "test".into() },
             created_at: now(),
             deleted_at: deleted.then(now),
         }

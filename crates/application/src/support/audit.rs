@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use sesame_domain::{
-    ApiKey, AuditAction, AuditEvent, AuditEventId, Environment, Organization, OrganizationId, Principal,
+    Actor, ApiKey, AuditAction, AuditEvent, AuditEventId, Environment, Organization, OrganizationId, Principal,
 };
 
 pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
@@ -51,7 +51,7 @@ pub(crate) fn changed_fields(before: &Value, after: &Value) -> (Value, Value) {
 pub(crate) struct AuditContext<'a> {
     pub organization_id: OrganizationId,
     pub environment: Environment,
-    pub actor: String,
+    pub actor: Actor,
     pub ip: Option<IpAddr>,
     pub at: DateTime<Utc>,
     pub target_id: &'a str,
@@ -72,7 +72,7 @@ pub(crate) fn change(
     let ctx = AuditContext {
         organization_id: caller.organization_id,
         environment: caller.environment,
-        actor: caller.actor(),
+        actor: caller.actor.clone(),
         ip,
         at,
         target_id,

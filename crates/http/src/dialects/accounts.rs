@@ -236,7 +236,7 @@ impl AccountApiKey {
             },
             last_used_at: rfc3339_opt(key.usage.last_used_at),
             expires_at: rfc3339_opt(key.expires_at.map(|e| e.at())),
-            managed: key.created_by.starts_with("system:"),
+            managed: key.created_by.is_system(),
             deleted: key.revoked_at.is_some(),
             created_at: rfc3339(key.created_at),
             updated_at: rfc3339_opt(key.updated_at),

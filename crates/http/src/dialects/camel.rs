@@ -159,7 +159,7 @@ impl ApiKeyV1 {
     pub fn new(key: &ApiKey) -> Self {
         Self {
             created_at: rfc3339(key.created_at),
-            created_by: key.created_by.clone(),
+            created_by: key.created_by.to_string(),
             description: key.description.as_str().to_owned(),
             expires_at: rfc3339_opt(key.expires_at.map(|e| e.at())),
             id: key.id.to_string(),

@@ -31,7 +31,7 @@ pub(crate) fn rfc3339_opt(at: Option<DateTime<Utc>>) -> Option<String> {
 
 /// The person behind a key: the subject of the access token that issued it.
 pub(crate) fn user_id(key: &ApiKey) -> Option<String> {
-    key.created_by.strip_prefix("token:").map(str::to_owned)
+    key.created_by.subject().map(str::to_owned)
 }
 
 /// Whether the query string names `account_id` (seed 004's requests).

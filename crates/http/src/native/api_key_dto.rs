@@ -173,7 +173,7 @@ impl ApiKeyData {
             kind: key.kind.as_str().to_owned(),
             key_prefix: key.key_prefix.clone(),
             metadata: key.metadata.to_value(),
-            created_by: key.created_by.clone(),
+            created_by: key.created_by.to_string(),
             service_account_id: key.service_account_id.map(|id| id.to_string()),
             last_used_ip: key.usage.last_used_ip.clone(),
             last_used_user_agent: key.usage.last_used_user_agent.clone(),

@@ -33,7 +33,7 @@ impl AuditEventData {
         Self {
             id: event.id.to_string(),
             organization_id: event.organization_id.to_string(),
-            actor: event.actor.clone(),
+            actor: event.actor.to_string(),
             environment: event.environment.as_str().to_owned(),
             action: event.action.as_str().to_owned(),
             target_id: event.target_id.clone(),

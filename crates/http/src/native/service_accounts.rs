@@ -49,7 +49,7 @@ impl ServiceAccountData {
             organization_id: account.organization_id.to_string(),
             name: account.name.as_str().to_owned(),
             description: account.description.as_str().to_owned(),
-            created_by: account.created_by.clone(),
+            created_by: account.created_by.to_string(),
             created_at: time_format::format(account.created_at),
             deleted_at: time_format::format_opt(account.deleted_at),
         }

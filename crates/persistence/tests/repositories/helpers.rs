@@ -213,7 +213,7 @@ pub fn api_key(organization_id: &OrganizationId, environment: Environment, label
         kind: KeyKind::Secret,
         metadata: Metadata::parse(json!({ "team": "billing", "tier": 2 })).expect("a JSON object"),
         service_account_id: None,
-        created_by: "system:test".to_owned(),
+        created_by: sesame_domain::Actor::System { name: "test".to_owned() },
         created_at: now(),
         updated_at: None,
         revoked_at: None,
@@ -236,7 +236,7 @@ pub fn audit(organization_id: &OrganizationId, action: AuditAction, target_id: &
     AuditEvent {
         id: AuditEventId::generate(),
         organization_id: *organization_id,
-        actor: "system:test".to_owned(),
+        actor: sesame_domain::Actor::System { name: "test".to_owned() },
         environment: Environment::Live,
         action,
         target_id: target_id.to_owned(),

@@ -23,7 +23,7 @@ fn service_account(organization_id: &OrganizationId, name: &str) -> ServiceAccou
         organization_id: *organization_id,
         name: ServiceAccountName::parse(name).expect("a valid name"),
         description: KeyDescription::parse("runs at night").expect("a valid description"),
-        created_by: "system:test".to_owned(),
+        created_by: sesame_domain::Actor::System { name: "test".to_owned() },
         created_at: now(),
         deleted_at: None,
     }
