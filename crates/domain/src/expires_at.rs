@@ -1,10 +1,25 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ExpiresAtError {
     #[error("must be in the future")]
     NotInFuture,
+    #[error("must be a date-time like `2025-06-29 16:03:44` (UTC) or RFC 3339")]
+    Unreadable,
+}
+
+/// The native API's form of a time, `2025-06-29 16:03:44`, read as UTC.
+pub const WIRE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+/// Reads `2025-06-29 16:03:44` as UTC, or an RFC 3339 time with its offset:
+/// every dialect accepts both.
+pub fn parse_instant(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    NaiveDateTime::parse_from_str(raw, WIRE_FORMAT)
+        .map(|naive| naive.and_utc())
+        .or_else(|_| DateTime::parse_from_rfc3339(raw).map(|t| t.with_timezone(&Utc)))
+        .ok()
 }
 
 /// When a key stops working. Accepted only if it lies in the future at the
@@ -18,6 +33,11 @@ impl ExpiresAt {
             return Err(ExpiresAtError::NotInFuture);
         }
         Ok(Self(at))
+    }
+
+    /// A time as a client wrote it (see [`parse_instant`]), in the future.
+    pub fn parse_text(raw: &str, now: DateTime<Utc>) -> Result<Self, ExpiresAtError> {
+        Self::parse(parse_instant(raw).ok_or(ExpiresAtError::Unreadable)?, now)
     }
 
     /// Rebuilds a stored value, which may lie in the past by now.
@@ -41,6 +61,19 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn both_accepted_forms_parse_to_the_same_instant() {
+        let native = parse_instant("2025-06-29 16:03:44").unwrap();
+        assert_eq!(parse_instant("2025-06-29T18:03:44+02:00"), Some(native));
+        assert_eq!(native.format(WIRE_FORMAT).to_string(), "2025-06-29 16:03:44");
+    }
+
+    #[test]
+    fn other_shapes_are_unreadable() {
+        assert!(parse_instant("29/06/2025").is_none());
+        assert_eq!(ExpiresAt::parse_text("2025-06-29", now()), Err(ExpiresAtError::Unreadable));
     }
 
     #[test]

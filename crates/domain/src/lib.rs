@@ -37,7 +37,7 @@ pub use audit_event::{AuditAction, AuditEvent};
 pub use audit_event_id::AuditEventId;
 pub use display_name::NameError;
 pub use environment::{Environment, KeyKind, ParseEnvironmentError, ParseKeyKindError};
-pub use expires_at::{ExpiresAt, ExpiresAtError};
+pub use expires_at::{parse_instant, ExpiresAt, ExpiresAtError, WIRE_FORMAT};
 pub use ip_allow_list::{IpAllowList, IpAllowListError};
 pub use key_description::{KeyDescription, KeyDescriptionError};
 pub use key_label::{KeyLabel, KeyLabelError};

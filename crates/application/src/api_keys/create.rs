@@ -4,8 +4,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, Forbidden, KeyKind, Principal, Scope, ServiceAccountId,
-    UsageMetrics,
+    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList, KeyDescription, KeyKind,
+    KeyLabel, Metadata, Principal, Scope, ScopeSet, ServiceAccountId, UsageMetrics,
 };
 use thiserror::Error;
 
@@ -15,17 +15,16 @@ use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
 
-/// What a client asks for, as received: parsing happens here, once, so every
-/// HTTP dialect applies the same rules.
+/// What a client asks for, as received: [`CreateApiKeyCommand::parse`] turns
+/// it into a [`NewApiKey`] once, so every HTTP dialect applies the same rules.
 #[derive(Debug, Clone, Default)]
 pub struct CreateApiKeyCommand {
     pub label: Option<String>,
     pub description: Option<String>,
     pub scopes: Vec<String>,
     pub ip_allow_list: Vec<String>,
-    /// `Err` carries why the adapter could not read the value, so it is
-    /// reported with the other fields' problems.
-    pub expires_at: Option<Result<DateTime<Utc>, String>>,
+    /// `2025-06-29 16:03:44` (UTC) or RFC 3339.
+    pub expires_at: Option<String>,
     pub metadata: Option<serde_json::Value>,
     /// `secret` (default) or `publishable`.
     pub kind: Option<String>,
@@ -37,6 +36,74 @@ pub struct CreateApiKeyCommand {
     pub service_account_id: Option<String>,
     /// Where the request came from, for the audit trail.
     pub request_ip: Option<IpAddr>,
+}
+
+/// A key to issue, every field parsed.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub label: KeyLabel,
+    pub description: KeyDescription,
+    pub scopes: ScopeSet,
+    pub ip_allow_list: IpAllowList,
+    pub expires_at: Option<ExpiresAt>,
+    pub metadata: Metadata,
+    pub kind: KeyKind,
+    pub environment: Environment,
+    pub service_account_id: Option<ServiceAccountId>,
+}
+
+impl CreateApiKeyCommand {
+    /// Parses every field for `caller` at `now`, collecting every problem.
+    ///
+    /// # Errors
+    /// Each bad field, named.
+    pub fn parse(&self, caller: &Principal, now: DateTime<Utc>) -> Result<NewApiKey, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let kind = match self.kind.as_deref() {
+            None => Some(KeyKind::Secret),
+            Some(raw) => errors.check("kind", raw.parse::<KeyKind>()),
+        };
+        let environment = match self.environment.as_deref().map(str::parse::<Environment>) {
+            None => Some(caller.environment),
+            Some(Ok(Environment::Live)) if caller.environment == Environment::Test => {
+                errors.add("environment", "a test key can only issue test keys");
+                None
+            }
+            Some(parsed) => errors.check("environment", parsed),
+        };
+        let label = match self.label.as_deref() {
+            Some(raw) => key_fields::label(&mut errors, raw),
+            None => {
+                errors.add("label", "is required");
+                None
+            }
+        };
+        let description = key_fields::description(&mut errors, self.description.as_deref().unwrap_or_default());
+        let scopes = key_fields::scopes(&mut errors, &self.scopes, kind.unwrap_or(KeyKind::Secret));
+        let ip_allow_list = key_fields::ip_allow_list(&mut errors, &self.ip_allow_list);
+        let expires_at = match self.expires_at.as_deref() {
+            None => Some(None),
+            Some(raw) => key_fields::expires_at(&mut errors, raw, now).map(Some),
+        };
+        let metadata = key_fields::metadata(&mut errors, self.metadata.clone().unwrap_or_default());
+        let service_account_id = match self.service_account_id.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.check("service_account_id", raw.parse::<ServiceAccountId>()).map(Some),
+        };
+        errors.finish(|| {
+            Some(NewApiKey {
+                label: label?,
+                description: description?,
+                scopes: scopes?,
+                ip_allow_list: ip_allow_list?,
+                expires_at: expires_at?,
+                metadata: metadata?,
+                kind: kind?,
+                environment: environment?,
+                service_account_id: service_account_id?,
+            })
+        })
+    }
 }
 
 /// A stored key and its token: the only moment the plaintext exists.
@@ -59,6 +126,12 @@ pub enum CreateApiKeyError {
     Unexpected(#[source] Unexpected),
 }
 
+impl CreateApiKeyError {
+    fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Unexpected(Box::new(err))
+    }
+}
+
 /// Issues a new key in the caller's organization and environment.
 #[derive(Clone)]
 pub struct CreateApiKey {
@@ -78,33 +151,17 @@ impl CreateApiKey {
         Self { keys, service_accounts, issuer, clock }
     }
 
-    /// The service account a new key is to belong to: it must exist in the
-    /// caller's organization.
-    async fn service_account(
-        &self,
-        errors: &mut ValidationErrors,
-        caller: &Principal,
-        raw: Option<&str>,
-    ) -> Result<Option<Option<ServiceAccountId>>, CreateApiKeyError> {
-        let Some(raw) = raw else { return Ok(Some(None)) };
-        let Some(id) = errors.check("service_account_id", raw.parse::<ServiceAccountId>()) else { return Ok(None) };
-        let found = self
-            .service_accounts
-            .get(&caller.organization_id, &id)
-            .await
-            .map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
-        match found {
-            None => {
-                errors.add("service_account_id", "is not a service account of this organization");
-                return Ok(None);
-            }
-            Some(account) if account.deleted_at.is_some() => {
-                errors.add("service_account_id", "is a deleted service account");
-                return Ok(None);
-            }
-            Some(_) => {}
-        }
-        Ok(Some(Some(id)))
+    /// A key may belong only to a live service account of the caller's
+    /// organization; anything else is a problem of `service_account_id`.
+    async fn check_service_account(&self, caller: &Principal, id: ServiceAccountId) -> Result<(), CreateApiKeyError> {
+        let found =
+            self.service_accounts.get(&caller.organization_id, &id).await.map_err(CreateApiKeyError::unexpected)?;
+        let problem = match found {
+            None => "is not a service account of this organization",
+            Some(account) if account.deleted_at.is_some() => "is a deleted service account",
+            Some(_) => return Ok(()),
+        };
+        Err(CreateApiKeyError::Validation(ValidationErrors::single("service_account_id", problem)))
     }
 
     /// # Errors
@@ -118,64 +175,29 @@ impl CreateApiKey {
     ) -> Result<CreatedApiKey, CreateApiKeyError> {
         caller.require(Scope::ApiKeysCreate)?;
         let now = self.clock.now();
-        let mut errors = ValidationErrors::new();
-        let kind = match command.kind.as_deref() {
-            None => KeyKind::Secret,
-            Some(raw) => errors.check("kind", raw.parse::<KeyKind>()).unwrap_or(KeyKind::Secret),
-        };
-        let environment = match command.environment.as_deref() {
-            None => caller.environment,
-            Some(raw) => match errors.check("environment", raw.parse::<Environment>()) {
-                Some(Environment::Live) if caller.environment == Environment::Test => {
-                    errors.add("environment", "a test key can only issue test keys");
-                    caller.environment
-                }
-                Some(env) => env,
-                None => caller.environment,
-            },
-        };
-
-        let label = key_fields::label(&mut errors, command.label.as_deref());
-        let description = key_fields::description(&mut errors, command.description.as_deref());
-        let scopes = key_fields::scopes(&mut errors, &command.scopes, kind);
-        let ip_allow_list = key_fields::ip_allow_list(&mut errors, &command.ip_allow_list);
-        let expires_at = key_fields::expires_at(&mut errors, command.expires_at, now);
-        let metadata = key_fields::metadata(&mut errors, command.metadata);
-        let service_account_id =
-            self.service_account(&mut errors, caller, command.service_account_id.as_deref()).await?;
-        let (
-            Some(label),
-            Some(description),
-            Some(scopes),
-            Some(ip_allow_list),
-            Some(expires_at),
-            Some(metadata),
-            Some(service_account_id),
-        ) = (label, description, scopes, ip_allow_list, expires_at, metadata, service_account_id)
-        else {
-            return Err(CreateApiKeyError::Validation(errors));
-        };
-        errors.into_result().map_err(CreateApiKeyError::Validation)?;
-
-        let escalation = caller.ungrantable(&scopes);
+        let spec = command.parse(caller, now).map_err(CreateApiKeyError::Validation)?;
+        if let Some(id) = spec.service_account_id {
+            self.check_service_account(caller, id).await?;
+        }
+        let escalation = caller.ungrantable(&spec.scopes);
         if !escalation.is_empty() {
             return Err(CreateApiKeyError::Escalation { scopes: escalation });
         }
 
         let (token, secret) =
-            self.issuer.issue(kind, environment, now).await.map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+            self.issuer.issue(spec.kind, spec.environment, now).await.map_err(CreateApiKeyError::unexpected)?;
         let key = ApiKey {
             id: ApiKeyId::generate(),
             organization_id: caller.organization_id,
-            label,
-            description,
-            scopes,
-            ip_allow_list,
-            expires_at,
-            environment,
-            kind,
-            metadata,
-            service_account_id,
+            label: spec.label,
+            description: spec.description,
+            scopes: spec.scopes,
+            ip_allow_list: spec.ip_allow_list,
+            expires_at: spec.expires_at,
+            environment: spec.environment,
+            kind: spec.kind,
+            metadata: spec.metadata,
+            service_account_id: spec.service_account_id,
             created_by: caller.actor.clone(),
             created_at: now,
             updated_at: None,
@@ -197,7 +219,7 @@ impl CreateApiKey {
             serde_json::Value::Null,
             audit::key_snapshot(&key),
         );
-        self.keys.insert(&key, &secret, &event).await.map_err(|e| CreateApiKeyError::Unexpected(Box::new(e)))?;
+        self.keys.insert(&key, &secret, &event).await.map_err(CreateApiKeyError::unexpected)?;
         tracing::info!(key_id = %key.id, "api key created");
         Ok(CreatedApiKey { key, token })
     }
@@ -318,7 +340,7 @@ mod tests {
             label: Some("  ".into()),
             scopes: vec!["invoices.destroy".into()],
             ip_allow_list: vec!["300.1.1.1".into()],
-            expires_at: Some(Ok(now() - Duration::days(1))),
+            expires_at: Some((now() - Duration::days(1)).to_rfc3339()),
             metadata: Some(serde_json::json!("nope")),
             ..Default::default()
         };

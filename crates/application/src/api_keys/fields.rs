@@ -1,23 +1,18 @@
 //! Parsing of the fields a client may set on a key, shared by create and
-//! update so that both apply the same rules.
+//! update so that both apply the same rules. Each records its problem under
+//! the field's name and gives the typed value when there is none.
 
 use chrono::{DateTime, Utc};
 use sesame_domain::{ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, Metadata, ScopeSet};
 
 use crate::support::validation::ValidationErrors;
 
-pub(crate) fn label(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<KeyLabel> {
-    match raw {
-        Some(raw) => errors.check("label", KeyLabel::parse(raw)),
-        None => {
-            errors.add("label", "is required");
-            None
-        }
-    }
+pub(crate) fn label(errors: &mut ValidationErrors, raw: &str) -> Option<KeyLabel> {
+    errors.check("label", KeyLabel::parse(raw))
 }
 
-pub(crate) fn description(errors: &mut ValidationErrors, raw: Option<&str>) -> Option<KeyDescription> {
-    errors.check("description", KeyDescription::parse(raw.unwrap_or_default()))
+pub(crate) fn description(errors: &mut ValidationErrors, raw: &str) -> Option<KeyDescription> {
+    errors.check("description", KeyDescription::parse(raw))
 }
 
 pub(crate) fn scopes(errors: &mut ValidationErrors, raw: &[String], kind: KeyKind) -> Option<ScopeSet> {
@@ -35,24 +30,15 @@ pub(crate) fn ip_allow_list(errors: &mut ValidationErrors, raw: &[String]) -> Op
     errors.check("ip_allow_list", IpAllowList::parse(raw))
 }
 
-pub(crate) fn expires_at(
-    errors: &mut ValidationErrors,
-    raw: Option<Result<DateTime<Utc>, String>>,
-    now: DateTime<Utc>,
-) -> Option<Option<ExpiresAt>> {
-    match raw {
-        None => Some(None),
-        Some(Ok(at)) => errors.check("expires_at", ExpiresAt::parse(at, now)).map(Some),
-        Some(Err(unreadable)) => {
-            errors.add("expires_at", unreadable);
-            None
-        }
-    }
+/// A time as the client wrote it, which must lie in the future.
+pub(crate) fn expires_at(errors: &mut ValidationErrors, raw: &str, now: DateTime<Utc>) -> Option<ExpiresAt> {
+    errors.check("expires_at", ExpiresAt::parse_text(raw, now))
 }
 
-pub(crate) fn metadata(errors: &mut ValidationErrors, raw: Option<serde_json::Value>) -> Option<Metadata> {
+/// JSON `null` stands for no metadata.
+pub(crate) fn metadata(errors: &mut ValidationErrors, raw: serde_json::Value) -> Option<Metadata> {
     match raw {
-        None | Some(serde_json::Value::Null) => Some(Metadata::default()),
-        Some(value) => errors.check("metadata", Metadata::parse(value)),
+        serde_json::Value::Null => Some(Metadata::default()),
+        value => errors.check("metadata", Metadata::parse(value)),
     }
 }

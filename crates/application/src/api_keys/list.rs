@@ -3,7 +3,7 @@ use std::sync::Arc;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
 use sesame_domain::{ApiKey, Environment, Principal, Scope, ServiceAccountId};
 
-use crate::support::listing::{parse_page, ListError, Page};
+use crate::support::listing::{ListError, Page, PageRequest};
 use crate::support::validation::ValidationErrors;
 
 #[derive(Debug, Clone, Default)]
@@ -16,6 +16,44 @@ pub struct ListApiKeysQuery {
     pub environment: Option<String>,
     /// Only the keys of this service account (`svc_…`).
     pub service_account_id: Option<String>,
+}
+
+/// A parsed [`ListApiKeysQuery`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyListing {
+    pub page: PageRequest,
+    pub status: Option<StatusFilter>,
+    pub service_account_id: Option<ServiceAccountId>,
+}
+
+impl ListApiKeysQuery {
+    /// Parses every parameter for `caller`, collecting every problem.
+    ///
+    /// # Errors
+    /// Each bad parameter, named.
+    pub fn parse(&self, caller: &Principal) -> Result<KeyListing, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        let status = match self.status.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.check("status", parse_status(raw)).map(Some),
+        };
+        if let Some(raw) = self.environment.as_deref() {
+            if let Some(env) = errors.check("environment", raw.parse::<Environment>()) {
+                if env != caller.environment {
+                    errors.add(
+                        "environment",
+                        format!("a {} key lists only {} keys", caller.environment, caller.environment),
+                    );
+                }
+            }
+        }
+        let service_account_id = match self.service_account_id.as_deref() {
+            None => Some(None),
+            Some(raw) => errors.check("service_account_id", raw.parse::<ServiceAccountId>()).map(Some),
+        };
+        errors.finish(|| Some(KeyListing { page: page?, status: status?, service_account_id: service_account_id? }))
+    }
 }
 
 /// Lists the caller's organization's keys of the caller's environment,
@@ -45,46 +83,21 @@ impl ListApiKeys {
     /// cursor, status, or an environment other than the caller's.
     pub async fn execute(&self, caller: &Principal, query: ListApiKeysQuery) -> Result<Page<ApiKey>, ListError> {
         caller.require(Scope::ApiKeysRead)?;
-        let mut errors = ValidationErrors::new();
-        let (limit, cursor) = parse_page(&mut errors, query.limit.as_deref(), query.cursor.as_deref());
-        let status = match query.status.as_deref() {
-            None => Some(None),
-            Some(raw) => errors.check("status", parse_status(raw)).map(Some),
-        };
-        if let Some(raw) = query.environment.as_deref() {
-            if let Some(env) = errors.check("environment", raw.parse::<Environment>()) {
-                if env != caller.environment {
-                    errors.add(
-                        "environment",
-                        format!("a {} key lists only {} keys", caller.environment, caller.environment),
-                    );
-                }
-            }
-        }
-        let service_account_id = match query.service_account_id.as_deref() {
-            None => Some(None),
-            Some(raw) => errors.check("service_account_id", raw.parse::<ServiceAccountId>()).map(Some),
-        };
-        let (Some(limit), Some(after), Some(status), Some(service_account_id)) =
-            (limit, cursor, status, service_account_id)
-        else {
-            return Err(ListError::Validation(errors));
-        };
-        errors.into_result().map_err(ListError::Validation)?;
+        let listing = query.parse(caller).map_err(ListError::Validation)?;
         let items = self
             .keys
             .list(&ApiKeyQuery {
                 organization_id: caller.organization_id,
                 environment: caller.environment,
-                status,
-                service_account_id,
-                after,
-                limit,
+                status: listing.status,
+                service_account_id: listing.service_account_id,
+                after: listing.page.after,
+                limit: listing.page.limit,
                 now: self.clock.now(),
             })
             .await
             .map_err(|e| ListError::Unexpected(Box::new(e)))?;
-        Ok(Page::new(items, limit, |k| k.id.uuid()))
+        Ok(Page::new(items, listing.page.limit, |k| k.id.uuid()))
     }
 }
 

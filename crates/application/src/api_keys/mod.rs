@@ -12,11 +12,11 @@ pub mod rotate;
 pub mod update;
 pub mod verify;
 
-pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey};
+pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey, NewApiKey};
 pub use get::GetApiKey;
 pub use key_management::KeyManagementError;
 pub use list::{ListApiKeys, ListApiKeysQuery};
 pub use revoke::RevokeApiKey;
 pub use rotate::{RotateApiKey, RotateApiKeyCommand, RotatedApiKey, MAX_GRACE_PERIOD_SECS};
-pub use update::{UpdateApiKey, UpdateApiKeyCommand};
+pub use update::{Change, KeyChanges, UpdateApiKey, UpdateApiKeyCommand};
 pub use verify::{Verification, VerifyApiKey, VerifyApiKeyCommand, VerifyError};

@@ -3,24 +3,76 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
-use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
+use sesame_domain::{
+    ApiKey, AuditAction, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, Metadata, Principal, Scope,
+    ScopeSet,
+};
 
 use super::fields as key_fields;
 use super::key_management::{load_changeable, KeyManagementError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit;
 use crate::support::validation::ValidationErrors;
-/// The fields to change; `None` leaves a field as it is.
+/// A field that may be kept, removed (JSON `null`) or set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+impl<T> Change<T> {
+    fn is_keep(&self) -> bool {
+        matches!(self, Change::Keep)
+    }
+}
+
+/// The fields to change, as received; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct UpdateApiKeyCommand {
     pub label: Option<String>,
     pub description: Option<String>,
     pub scopes: Option<Vec<String>>,
     pub ip_allow_list: Option<Vec<String>>,
-    /// `Some(None)` removes the expiry; `Some(Some(Err(_)))` is an unreadable value.
-    pub expires_at: Option<Option<Result<DateTime<Utc>, String>>>,
+    /// `Clear` removes the expiry; `Set` takes a time as [`CreateApiKeyCommand`](super::CreateApiKeyCommand) does.
+    pub expires_at: Change<String>,
     pub metadata: Option<serde_json::Value>,
     pub request_ip: Option<IpAddr>,
+}
+
+/// The parsed changes to one key; `None` (or `Keep`) leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyChanges {
+    pub label: Option<KeyLabel>,
+    pub description: Option<KeyDescription>,
+    pub scopes: Option<ScopeSet>,
+    pub ip_allow_list: Option<IpAllowList>,
+    pub expires_at: Change<ExpiresAt>,
+    pub metadata: Option<Metadata>,
+}
+
+impl KeyChanges {
+    /// `key` with these changes applied.
+    pub fn apply(self, mut key: ApiKey) -> ApiKey {
+        key.label = self.label.unwrap_or(key.label);
+        key.description = self.description.unwrap_or(key.description);
+        key.scopes = self.scopes.unwrap_or(key.scopes);
+        key.ip_allow_list = self.ip_allow_list.unwrap_or(key.ip_allow_list);
+        key.metadata = self.metadata.unwrap_or(key.metadata);
+        match self.expires_at {
+            Change::Keep => {}
+            Change::Clear => key.expires_at = None,
+            Change::Set(at) => key.expires_at = Some(at),
+        }
+        key
+    }
+}
+
+/// A field the client may leave out: absent is no change (`Some(None)`),
+/// given is its parsed value, or `None` when it did not parse.
+fn given<T>(field: Option<Option<T>>) -> Option<Option<T>> {
+    field.map_or(Some(None), |parsed| parsed.map(Some))
 }
 
 impl UpdateApiKeyCommand {
@@ -29,8 +81,42 @@ impl UpdateApiKeyCommand {
             && self.description.is_none()
             && self.scopes.is_none()
             && self.ip_allow_list.is_none()
-            && self.expires_at.is_none()
+            && self.expires_at.is_keep()
             && self.metadata.is_none()
+    }
+
+    /// Parses every field given, for a key of `kind`, at `now`.
+    ///
+    /// # Errors
+    /// Each bad field, named; `body` when nothing is to change.
+    pub fn parse(&self, kind: KeyKind, now: DateTime<Utc>) -> Result<KeyChanges, ValidationErrors> {
+        if self.is_empty() {
+            return Err(ValidationErrors::single(
+                "body",
+                "must set at least one of label, description, scopes, ip_allow_list, expires_at, metadata",
+            ));
+        }
+        let mut errors = ValidationErrors::new();
+        let label = self.label.as_deref().map(|raw| key_fields::label(&mut errors, raw));
+        let description = self.description.as_deref().map(|raw| key_fields::description(&mut errors, raw));
+        let scopes = self.scopes.as_deref().map(|raw| key_fields::scopes(&mut errors, raw, kind));
+        let ip_allow_list = self.ip_allow_list.as_deref().map(|raw| key_fields::ip_allow_list(&mut errors, raw));
+        let expires_at = match &self.expires_at {
+            Change::Keep => Some(Change::Keep),
+            Change::Clear => Some(Change::Clear),
+            Change::Set(raw) => key_fields::expires_at(&mut errors, raw, now).map(Change::Set),
+        };
+        let metadata = self.metadata.clone().map(|raw| key_fields::metadata(&mut errors, raw));
+        errors.finish(|| {
+            Some(KeyChanges {
+                label: given(label)?,
+                description: given(description)?,
+                scopes: given(scopes)?,
+                ip_allow_list: given(ip_allow_list)?,
+                expires_at: expires_at?,
+                metadata: given(metadata)?,
+            })
+        })
     }
 }
 
@@ -43,6 +129,7 @@ pub struct UpdateApiKey {
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
 }
+
 impl UpdateApiKey {
     pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
         Self { keys, clock, cache }
@@ -59,34 +146,9 @@ impl UpdateApiKey {
         command: UpdateApiKeyCommand,
     ) -> Result<ApiKey, KeyManagementError> {
         let before = load_changeable(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
-        if command.is_empty() {
-            return Err(KeyManagementError::Validation(ValidationErrors::single(
-                "body",
-                "must set at least one of label, description, scopes, ip_allow_list, expires_at, metadata",
-            )));
-        }
         let now = self.clock.now();
-        let mut key = before.clone();
-        let mut errors = ValidationErrors::new();
-        if let Some(raw) = command.label.as_deref() {
-            key.label = key_fields::label(&mut errors, Some(raw)).unwrap_or(key.label);
-        }
-        if let Some(raw) = command.description.as_deref() {
-            key.description = key_fields::description(&mut errors, Some(raw)).unwrap_or(key.description);
-        }
-        if let Some(raw) = &command.scopes {
-            key.scopes = key_fields::scopes(&mut errors, raw, key.kind).unwrap_or(key.scopes);
-        }
-        if let Some(raw) = &command.ip_allow_list {
-            key.ip_allow_list = key_fields::ip_allow_list(&mut errors, raw).unwrap_or(key.ip_allow_list);
-        }
-        if let Some(raw) = command.expires_at {
-            key.expires_at = key_fields::expires_at(&mut errors, raw, now).unwrap_or(key.expires_at);
-        }
-        if let Some(raw) = command.metadata {
-            key.metadata = key_fields::metadata(&mut errors, Some(raw)).unwrap_or(key.metadata);
-        }
-        errors.into_result().map_err(KeyManagementError::Validation)?;
+        let changes = command.parse(before.kind, now).map_err(KeyManagementError::Validation)?;
+        let mut key = changes.apply(before.clone());
         let escalation = caller.ungrantable(&key.scopes);
         if !escalation.is_empty() {
             return Err(KeyManagementError::Escalation { scopes: escalation });
@@ -113,7 +175,6 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use sesame_domain::ports::{MockApiKeyRepository, MockClock};
-    use sesame_domain::ScopeSet;
 
     fn use_case(target: ApiKey, expect_write: bool) -> UpdateApiKey {
         let mut keys = MockApiKeyRepository::new();
@@ -196,7 +257,7 @@ mod tests {
         let id = target.id.to_string();
         let cmd = UpdateApiKeyCommand {
             label: Some(" ".into()),
-            expires_at: Some(Some(Ok(now() - chrono::Duration::seconds(1)))),
+            expires_at: Change::Set((now() - chrono::Duration::seconds(1)).to_rfc3339()),
             ..Default::default()
         };
         let err = use_case(target, false).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap_err();
@@ -221,7 +282,7 @@ mod tests {
         let mut target = key_with(&[]);
         target.expires_at = Some(sesame_domain::ExpiresAt::from_stored(now() + chrono::Duration::days(1)));
         let id = target.id.to_string();
-        let cmd = UpdateApiKeyCommand { expires_at: Some(None), ..Default::default() };
+        let cmd = UpdateApiKeyCommand { expires_at: Change::Clear, ..Default::default() };
         let updated = use_case(target, true).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap();
         assert_eq!(updated.expires_at, None);
     }

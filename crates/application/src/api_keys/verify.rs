@@ -19,6 +19,30 @@ pub struct VerifyApiKeyCommand {
     pub user_agent: Option<String>,
 }
 
+/// A parsed [`VerifyApiKeyCommand`]: the scopes to require, and the address
+/// the key's IP allow list is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCheck {
+    pub required: ScopeSet,
+    pub ip: Option<IpAddr>,
+}
+
+impl VerifyApiKeyCommand {
+    /// # Errors
+    /// An unknown required scope, an unreadable `ip`, named.
+    pub fn parse(&self) -> Result<KeyCheck, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let required = errors.check("required_scopes", ScopeSet::parse(&self.required_scopes));
+        let ip = match self.ip.as_deref() {
+            None => Some(self.peer_ip),
+            Some(raw) => errors
+                .check("ip", raw.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address"))
+                .map(Some),
+        };
+        errors.finish(|| Some(KeyCheck { required: required?, ip: ip? }))
+    }
+}
+
 /// The answer: a code, and the key only when it is valid.
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -78,17 +102,7 @@ impl VerifyApiKey {
         if let Some(caller) = caller {
             caller.require(Scope::ApiKeysRead)?;
         }
-        let mut errors = ValidationErrors::new();
-        let required = errors.check("required_scopes", ScopeSet::parse(&command.required_scopes));
-        let ip = match command.ip.as_deref() {
-            None => Some(command.peer_ip),
-            Some(raw) => errors
-                .check("ip", raw.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address"))
-                .map(Some),
-        };
-        let (Some(required), Some(ip)) = (required, ip) else {
-            return Err(VerifyError::Validation(errors));
-        };
+        let KeyCheck { required, ip } = command.parse().map_err(VerifyError::Validation)?;
         let rejected = |code| Ok(Verification { code, verified: None });
         match self.authenticate.check_on_behalf(&command.key, ip, command.peer_ip, &required).await {
             Ok(verified) => {

@@ -3,8 +3,7 @@ use std::sync::Arc;
 use sesame_domain::ports::{AuditLog, AuditQuery};
 use sesame_domain::{AuditEvent, Principal, Scope};
 
-use crate::support::listing::{parse_page, ListError, Page};
-use crate::support::validation::ValidationErrors;
+use crate::support::listing::{ListError, Page, PageRequest};
 
 /// Lists the caller's organization's audit events, newest first.
 #[derive(Clone)]
@@ -26,11 +25,7 @@ impl ListAuditEvents {
         cursor: Option<&str>,
     ) -> Result<Page<AuditEvent>, ListError> {
         caller.require(Scope::ApiKeysRead)?;
-        let mut errors = ValidationErrors::new();
-        let (limit, after) = parse_page(&mut errors, limit, cursor);
-        let (Some(limit), Some(after)) = (limit, after) else {
-            return Err(ListError::Validation(errors));
-        };
+        let PageRequest { limit, after } = PageRequest::parse_alone(limit, cursor)?;
         let items = self
             .audit
             .list(&AuditQuery {

@@ -15,7 +15,7 @@ use thiserror::Error;
 
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit;
-use crate::support::listing::{parse_page, ListError, Page};
+use crate::support::listing::{ListError, Page, PageRequest};
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
 
@@ -220,11 +220,7 @@ impl ServiceAccounts {
         cursor: Option<&str>,
     ) -> Result<Page<ServiceAccount>, ListError> {
         caller.require(Scope::ApiKeysRead)?;
-        let mut errors = ValidationErrors::new();
-        let (limit, cursor) = parse_page(&mut errors, limit, cursor);
-        let (Some(limit), Some(after)) = (limit, cursor) else {
-            return Err(ListError::Validation(errors));
-        };
+        let PageRequest { limit, after } = PageRequest::parse_alone(limit, cursor)?;
         let items = self
             .accounts
             .list(&caller.organization_id, after, limit)

@@ -35,25 +35,41 @@ pub enum ListError {
     Unexpected(#[source] Unexpected),
 }
 
-/// Parses `limit` (default 20, at most 100) and `cursor` as received.
-pub(crate) fn parse_page(
-    errors: &mut ValidationErrors,
-    limit: Option<&str>,
-    cursor: Option<&str>,
-) -> (Option<PageLimit>, Option<Option<Cursor>>) {
-    let limit = match limit {
-        None => Some(PageLimit::DEFAULT),
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(n) => errors.check("limit", PageLimit::parse(n)),
-            Err(_) => {
-                errors.add("limit", format!("must be a whole number between 1 and {}", PageLimit::MAX));
-                None
-            }
-        },
-    };
-    let cursor = match cursor {
-        None => Some(None),
-        Some(raw) => errors.check("cursor", Cursor::parse(raw)).map(Some),
-    };
-    (limit, cursor)
+/// Which page a listing asks for: its size, and the cursor it starts after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: PageLimit,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Parses `limit` (default 20, at most 100) and `cursor` as received,
+    /// recording each problem under its name.
+    pub fn parse(errors: &mut ValidationErrors, limit: Option<&str>, cursor: Option<&str>) -> Option<Self> {
+        let limit = match limit {
+            None => Some(PageLimit::DEFAULT),
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) => errors.check("limit", PageLimit::parse(n)),
+                Err(_) => {
+                    errors.add("limit", format!("must be a whole number between 1 and {}", PageLimit::MAX));
+                    None
+                }
+            },
+        };
+        let after = match cursor {
+            None => Some(None),
+            Some(raw) => errors.check("cursor", Cursor::parse(raw)).map(Some),
+        };
+        Some(Self { limit: limit?, after: after? })
+    }
+
+    /// As [`PageRequest::parse`], for a listing with no other parameter.
+    ///
+    /// # Errors
+    /// `limit` or `cursor`, named.
+    pub fn parse_alone(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, ListError> {
+        let mut errors = ValidationErrors::new();
+        let page = Self::parse(&mut errors, limit, cursor);
+        errors.finish(|| page).map_err(ListError::Validation)
+    }
 }

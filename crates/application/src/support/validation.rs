@@ -45,6 +45,16 @@ impl ValidationErrors {
         &self.0
     }
 
+    /// The value `build` makes from the fields that parsed, when nothing was
+    /// recorded; every recorded problem otherwise. `build` returns `None`
+    /// when a field it needs did not parse (its problem is recorded).
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, Self> {
+        match build() {
+            Some(value) if self.is_empty() => Ok(value),
+            _ => Err(self),
+        }
+    }
+
     /// `Ok(())` when nothing was recorded.
     pub fn into_result(self) -> Result<(), Self> {
         if self.is_empty() {

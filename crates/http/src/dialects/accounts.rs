@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
 use super::{rfc3339, rfc3339_opt};
 use crate::authenticated::BearerRequest;
-use crate::{time_format, ApiError, JsonBody, Services};
+use crate::{ApiError, JsonBody, Services};
 
 pub const TAG: &str = "Accounts v1 (seed 004)";
 
@@ -332,7 +332,7 @@ pub async fn create(
     let command = CreateApiKeyCommand {
         label: Some(request.name),
         scopes,
-        expires_at: request.expires_at.as_deref().map(time_format::parse_input),
+        expires_at: request.expires_at,
         metadata: request.metadata,
         request_ip: caller.ip,
         ..Default::default()

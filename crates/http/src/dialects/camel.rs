@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
 use super::{rfc3339, rfc3339_opt, user_id};
-use crate::{request_id, time_format, ApiError, Authenticated, JsonBody, Services};
+use crate::{request_id, ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "v1 camelCase (seed 001)";
 
@@ -247,7 +247,7 @@ pub async fn create(
         label: Some(request.name),
         description: request.description,
         scopes: level.scopes(),
-        expires_at: request.expires_at.as_deref().map(time_format::parse_input),
+        expires_at: request.expires_at,
         service_account_id: request.service_account_id,
         request_ip: caller.ip,
         ..Default::default()

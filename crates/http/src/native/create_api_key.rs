@@ -4,7 +4,7 @@ use sesame_application::CreateApiKeyCommand;
 use super::api_key_dto::{CreateApiKeyRequest, CreatedApiKeyData};
 use crate::envelope::Envelope;
 use crate::error_responses::{BadRequest, Forbidden, ServerError, TooManyRequests, Unauthorized, Unprocessable};
-use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
+use crate::{ApiError, Authenticated, JsonBody, Services};
 
 /// Create a new API key
 ///
@@ -35,7 +35,7 @@ pub async fn create_api_key(
         description: request.description,
         scopes: request.scopes.unwrap_or_default(),
         ip_allow_list: request.ip_allow_list.unwrap_or_default(),
-        expires_at: request.expires_at.as_deref().map(time_format::parse_input),
+        expires_at: request.expires_at,
         metadata: request.metadata,
         kind: request.kind,
         environment: request.environment,

@@ -3,6 +3,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
+use sesame_application::api_keys::Change;
 use sesame_application::{ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand};
 use utoipa::IntoParams;
 
@@ -114,7 +115,11 @@ pub async fn update_api_key(
         description: request.description,
         scopes: request.scopes,
         ip_allow_list: request.ip_allow_list,
-        expires_at: request.expires_at.map(|v| v.as_deref().map(time_format::parse_input)),
+        expires_at: match request.expires_at {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(raw)) => Change::Set(raw),
+        },
         metadata: request.metadata,
         request_ip: caller.ip,
     };
