@@ -26,7 +26,10 @@ pub use organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, CreatedOrganization,
     DeactivateOrganization, GetOrganization, OrganizationError, UpdateOrganization,
 };
-pub use service_accounts::{CreateServiceAccountCommand, DeletedServiceAccount, ServiceAccountError, ServiceAccounts};
+pub use service_accounts::{
+    CreateServiceAccount, CreateServiceAccountCommand, DeleteServiceAccount, DeletedServiceAccount, GetServiceAccount,
+    ListServiceAccounts, ServiceAccountError,
+};
 pub use support::{FieldError, ListError, Page, SecretIssuer, ValidationErrors};
 pub use usage::UsageBuffer;
 

@@ -1,7 +1,7 @@
 use sesame_application::{
-    ActInOrganization, Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, DeactivateOrganization,
-    GetApiKey, GetOrganization, ListApiKeys, ListAuditEvents, RevokeApiKey, RotateApiKey, ServiceAccounts,
-    UpdateApiKey, UpdateOrganization, VerifyApiKey,
+    ActInOrganization, Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, CreateServiceAccount,
+    DeactivateOrganization, DeleteServiceAccount, GetApiKey, GetOrganization, GetServiceAccount, ListApiKeys,
+    ListAuditEvents, ListServiceAccounts, RevokeApiKey, RotateApiKey, UpdateApiKey, UpdateOrganization, VerifyApiKey,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
@@ -22,7 +22,10 @@ pub struct Services {
     pub update_organization: UpdateOrganization,
     pub deactivate_organization: DeactivateOrganization,
     pub list_audit_events: ListAuditEvents,
-    pub service_accounts: ServiceAccounts,
+    pub create_service_account: CreateServiceAccount,
+    pub list_service_accounts: ListServiceAccounts,
+    pub get_service_account: GetServiceAccount,
+    pub delete_service_account: DeleteServiceAccount,
     /// For dialects that name the organization to act in (`account_id`).
     pub act_in_organization: ActInOrganization,
 }

@@ -8,11 +8,14 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use sesame_application::service_accounts::{
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
+};
 use sesame_application::{
     ActInOrganization, Authenticate, AuthenticateAccessToken, Bootstrap, Bootstrapped, CreateApiKey,
     CreateOrganization, DeactivateOrganization, FailureLimiter, FailureLimits, GetApiKey, GetOrganization, ListApiKeys,
-    ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, ServiceAccounts, UpdateApiKey, UpdateOrganization,
-    UsageBuffer, VerifiedKeyCache, VerifyApiKey,
+    ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, UpdateApiKey, UpdateOrganization, UsageBuffer,
+    VerifiedKeyCache, VerifyApiKey,
 };
 use sesame_crypto::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
@@ -133,7 +136,10 @@ impl Adapters {
             deactivate_organization: DeactivateOrganization::new(organizations.clone(), clock.clone(), cache.clone()),
             list_audit_events: ListAuditEvents::new(self.audit.clone()),
             act_in_organization: ActInOrganization::new(organizations.clone()),
-            service_accounts: ServiceAccounts::new(self.service_accounts.clone(), clock.clone(), cache),
+            create_service_account: CreateServiceAccount::new(self.service_accounts.clone(), clock.clone()),
+            list_service_accounts: ListServiceAccounts::new(self.service_accounts.clone()),
+            get_service_account: GetServiceAccount::new(self.service_accounts.clone()),
+            delete_service_account: DeleteServiceAccount::new(self.service_accounts.clone(), clock.clone(), cache),
         }
     }
 

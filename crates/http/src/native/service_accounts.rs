@@ -104,7 +104,7 @@ pub async fn create_service_account(
         description: request.description,
         request_ip: caller.ip,
     };
-    let account = services.service_accounts.create(&caller.principal, command).await?;
+    let account = services.create_service_account.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(Envelope::new(
         201,
         "Resource created successfully",
@@ -129,8 +129,10 @@ pub async fn list_service_accounts(
     caller: Authenticated,
     params: web::Query<ListServiceAccountsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page =
-        services.service_accounts.list(&caller.principal, params.limit.as_deref(), params.cursor.as_deref()).await?;
+    let page = services
+        .list_service_accounts
+        .execute(&caller.principal, params.limit.as_deref(), params.cursor.as_deref())
+        .await?;
     let data = ServiceAccountPage {
         items: page.items.iter().map(ServiceAccountData::new).collect(),
         next_cursor: page.next_cursor,
@@ -155,7 +157,7 @@ pub async fn get_service_account(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = services.service_accounts.get(&caller.principal, &id).await?;
+    let account = services.get_service_account.execute(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(Envelope::new(
         200,
         "Resource retrieved successfully",
@@ -185,7 +187,7 @@ pub async fn delete_service_account(
     caller: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let deleted = services.service_accounts.delete(&caller.principal, &id, caller.ip).await?;
+    let deleted = services.delete_service_account.execute(&caller.principal, &id, caller.ip).await?;
     let data = DeletedServiceAccountData {
         account: ServiceAccountData::new(&deleted.account),
         revoked_key_ids: deleted.revoked_keys.iter().map(|k| k.id.to_string()).collect(),

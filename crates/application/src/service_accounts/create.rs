@@ -1,0 +1,145 @@
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde_json::json;
+use sesame_domain::ports::{Clock, ServiceAccountRepository};
+use sesame_domain::{
+    AuditAction, KeyDescription, Principal, Scope, ServiceAccount, ServiceAccountId, ServiceAccountName,
+};
+
+use super::service_account_error::ServiceAccountError;
+use crate::support::audit;
+use crate::support::validation::ValidationErrors;
+
+/// A service account as a client asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct CreateServiceAccountCommand {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub request_ip: Option<IpAddr>,
+}
+
+/// A parsed [`CreateServiceAccountCommand`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewServiceAccount {
+    pub name: ServiceAccountName,
+    pub description: KeyDescription,
+}
+
+impl CreateServiceAccountCommand {
+    /// # Errors
+    /// Each bad field, named.
+    pub fn parse(&self) -> Result<NewServiceAccount, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let name = match self.name.as_deref() {
+            Some(raw) => errors.check("name", ServiceAccountName::parse(raw)),
+            None => {
+                errors.add("name", "is required");
+                None
+            }
+        };
+        let description =
+            errors.check("description", KeyDescription::parse(self.description.as_deref().unwrap_or_default()));
+        errors.finish(|| Some(NewServiceAccount { name: name?, description: description? }))
+    }
+}
+
+fn snapshot(account: &ServiceAccount) -> serde_json::Value {
+    json!({ "name": account.name.as_str(), "description": account.description.as_str() })
+}
+
+/// Creates a service account in the caller's organization. A service
+/// account exists only to hold keys, so this takes `api_keys.create`.
+#[derive(Clone)]
+pub struct CreateServiceAccount {
+    accounts: Arc<dyn ServiceAccountRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl CreateServiceAccount {
+    pub fn new(accounts: Arc<dyn ServiceAccountRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { accounts, clock }
+    }
+
+    /// # Errors
+    /// `Forbidden` without `api_keys.create`; `Validation` naming each bad field.
+    pub async fn execute(
+        &self,
+        caller: &Principal,
+        command: CreateServiceAccountCommand,
+    ) -> Result<ServiceAccount, ServiceAccountError> {
+        caller.require(Scope::ApiKeysCreate)?;
+        let spec = command.parse().map_err(ServiceAccountError::Validation)?;
+        let now = self.clock.now();
+        let account = ServiceAccount {
+            id: ServiceAccountId::generate(),
+            organization_id: caller.organization_id,
+            name: spec.name,
+            description: spec.description,
+            created_by: caller.actor.clone(),
+            created_at: now,
+            deleted_at: None,
+        };
+        let target = account.id.to_string();
+        let event = audit::change(
+            caller,
+            command.request_ip,
+            now,
+            &target,
+            AuditAction::ServiceAccountCreated,
+            &serde_json::Value::Null,
+            &snapshot(&account),
+        );
+        self.accounts.insert(&account, &event).await.map_err(ServiceAccountError::unexpected)?;
+        Ok(account)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use sesame_domain::ports::MockServiceAccountRepository;
+
+    fn use_case(accounts: MockServiceAccountRepository) -> CreateServiceAccount {
+        CreateServiceAccount::new(Arc::new(accounts), Arc::new(fixed_clock()))
+    }
+
+    #[tokio::test]
+    async fn a_service_account_is_created_in_the_callers_organization_with_an_audit_event() {
+        let mut accounts = MockServiceAccountRepository::new();
+        accounts
+            .expect_insert()
+            .withf(|account, event| {
+                account.organization_id == organization_id()
+                    && account.name.as_str() == "billing-worker"
+                    && event.action == AuditAction::ServiceAccountCreated
+                    && event.target_id == account.id.to_string()
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let caller = principal(&["api_keys.create"]);
+        let command = CreateServiceAccountCommand { name: Some(" billing-worker ".into()), ..Default::default() };
+        let account = use_case(accounts).execute(&caller, command).await.unwrap();
+        assert_eq!(account.created_by, caller.actor.clone());
+    }
+
+    #[tokio::test]
+    async fn creating_a_service_account_needs_api_keys_create() {
+        let err = use_case(MockServiceAccountRepository::new())
+            .execute(&principal(&["api_keys.read"]), CreateServiceAccountCommand::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ServiceAccountError::Forbidden(f) if f.missing == Scope::ApiKeysCreate));
+    }
+
+    #[tokio::test]
+    async fn a_service_account_without_a_name_is_rejected_naming_the_field() {
+        let err = use_case(MockServiceAccountRepository::new())
+            .execute(&principal(&["api_keys.create"]), CreateServiceAccountCommand::default())
+            .await
+            .unwrap_err();
+        let ServiceAccountError::Validation(errors) = err else { panic!("expected a validation error") };
+        assert_eq!(errors.fields()[0].field, "name");
+    }
+}
