@@ -13,7 +13,6 @@ mod service_account_repository;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
-pub use connection::{connect, migrate, DatabaseSettings};
+pub use connection::{Database, DatabaseError, DatabaseSettings};
 pub use organization_repository::SeaOrmOrganizationRepository;
-pub use sea_orm::{DatabaseConnection, DbErr};
 pub use service_account_repository::SeaOrmServiceAccountRepository;

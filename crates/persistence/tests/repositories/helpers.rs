@@ -13,8 +13,8 @@ use sesame_domain::{
     SecretHash, UsageMetrics,
 };
 use sesame_persistence::{
-    connect, migrate, DatabaseConnection, DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmAuditLog,
-    SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository,
+    Database, DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository,
+    SeaOrmServiceAccountRepository,
 };
 use tempfile::TempDir;
 
@@ -24,7 +24,7 @@ const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres"
 
 /// A migrated, empty database that disappears when the value is dropped.
 pub struct TestDb {
-    pub conn: DatabaseConnection,
+    pub db: Database,
     backend: Backend,
 }
 
@@ -44,9 +44,9 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("create a temporary directory for the SQLite file");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("sesame.db").display());
-        let conn = connect(&settings(&url)).await.unwrap_or_else(|e| panic!("open SQLite at {url}: {e}"));
-        migrate(&conn).await.expect("migrate the SQLite database");
-        Self { conn, backend: Backend::Sqlite { _dir: dir } }
+        let db = Database::connect(&settings(&url)).await.unwrap_or_else(|e| panic!("open SQLite at {url}: {e:?}"));
+        db.migrate().await.expect("migrate the SQLite database");
+        Self { db, backend: Backend::Sqlite { _dir: dir } }
     }
 
     /// A fresh database on the PostgreSQL server named by
@@ -54,7 +54,7 @@ impl TestDb {
     /// be reached.
     pub async fn postgres() -> Self {
         let admin_url = std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-        let admin = connect(&settings(&admin_url)).await.unwrap_or_else(|e| {
+        let admin = sea_orm::Database::connect(&admin_url).await.unwrap_or_else(|e| {
             panic!(
                 "cannot reach PostgreSQL at {shown}: {e}\n\
                  The PostgreSQL variants of these tests need a server on which they may create and drop \
@@ -72,32 +72,32 @@ impl TestDb {
 
         // From here on, dropping `db` drops the database, even if migrating fails.
         let url = with_database(&admin_url, &database);
-        let conn = match connect(&settings(&url)).await {
-            Ok(conn) => conn,
+        let db = match Database::connect(&settings(&url)).await {
+            Ok(db) => db,
             Err(e) => {
                 drop_postgres_database(admin_url, database.clone());
-                panic!("connect to the new database {database}: {e}");
+                panic!("connect to the new database {database}: {e:?}");
             }
         };
-        let db = Self { conn, backend: Backend::Postgres { admin_url, database } };
-        migrate(&db.conn).await.expect("migrate the PostgreSQL database");
-        db
+        let test = Self { db, backend: Backend::Postgres { admin_url, database } };
+        test.db.migrate().await.expect("migrate the PostgreSQL database");
+        test
     }
 
     pub fn api_keys(&self) -> SeaOrmApiKeyRepository {
-        SeaOrmApiKeyRepository::new(self.conn.clone())
+        self.db.api_keys()
     }
 
     pub fn organizations(&self) -> SeaOrmOrganizationRepository {
-        SeaOrmOrganizationRepository::new(self.conn.clone())
+        self.db.organizations()
     }
 
     pub fn service_accounts(&self) -> SeaOrmServiceAccountRepository {
-        SeaOrmServiceAccountRepository::new(self.conn.clone())
+        self.db.service_accounts()
     }
 
     pub fn audit_log(&self) -> SeaOrmAuditLog {
-        SeaOrmAuditLog::new(self.conn.clone())
+        self.db.audit_log()
     }
 }
 
@@ -116,7 +116,7 @@ fn drop_postgres_database(admin_url: String, database: String) {
     let outcome = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
         runtime.block_on(async {
-            let admin = connect(&settings(&admin_url)).await.map_err(|e| e.to_string())?;
+            let admin = sea_orm::Database::connect(&admin_url).await.map_err(|e| e.to_string())?;
             admin
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"))
                 .await
