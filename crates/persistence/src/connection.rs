@@ -69,7 +69,7 @@ impl Database {
     }
 }
 
-async fn open(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+pub(crate) async fn open(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.url.clone());
     options.max_connections(settings.max_connections).connect_timeout(settings.connect_timeout).sqlx_logging(false);
     let db = sea_orm::Database::connect(options).await?;

@@ -10,6 +10,8 @@ mod entities;
 mod error;
 mod organization_repository;
 mod service_account_repository;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
