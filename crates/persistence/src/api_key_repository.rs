@@ -32,7 +32,7 @@ pub struct SeaOrmApiKeyRepository {
 }
 
 impl SeaOrmApiKeyRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }

@@ -14,7 +14,7 @@ pub struct SeaOrmAuditLog {
 }
 
 impl SeaOrmAuditLog {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }

@@ -1,8 +1,11 @@
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
 use sesame_migrations::Migrator;
+use thiserror::Error;
+
+use crate::{SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository};
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -13,26 +16,66 @@ pub struct DatabaseSettings {
     pub connect_timeout: Duration,
 }
 
-/// Opens a pool. SQLite runs in WAL mode so readers never wait on the usage
-/// writer.
-///
-/// # Errors
-/// When the database cannot be reached or opened.
-pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+/// What failed when opening or migrating the database. The Display says
+/// which step failed; the cause is the error's source, so that it is not
+/// printed twice when the chain is.
+#[derive(Debug, Error)]
+pub enum DatabaseError {
+    #[error("cannot open the database")]
+    Connect(#[source] DbErr),
+    #[error("cannot migrate the database")]
+    Migrate(#[source] DbErr),
+}
+
+/// A pool on SQLite or PostgreSQL and the repositories that share it. Cheap
+/// to clone; the only way in, so that callers never name a SeaORM type.
+#[derive(Debug, Clone)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Opens a pool. SQLite runs in WAL mode so readers never wait on the
+    /// usage writer.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or opened.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DatabaseError> {
+        open(settings).await.map(|conn| Self { conn }).map_err(DatabaseError::Connect)
+    }
+
+    /// Applies every pending migration.
+    ///
+    /// # Errors
+    /// When a migration fails; nothing of that migration is kept on PostgreSQL.
+    pub async fn migrate(&self) -> Result<(), DatabaseError> {
+        Migrator::up(&self.conn, None).await.map_err(DatabaseError::Migrate)
+    }
+
+    pub fn api_keys(&self) -> SeaOrmApiKeyRepository {
+        SeaOrmApiKeyRepository::new(self.conn.clone())
+    }
+
+    pub fn organizations(&self) -> SeaOrmOrganizationRepository {
+        SeaOrmOrganizationRepository::new(self.conn.clone())
+    }
+
+    pub fn service_accounts(&self) -> SeaOrmServiceAccountRepository {
+        SeaOrmServiceAccountRepository::new(self.conn.clone())
+    }
+
+    pub fn audit_log(&self) -> SeaOrmAuditLog {
+        SeaOrmAuditLog::new(self.conn.clone())
+    }
+}
+
+pub(crate) async fn open(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.url.clone());
     options.max_connections(settings.max_connections).connect_timeout(settings.connect_timeout).sqlx_logging(false);
-    let db = Database::connect(options).await?;
+    let db = sea_orm::Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
         db.execute_unprepared("PRAGMA synchronous = NORMAL;").await?;
     }
     Ok(db)
-}
-
-/// Applies every pending migration.
-///
-/// # Errors
-/// When a migration fails; nothing of that migration is kept on PostgreSQL.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
 }

@@ -10,10 +10,11 @@ mod entities;
 mod error;
 mod organization_repository;
 mod service_account_repository;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
-pub use connection::{connect, migrate, DatabaseSettings};
+pub use connection::{Database, DatabaseError, DatabaseSettings};
 pub use organization_repository::SeaOrmOrganizationRepository;
-pub use sea_orm::{DatabaseConnection, DbErr};
 pub use service_account_repository::SeaOrmServiceAccountRepository;

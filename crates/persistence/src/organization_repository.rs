@@ -15,7 +15,7 @@ pub struct SeaOrmOrganizationRepository {
 }
 
 impl SeaOrmOrganizationRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }

@@ -15,7 +15,7 @@ pub struct SeaOrmServiceAccountRepository {
 }
 
 impl SeaOrmServiceAccountRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
+    pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
 }

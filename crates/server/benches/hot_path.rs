@@ -14,7 +14,7 @@ use sesame_application::{
 use sesame_crypto::{Argon2Params, Argon2SecretHasher, OsSecretGenerator};
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretGenerator, SecretHasher};
 use sesame_domain::{ApiToken, ScopeSet};
-use sesame_persistence::{DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmOrganizationRepository};
+use sesame_persistence::{Database, DatabaseSettings};
 use sesame_server::system_clock::SystemClock;
 
 struct Fixture {
@@ -29,23 +29,16 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let db = sesame_persistence::connect(&DatabaseSettings {
-        url,
-        max_connections: 4,
-        connect_timeout: Duration::from_secs(5),
-    })
-    .await
-    .expect("sqlite opens");
-    sesame_persistence::migrate(&db).await.expect("migrations run");
+    let db = Database::connect(&DatabaseSettings { url, max_connections: 4, connect_timeout: Duration::from_secs(5) })
+        .await
+        .expect("sqlite opens");
+    db.migrate().await.expect("migrations run");
     let hasher = Argon2SecretHasher::new(Argon2Params::default()).expect("default parameters are valid");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
     let issuer = SecretIssuer::new(generator, Arc::new(hasher.clone()));
-    let root = Bootstrap::new(Arc::new(SeaOrmOrganizationRepository::new(db.clone())), issuer, clock)
-        .execute("Bench")
-        .await
-        .expect("bootstrap");
-    Fixture { token: root.token.expose(), hasher, keys: Arc::new(SeaOrmApiKeyRepository::new(db)), _dir: dir }
+    let root = Bootstrap::new(Arc::new(db.organizations()), issuer, clock).execute("Bench").await.expect("bootstrap");
+    Fixture { token: root.token.expose(), hasher, keys: Arc::new(db.api_keys()), _dir: dir }
 }
 
 fn authenticate(f: &Fixture, cache_entries: u64) -> Authenticate {

@@ -23,10 +23,6 @@ use sesame_domain::ports::{
     SecretHasher, ServiceAccountRepository,
 };
 use sesame_http::{HttpConfig, Services};
-use sesame_persistence::{
-    DatabaseConnection, DbErr, SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository,
-    SeaOrmServiceAccountRepository,
-};
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -36,10 +32,10 @@ use crate::system_clock::SystemClock;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
-    #[error("cannot open the database: {0}")]
-    Database(#[source] DbErr),
-    #[error("cannot migrate the database: {0}")]
-    Migration(#[source] DbErr),
+    /// Transparent: the persistence error already says whether opening or
+    /// migrating failed, and its source is the cause.
+    #[error(transparent)]
+    Database(#[from] sesame_persistence::DatabaseError),
     #[error("invalid hashing settings: {0}")]
     Hashing(#[from] sesame_crypto::InvalidArgon2Params),
     #[error("invalid access token settings: {0}")]
@@ -56,7 +52,6 @@ pub enum StartupError {
 
 /// Adapters behind their ports, shared by every command.
 pub struct Adapters {
-    pub db: DatabaseConnection,
     pub keys: Arc<dyn ApiKeyRepository>,
     pub organizations: Arc<dyn OrganizationRepository>,
     pub service_accounts: Arc<dyn ServiceAccountRepository>,
@@ -75,8 +70,8 @@ impl Adapters {
     /// # Errors
     /// When the database cannot be opened or migrated, or hashing settings are invalid.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = sesame_persistence::connect(&settings.database.connection()).await.map_err(StartupError::Database)?;
-        sesame_persistence::migrate(&db).await.map_err(StartupError::Migration)?;
+        let db = sesame_persistence::Database::connect(&settings.database.connection()).await?;
+        db.migrate().await?;
         let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
         let access_tokens: Arc<dyn AccessTokenVerifier> = match JwtAccessTokenVerifier::new(&settings.access_tokens)? {
@@ -84,16 +79,15 @@ impl Adapters {
             None => Arc::new(NoAccessTokens),
         };
         Ok(Self {
-            service_accounts: Arc::new(SeaOrmServiceAccountRepository::new(db.clone())),
+            service_accounts: Arc::new(db.service_accounts()),
             access_tokens,
-            keys: Arc::new(SeaOrmApiKeyRepository::new(db.clone())),
-            organizations: Arc::new(SeaOrmOrganizationRepository::new(db.clone())),
-            audit: Arc::new(SeaOrmAuditLog::new(db.clone())),
+            keys: Arc::new(db.api_keys()),
+            organizations: Arc::new(db.organizations()),
+            audit: Arc::new(db.audit_log()),
             issuer: SecretIssuer::new(generator.clone(), hasher.clone()),
             generator,
             hasher,
             clock: Arc::new(SystemClock),
-            db,
         })
     }
 
@@ -156,7 +150,6 @@ pub struct Application {
     flusher: JoinHandle<()>,
     stop_flushing: Arc<Notify>,
     bootstrapped: Option<Bootstrapped>,
-    db: DatabaseConnection,
 }
 
 impl Application {
@@ -211,7 +204,7 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, db: adapters.db })
+        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped })
     }
 
     pub fn port(&self) -> u16 {
@@ -226,10 +219,6 @@ impl Application {
     /// The usage buffer, so tests (and shutdown) can flush on demand.
     pub fn usage(&self) -> UsageBuffer {
         self.usage.clone()
-    }
-
-    pub fn database(&self) -> DatabaseConnection {
-        self.db.clone()
     }
 
     /// Serves until SIGTERM/SIGINT, lets in-flight requests finish, then

@@ -6,10 +6,12 @@ use sesame_domain::{
     ApiKey, ApiKeyId, ApiKeyStatus, AuditAction, Cursor, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyLabel,
     LookupId, Metadata, OrganizationId, OrganizationStatus, ScopeSet, SecretHash, UsageMetrics, UsageRecord,
 };
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::{Backend, TestDatabase};
 
 use crate::helpers::{
     all_audit_events, api_key, audit, create_tenant, hours, ids, insert_key, key_query, list_all_keys,
-    list_with_status, new_secret, now, page_limit, TestDb,
+    list_with_status, new_secret, now, page_limit,
 };
 
 on_both_backends!(
@@ -32,7 +34,8 @@ on_both_backends!(
     inserting_a_duplicate_key_id_conflicts,
 );
 
-async fn insert_then_find_credential_by_lookup_id(db: TestDb) {
+async fn insert_then_find_credential_by_lookup_id(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let (secret, _) = insert_key(&db, &key).await;
@@ -51,7 +54,8 @@ async fn insert_then_find_credential_by_lookup_id(db: TestDb) {
     assert_eq!(credential.organization_status, OrganizationStatus::Active);
 }
 
-async fn an_unknown_lookup_id_finds_no_credential(db: TestDb) {
+async fn an_unknown_lookup_id_finds_no_credential(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let repo = db.api_keys();
 
@@ -61,7 +65,8 @@ async fn an_unknown_lookup_id_finds_no_credential(db: TestDb) {
     assert!(repo.find_credential(&tenant.first_secret.lookup).await.expect("look up").is_some());
 }
 
-async fn get_is_confined_to_the_organization(db: TestDb) {
+async fn get_is_confined_to_the_organization(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let acme = create_tenant(&db, "Acme").await;
     let globex = create_tenant(&db, "Globex").await;
     let key = api_key(&acme.org.id, Environment::Live, "checkout");
@@ -74,7 +79,8 @@ async fn get_is_confined_to_the_organization(db: TestDb) {
     assert_eq!(repo.get(&acme.org.id, &ApiKeyId::generate()).await.expect("get"), None, "an unknown key");
 }
 
-async fn list_returns_the_newest_key_first(db: TestDb) {
+async fn list_returns_the_newest_key_first(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let mut expected = vec![tenant.first_key.clone()];
     for i in 0..4 {
@@ -90,7 +96,8 @@ async fn list_returns_the_newest_key_first(db: TestDb) {
     assert_eq!(listed, expected, "every key reads back exactly as stored");
 }
 
-async fn list_is_keyset_paginated_without_overlap_or_gaps(db: TestDb) {
+async fn list_is_keyset_paginated_without_overlap_or_gaps(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let mut expected = vec![tenant.first_key.id];
     for i in 0..6 {
@@ -127,7 +134,8 @@ async fn list_is_keyset_paginated_without_overlap_or_gaps(db: TestDb) {
     }
 }
 
-async fn list_is_confined_to_one_environment_and_one_organization(db: TestDb) {
+async fn list_is_confined_to_one_environment_and_one_organization(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let acme = create_tenant(&db, "Acme").await;
     let globex = create_tenant(&db, "Globex").await;
     let mut live = vec![acme.first_key.id];
@@ -154,7 +162,8 @@ async fn list_is_confined_to_one_environment_and_one_organization(db: TestDb) {
     assert!(listed_live.iter().chain(&listed_test).all(|k| k.organization_id == acme.org.id));
 }
 
-async fn list_filters_by_status_with_revocation_winning_over_expiry(db: TestDb) {
+async fn list_filters_by_status_with_revocation_winning_over_expiry(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let org = tenant.org.id;
     let repo = db.api_keys();
@@ -206,7 +215,8 @@ async fn list_filters_by_status_with_revocation_winning_over_expiry(db: TestDb) 
     }
 }
 
-async fn update_writes_the_mutable_fields_but_never_the_usage_counters(db: TestDb) {
+async fn update_writes_the_mutable_fields_but_never_the_usage_counters(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     insert_key(&db, &key).await;
@@ -255,7 +265,8 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(db: TestD
     assert_eq!(stored, ApiKey { usage: stored.usage.clone(), ..changed }, "every other field is the updated copy's");
 }
 
-async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(db: TestDb) {
+async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     insert_key(&db, &key).await;
@@ -283,7 +294,8 @@ async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(db: TestD
     assert_eq!(credential.key, rotated);
 }
 
-async fn after_rotation_the_old_lookup_id_works_until_the_grace_end(db: TestDb) {
+async fn after_rotation_the_old_lookup_id_works_until_the_grace_end(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let (old, _) = insert_key(&db, &key).await;
@@ -311,7 +323,8 @@ async fn after_rotation_the_old_lookup_id_works_until_the_grace_end(db: TestDb) 
     assert_eq!(other.secret_expires_at, None);
 }
 
-async fn a_later_rotation_does_not_extend_an_old_secrets_expiry(db: TestDb) {
+async fn a_later_rotation_does_not_extend_an_old_secrets_expiry(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let (first, _) = insert_key(&db, &key).await;
@@ -335,7 +348,8 @@ async fn a_later_rotation_does_not_extend_an_old_secrets_expiry(db: TestDb) {
     assert_eq!(expiry(third.lookup).await, None);
 }
 
-async fn an_earlier_rotation_grace_end_shortens_every_older_secret(db: TestDb) {
+async fn an_earlier_rotation_grace_end_shortens_every_older_secret(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let (first, _) = insert_key(&db, &key).await;
@@ -356,7 +370,8 @@ async fn an_earlier_rotation_grace_end_shortens_every_older_secret(db: TestDb) {
     }
 }
 
-async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
+async fn record_usage_adds_up_batches_and_keeps_the_latest_use(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let other = api_key(&tenant.org.id, Environment::Live, "reporting");
@@ -420,7 +435,8 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(db: TestDb) {
     assert_eq!(untouched.usage, UsageMetrics::default());
 }
 
-async fn record_usage_of_an_empty_batch_changes_nothing(db: TestDb) {
+async fn record_usage_of_an_empty_batch_changes_nothing(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let repo = db.api_keys();
 
@@ -430,7 +446,8 @@ async fn record_usage_of_an_empty_batch_changes_nothing(db: TestDb) {
     assert_eq!(stored, tenant.first_key);
 }
 
-async fn record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unknown_ones(db: TestDb) {
+async fn record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unknown_ones(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let repo = db.api_keys();
     let mut keys = vec![tenant.first_key.clone()];
@@ -475,7 +492,8 @@ async fn record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unkn
     assert!(repo.get(&tenant.org.id, &batch[1].key_id).await.expect("get").is_none(), "no key was created");
 }
 
-async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key(db: TestDb) {
+async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let org = tenant.org.id;
     let repo = db.api_keys();
@@ -511,7 +529,8 @@ async fn inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key
     assert_eq!(credential.key, second);
 }
 
-async fn inserting_a_duplicate_key_id_conflicts(db: TestDb) {
+async fn inserting_a_duplicate_key_id_conflicts(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let repo = db.api_keys();
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");

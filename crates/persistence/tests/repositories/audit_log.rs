@@ -3,9 +3,11 @@
 use serde_json::json;
 use sesame_domain::ports::{ApiKeyRepository, AuditLog};
 use sesame_domain::{AuditAction, AuditEvent, AuditEventId, Cursor, Environment, KeyLabel, OrganizationId};
+use sesame_persistence::test_support::{Backend, TestDatabase};
+use sesame_persistence::{on_both_backends, Database};
 
 use crate::helpers::{
-    all_audit_events, api_key, audit, audit_query, create_tenant, hours, insert_key, new_secret, now, TestDb,
+    all_audit_events, api_key, audit, audit_query, create_tenant, hours, insert_key, new_secret, now,
 };
 
 on_both_backends!(
@@ -17,7 +19,7 @@ on_both_backends!(
 
 /// Writes a key's whole life (create, update, rotate) in `organization_id`
 /// and returns the events, oldest first.
-async fn key_history(db: &TestDb, organization_id: &OrganizationId) -> Vec<AuditEvent> {
+async fn key_history(db: &Database, organization_id: &OrganizationId) -> Vec<AuditEvent> {
     let repo = db.api_keys();
     let mut key = api_key(organization_id, Environment::Live, "checkout");
     let (_, created) = insert_key(db, &key).await;
@@ -39,7 +41,8 @@ async fn key_history(db: &TestDb, organization_id: &OrganizationId) -> Vec<Audit
     vec![created, updated, rotated]
 }
 
-async fn audit_events_of_insert_update_and_rotate_are_listed_newest_first(db: TestDb) {
+async fn audit_events_of_insert_update_and_rotate_are_listed_newest_first(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let mut expected = tenant.events.clone();
     expected.extend(key_history(&db, &tenant.org.id).await);
@@ -61,7 +64,8 @@ async fn audit_events_of_insert_update_and_rotate_are_listed_newest_first(db: Te
     assert_eq!(listed, expected, "every event reads back exactly as written");
 }
 
-async fn audit_events_are_paginated_without_overlap_or_gaps(db: TestDb) {
+async fn audit_events_are_paginated_without_overlap_or_gaps(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let mut expected = tenant.events.clone();
     expected.extend(key_history(&db, &tenant.org.id).await);
@@ -85,7 +89,8 @@ async fn audit_events_are_paginated_without_overlap_or_gaps(db: TestDb) {
     assert_eq!(pages.concat(), expected, "the pages together are every event, once, newest first");
 }
 
-async fn audit_events_are_confined_to_the_organization(db: TestDb) {
+async fn audit_events_are_confined_to_the_organization(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let acme = create_tenant(&db, "Acme").await;
     let globex = create_tenant(&db, "Globex").await;
     let mut acme_expected = acme.events.clone();
@@ -109,7 +114,8 @@ async fn audit_events_are_confined_to_the_organization(db: TestDb) {
     assert_eq!(after_cursor, globex_expected);
 }
 
-async fn audit_events_are_confined_to_the_actors_environment(db: TestDb) {
+async fn audit_events_are_confined_to_the_actors_environment(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let acme = create_tenant(&db, "Acme").await;
     let key = api_key(&acme.org.id, Environment::Test, "sandbox");
     let by_test_key = AuditEvent {

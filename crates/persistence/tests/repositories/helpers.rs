@@ -1,10 +1,7 @@
-//! A fresh, migrated database per test, on either backend, and builders for
-//! the domain values the scenarios store.
-
-use std::time::Duration;
+//! Builders for the domain values the scenarios store, and fixtures on a
+//! test database (`sesame_persistence::test_support` makes the database).
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use sea_orm::ConnectionTrait;
 use serde_json::json;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, AuditLog, AuditQuery, OrganizationRepository, StatusFilter};
 use sesame_domain::{
@@ -12,169 +9,7 @@ use sesame_domain::{
     KeyLabel, LookupId, Metadata, NewSecret, Organization, OrganizationId, OrganizationName, PageLimit, ScopeSet,
     SecretHash, UsageMetrics,
 };
-use sesame_persistence::{
-    connect, migrate, DatabaseConnection, DatabaseSettings, SeaOrmApiKeyRepository, SeaOrmAuditLog,
-    SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository,
-};
-use tempfile::TempDir;
-
-/// Where the PostgreSQL tests find a server they may create databases on.
-pub const DATABASE_URL_VAR: &str = "SESAME_TEST_DATABASE_URL";
-const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// A migrated, empty database that disappears when the value is dropped.
-pub struct TestDb {
-    pub conn: DatabaseConnection,
-    backend: Backend,
-}
-
-enum Backend {
-    /// The file lives (and dies) inside the directory.
-    Sqlite { _dir: TempDir },
-    /// A database of its own on the server, dropped on `Drop`.
-    Postgres { admin_url: String, database: String },
-}
-
-fn settings(url: &str) -> DatabaseSettings {
-    DatabaseSettings { url: url.to_owned(), max_connections: 4, connect_timeout: Duration::from_secs(5) }
-}
-
-impl TestDb {
-    /// A fresh SQLite file in a temporary directory.
-    pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("create a temporary directory for the SQLite file");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("sesame.db").display());
-        let conn = connect(&settings(&url)).await.unwrap_or_else(|e| panic!("open SQLite at {url}: {e}"));
-        migrate(&conn).await.expect("migrate the SQLite database");
-        Self { conn, backend: Backend::Sqlite { _dir: dir } }
-    }
-
-    /// A fresh database on the PostgreSQL server named by
-    /// `SESAME_TEST_DATABASE_URL`. Panics, never skips, if the server cannot
-    /// be reached.
-    pub async fn postgres() -> Self {
-        let admin_url = std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
-        let admin = connect(&settings(&admin_url)).await.unwrap_or_else(|e| {
-            panic!(
-                "cannot reach PostgreSQL at {shown}: {e}\n\
-                 The PostgreSQL variants of these tests need a server on which they may create and drop \
-                 databases. Start one, or point the tests at one with \
-                 {DATABASE_URL_VAR}=postgres://USER:PASSWORD@HOST:PORT/DATABASE (default: {DEFAULT_DATABASE_URL}).",
-                shown = redact(&admin_url),
-            )
-        });
-        let database = format!("sesame_test_{}", uuid::Uuid::now_v7().simple());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
-            .await
-            .unwrap_or_else(|e| panic!("create database {database} on {}: {e}", redact(&admin_url)));
-        admin.close().await.expect("close the administrative connection");
-
-        // From here on, dropping `db` drops the database, even if migrating fails.
-        let url = with_database(&admin_url, &database);
-        let conn = match connect(&settings(&url)).await {
-            Ok(conn) => conn,
-            Err(e) => {
-                drop_postgres_database(admin_url, database.clone());
-                panic!("connect to the new database {database}: {e}");
-            }
-        };
-        let db = Self { conn, backend: Backend::Postgres { admin_url, database } };
-        migrate(&db.conn).await.expect("migrate the PostgreSQL database");
-        db
-    }
-
-    pub fn api_keys(&self) -> SeaOrmApiKeyRepository {
-        SeaOrmApiKeyRepository::new(self.conn.clone())
-    }
-
-    pub fn organizations(&self) -> SeaOrmOrganizationRepository {
-        SeaOrmOrganizationRepository::new(self.conn.clone())
-    }
-
-    pub fn service_accounts(&self) -> SeaOrmServiceAccountRepository {
-        SeaOrmServiceAccountRepository::new(self.conn.clone())
-    }
-
-    pub fn audit_log(&self) -> SeaOrmAuditLog {
-        SeaOrmAuditLog::new(self.conn.clone())
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Backend::Postgres { admin_url, database } = &self.backend {
-            drop_postgres_database(admin_url.clone(), database.clone());
-        }
-    }
-}
-
-/// Drops the database from a thread with its own runtime: `Drop` cannot
-/// await, and the test's runtime may be single-threaded. Never panics, so a
-/// failing test still reports its own failure.
-fn drop_postgres_database(admin_url: String, database: String) {
-    let outcome = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-        runtime.block_on(async {
-            let admin = connect(&settings(&admin_url)).await.map_err(|e| e.to_string())?;
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"))
-                .await
-                .map_err(|e| format!("drop database {database}: {e}"))?;
-            admin.close().await.map_err(|e| e.to_string())
-        })
-    })
-    .join();
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => eprintln!("warning: could not drop the test database: {e}"),
-        Err(_) => eprintln!("warning: the thread dropping the test database panicked"),
-    }
-}
-
-/// `url` with its path (the database name) replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-    let mut out = format!("{}/{database}", &base[..path_start]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
-/// `url` without its password, for error messages.
-fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].split_once(':') {
-        Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end], &rest[at..]),
-        None => url.to_owned(),
-    }
-}
-
-#[test]
-fn the_database_name_replaces_the_path_of_the_url() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-        "postgres://postgres@127.0.0.1:5432/t1"
-    );
-    assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "t1"), "postgres://u:p@h/t1?sslmode=disable");
-    assert_eq!(with_database("postgres://h:5432", "t1"), "postgres://h:5432/t1");
-    assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-    assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-}
+use sesame_persistence::Database;
 
 // ---------------------------------------------------------------- time
 
@@ -259,7 +94,7 @@ pub struct Tenant {
 }
 
 /// Stores an organization and its first (live) key.
-pub async fn create_tenant(db: &TestDb, name: &str) -> Tenant {
+pub async fn create_tenant(db: &Database, name: &str) -> Tenant {
     let org = organization(name);
     let first_key = api_key(&org.id, Environment::Live, "root key");
     let first_secret = new_secret();
@@ -275,7 +110,7 @@ pub async fn create_tenant(db: &TestDb, name: &str) -> Tenant {
 }
 
 /// Stores `key` with a fresh secret; returns the secret and the audit event.
-pub async fn insert_key(db: &TestDb, key: &ApiKey) -> (NewSecret, AuditEvent) {
+pub async fn insert_key(db: &Database, key: &ApiKey) -> (NewSecret, AuditEvent) {
     let secret = new_secret();
     let event = audit(&key.organization_id, AuditAction::ApiKeyCreated, &key.id.to_string());
     db.api_keys().insert(key, &secret, &event).await.expect("insert the key");
@@ -300,7 +135,7 @@ pub fn page_limit(n: u32) -> PageLimit {
 
 /// Every key the query matches, read page by page with keyset cursors;
 /// also asserts that no page is longer than the limit.
-pub async fn list_all_keys(db: &TestDb, query: &ApiKeyQuery) -> (Vec<ApiKey>, usize) {
+pub async fn list_all_keys(db: &Database, query: &ApiKeyQuery) -> (Vec<ApiKey>, usize) {
     let mut query = query.clone();
     let mut all = Vec::new();
     let mut pages = 0;
@@ -320,7 +155,7 @@ pub async fn list_all_keys(db: &TestDb, query: &ApiKeyQuery) -> (Vec<ApiKey>, us
     (all, pages)
 }
 
-pub async fn list_with_status(db: &TestDb, organization_id: &OrganizationId, status: StatusFilter) -> Vec<ApiKeyId> {
+pub async fn list_with_status(db: &Database, organization_id: &OrganizationId, status: StatusFilter) -> Vec<ApiKeyId> {
     let query = ApiKeyQuery { status: Some(status), ..key_query(organization_id, Environment::Live) };
     db.api_keys().list(&query).await.expect("list keys").into_iter().map(|k| k.id).collect()
 }
@@ -335,7 +170,7 @@ pub fn audit_query(organization_id: &OrganizationId, limit: u32) -> AuditQuery {
 }
 
 /// Every audit event of the organization, newest first.
-pub async fn all_audit_events(db: &TestDb, organization_id: &OrganizationId) -> Vec<AuditEvent> {
+pub async fn all_audit_events(db: &Database, organization_id: &OrganizationId) -> Vec<AuditEvent> {
     db.audit_log().list(&audit_query(organization_id, PageLimit::MAX)).await.expect("list audit events")
 }
 

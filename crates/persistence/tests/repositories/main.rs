@@ -4,31 +4,7 @@
 //! The PostgreSQL variants need a server on which they may create and drop
 //! databases: `postgres://postgres@127.0.0.1:5432/postgres` unless
 //! `SESAME_TEST_DATABASE_URL` names another. They fail, never skip, when it
-//! cannot be reached.
-
-/// Generates `sqlite::<scenario>` and `postgres::<scenario>` tests, each
-/// handing the scenario a fresh, migrated database of that backend.
-macro_rules! on_both_backends {
-    ($($scenario:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(crate::helpers::TestDb::sqlite().await).await;
-                }
-            )+
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    super::$scenario(crate::helpers::TestDb::postgres().await).await;
-                }
-            )+
-        }
-    };
-}
+//! cannot be reached (see `sesame_persistence::test_support`).
 
 mod api_keys;
 mod audit_log;

@@ -3,8 +3,10 @@
 use serde_json::json;
 use sesame_domain::ports::{ApiKeyRepository, OrganizationRepository, RepositoryError};
 use sesame_domain::{AuditAction, AuditEvent, Environment, OrganizationId, OrganizationName, OrganizationStatus};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::{Backend, TestDatabase};
 
-use crate::helpers::{all_audit_events, api_key, audit, create_tenant, new_secret, now, organization, TestDb};
+use crate::helpers::{all_audit_events, api_key, audit, create_tenant, new_secret, now, organization};
 
 on_both_backends!(
     any_exists_is_false_on_an_empty_database_and_true_after_an_insert,
@@ -16,7 +18,8 @@ on_both_backends!(
     insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing,
 );
 
-async fn any_exists_is_false_on_an_empty_database_and_true_after_an_insert(db: TestDb) {
+async fn any_exists_is_false_on_an_empty_database_and_true_after_an_insert(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let repo = db.organizations();
     assert!(!repo.any_exists().await.expect("any_exists"), "a fresh database holds no organization");
 
@@ -25,7 +28,8 @@ async fn any_exists_is_false_on_an_empty_database_and_true_after_an_insert(db: T
     assert!(repo.any_exists().await.expect("any_exists"));
 }
 
-async fn insert_with_key_stores_the_organization_its_first_key_and_their_audit_events(db: TestDb) {
+async fn insert_with_key_stores_the_organization_its_first_key_and_their_audit_events(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
 
     let stored = db.organizations().get(&tenant.org.id).await.expect("get").expect("the organization exists");
@@ -46,12 +50,14 @@ async fn insert_with_key_stores_the_organization_its_first_key_and_their_audit_e
     assert_eq!(all_audit_events(&db, &tenant.org.id).await, events);
 }
 
-async fn get_of_an_unknown_organization_is_none(db: TestDb) {
+async fn get_of_an_unknown_organization_is_none(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     create_tenant(&db, "Acme").await;
     assert_eq!(db.organizations().get(&OrganizationId::generate()).await.expect("get"), None);
 }
 
-async fn a_child_organization_keeps_its_parent(db: TestDb) {
+async fn a_child_organization_keeps_its_parent(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let parent = create_tenant(&db, "Platform").await;
     let repo = db.organizations();
 
@@ -67,7 +73,8 @@ async fn a_child_organization_keeps_its_parent(db: TestDb) {
     assert_eq!(repo.get(&parent.org.id).await.expect("get"), Some(parent.org), "the parent has no parent");
 }
 
-async fn update_writes_the_name_and_deactivation(db: TestDb) {
+async fn update_writes_the_name_and_deactivation(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let other = create_tenant(&db, "Globex").await;
     let repo = db.organizations();
@@ -88,7 +95,8 @@ async fn update_writes_the_name_and_deactivation(db: TestDb) {
     assert_eq!(all_audit_events(&db, &tenant.org.id).await.first(), Some(&event));
 }
 
-async fn a_deactivated_organization_is_reported_by_find_credential(db: TestDb) {
+async fn a_deactivated_organization_is_reported_by_find_credential(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let other = create_tenant(&db, "Globex").await;
     let key = api_key(&tenant.org.id, Environment::Test, "test key");
@@ -112,7 +120,8 @@ async fn a_deactivated_organization_is_reported_by_find_credential(db: TestDb) {
     assert_eq!(credential.organization_status, OrganizationStatus::Active, "other organizations stay active");
 }
 
-async fn insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing(db: TestDb) {
+async fn insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let repo = db.organizations();
 

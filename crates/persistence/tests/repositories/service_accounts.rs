@@ -5,8 +5,10 @@ use sesame_domain::{
     AuditAction, Cursor, Environment, KeyDescription, OrganizationId, ServiceAccount, ServiceAccountId,
     ServiceAccountName,
 };
+use sesame_persistence::test_support::{Backend, TestDatabase};
+use sesame_persistence::{on_both_backends, Database};
 
-use crate::helpers::{all_audit_events, api_key, audit, create_tenant, insert_key, key_query, now, page_limit, TestDb};
+use crate::helpers::{all_audit_events, api_key, audit, create_tenant, insert_key, key_query, now, page_limit};
 
 on_both_backends!(
     an_inserted_service_account_reads_back_with_its_audit_event,
@@ -29,12 +31,13 @@ fn service_account(organization_id: &OrganizationId, name: &str) -> ServiceAccou
     }
 }
 
-async fn insert(db: &TestDb, account: &ServiceAccount) {
+async fn insert(db: &Database, account: &ServiceAccount) {
     let event = audit(&account.organization_id, AuditAction::ServiceAccountCreated, &account.id.to_string());
     db.service_accounts().insert(account, &event).await.expect("insert the service account");
 }
 
-async fn an_inserted_service_account_reads_back_with_its_audit_event(db: TestDb) {
+async fn an_inserted_service_account_reads_back_with_its_audit_event(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let account = service_account(&tenant.org.id, "billing-worker");
     insert(&db, &account).await;
@@ -46,7 +49,8 @@ async fn an_inserted_service_account_reads_back_with_its_audit_event(db: TestDb)
     assert_eq!(events[0].target_id, account.id.to_string());
 }
 
-async fn a_service_account_is_invisible_to_another_organization(db: TestDb) {
+async fn a_service_account_is_invisible_to_another_organization(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let (acme, globex) = (create_tenant(&db, "Acme").await, create_tenant(&db, "Globex").await);
     let account = service_account(&acme.org.id, "billing-worker");
     insert(&db, &account).await;
@@ -56,7 +60,8 @@ async fn a_service_account_is_invisible_to_another_organization(db: TestDb) {
     assert!(listed.is_empty(), "Globex sees none of Acme's service accounts");
 }
 
-async fn service_accounts_list_newest_first_by_keyset_pages(db: TestDb) {
+async fn service_accounts_list_newest_first_by_keyset_pages(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let mut inserted = Vec::new();
     for n in 0..5 {
@@ -74,7 +79,8 @@ async fn service_accounts_list_newest_first_by_keyset_pages(db: TestDb) {
     assert_eq!(listed, inserted);
 }
 
-async fn a_keys_service_account_is_stored_and_filters_the_listing(db: TestDb) {
+async fn a_keys_service_account_is_stored_and_filters_the_listing(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let account = service_account(&tenant.org.id, "billing-worker");
     insert(&db, &account).await;
@@ -90,7 +96,8 @@ async fn a_keys_service_account_is_stored_and_filters_the_listing(db: TestDb) {
     assert_eq!(listed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![owned.id], "the root key is not the worker's");
 }
 
-async fn active_keys_are_the_accounts_unrevoked_keys_of_every_environment(db: TestDb) {
+async fn active_keys_are_the_accounts_unrevoked_keys_of_every_environment(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let account = service_account(&tenant.org.id, "billing-worker");
     insert(&db, &account).await;
@@ -121,7 +128,8 @@ async fn active_keys_are_the_accounts_unrevoked_keys_of_every_environment(db: Te
     assert!(db.service_accounts().active_keys(&other.org.id, &account.id).await.expect("active keys").is_empty());
 }
 
-async fn delete_marks_the_account_revokes_its_keys_and_writes_the_events_together(db: TestDb) {
+async fn delete_marks_the_account_revokes_its_keys_and_writes_the_events_together(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
     let tenant = create_tenant(&db, "Acme").await;
     let account = service_account(&tenant.org.id, "billing-worker");
     insert(&db, &account).await;

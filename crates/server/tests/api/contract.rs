@@ -4,9 +4,10 @@
 //! `data` have exactly the documented fields, types and formats.
 
 use serde_json::{Map, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json, Backend};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, status_and_json};
 use crate::seed_text::{json_object_at, kind};
 
 const SEED: &str = include_str!("../seeds/002_10a0f372a999480f.txt");

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json, unissued_key, Backend};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, status_and_json, unissued_key};
 
 fn body(scopes: &[&str]) -> Value {
     json!({ "label": "Checkout service", "scopes": scopes })

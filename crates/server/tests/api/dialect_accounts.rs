@@ -6,9 +6,10 @@
 use jsonwebtoken::{encode, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{is_rfc3339, spawn_app, spawn_app_with, Backend, Reply, TestApp};
-use crate::on_both_backends;
+use crate::helpers::{is_rfc3339, spawn_app, spawn_app_with, Reply, TestApp};
 use crate::seed_text::{assert_like_example, fields, json_object_at, position};
 
 const SEED: &str = include_str!("../seeds/004_53500144b49ae496.txt");

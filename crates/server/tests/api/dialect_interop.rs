@@ -4,9 +4,10 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, TestApp};
 use crate::seed_text::fields;
 
 const SEED_001_ENVELOPE: [&str; 4] = ["code", "data", "message", "requestId"];

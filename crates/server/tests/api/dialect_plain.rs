@@ -5,9 +5,10 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{is_rfc3339, spawn_app, unissued_key, Backend, Reply, TestApp};
-use crate::on_both_backends;
+use crate::helpers::{is_rfc3339, spawn_app, unissued_key, Reply, TestApp};
 use crate::seed_text::{assert_like_example, fields, json_object_at, position};
 
 const SEED: &str = include_str!("../seeds/003_b08af8cb63646347.txt");

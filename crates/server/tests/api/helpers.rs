@@ -1,102 +1,11 @@
 use std::sync::OnceLock;
 
 use reqwest::{Client, Response};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::Value;
 use sesame_application::UsageBuffer;
+use sesame_persistence::test_support::{Backend, TestDatabase};
 use sesame_server::settings::Settings;
 use sesame_server::startup::Application;
-use tempfile::TempDir;
-
-/// Generates one `#[tokio::test]` per backend for each scenario
-/// `async fn name(backend: Backend)` of the calling module.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name($crate::helpers::Backend::Sqlite).await
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name($crate::helpers::Backend::Postgres).await
-                }
-            )+
-        }
-    };
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-fn postgres_admin_url() -> String {
-    std::env::var("SESAME_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned())
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a PostgreSQL URL ends with /<database>");
-    format!("{base}/{database}")
-}
-
-/// Keeps the test's database alive; drops it when the test ends.
-enum DbGuard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres { admin_url: String, name: String },
-}
-
-impl Drop for DbGuard {
-    fn drop(&mut self) {
-        if let DbGuard::Postgres { admin_url, name } = self {
-            let (admin_url, name) = (admin_url.clone(), name.clone());
-            // Drop runs inside the test's runtime: use a thread with its own.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                rt.block_on(async {
-                    let admin = Database::connect(&admin_url).await.ok()?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
-                })
-            })
-            .join();
-        }
-    }
-}
-
-async fn database_for(backend: Backend) -> (String, DbGuard) {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("a temporary directory");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("sesame.db").display());
-            (url, DbGuard::Sqlite(dir))
-        }
-        Backend::Postgres => {
-            let admin_url = postgres_admin_url();
-            let admin = Database::connect(&admin_url).await.unwrap_or_else(|err| {
-                panic!(
-                    "PostgreSQL is not reachable at {admin_url} ({err}). These tests need a server: start one, \
-                     or point SESAME_TEST_DATABASE_URL at a database the tests may create databases from, \
-                     e.g. postgres://postgres@127.0.0.1:5432/postgres"
-                )
-            });
-            let name = format!("sesame_test_{}", uuid::Uuid::new_v4().simple());
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap_or_else(|err| panic!("cannot create test database {name} at {admin_url}: {err}"));
-            (with_database(&admin_url, &name), DbGuard::Postgres { admin_url, name })
-        }
-    }
-}
 
 /// Settings for a test: a free port, one worker, cheap argon2 parameters.
 pub fn test_settings(database_url: String) -> Settings {
@@ -129,9 +38,9 @@ pub struct TestApp {
     pub organization_id: String,
     pub root_key_id: String,
     pub usage: UsageBuffer,
-    /// The database the server uses, for tests that break it under the server.
-    pub database_url: String,
-    _db: DbGuard,
+    /// The server's database: dropped with the app, and broken by tests
+    /// under the running server.
+    database: TestDatabase,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -140,8 +49,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     init_tracing();
-    let (url, guard) = database_for(backend).await;
-    let mut settings = test_settings(url.clone());
+    let database = TestDatabase::new(backend).await;
+    let mut settings = test_settings(database.url().to_owned());
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("the application builds");
     let root = app.bootstrapped().expect("a fresh database is bootstrapped").clone();
@@ -155,8 +64,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         organization_id: root.organization.id.to_string(),
         root_key_id: root.key.id.to_string(),
         usage,
-        database_url: url,
-        _db: guard,
+        database,
     }
 }
 
@@ -164,8 +72,7 @@ impl TestApp {
     /// Drops the audit trail's table under the running server: every change
     /// then fails in storage, a real cause of a 500, and must write nothing.
     pub async fn break_audit_log(&self) {
-        let db = Database::connect(&self.database_url).await.expect("connect to the server's database");
-        db.execute_unprepared("DROP TABLE audit_events").await.expect("drop the audit trail's table");
+        self.database.execute("DROP TABLE audit_events").await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use serde_json::json;
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, spawn_app_with, unissued_key, Backend};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, spawn_app_with, unissued_key};
 
 /// The same key id (lookup part) with a wrong secret: passes the checksum,
 /// fails the hash.

@@ -1,7 +1,8 @@
 use serde_json::json;
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, TestApp};
 
 const ORGS: &str = "/developers/organizations";
 

@@ -1,7 +1,8 @@
 use serde_json::Value;
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json, Backend};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, status_and_json};
 
 async fn every_response_carries_the_request_id_of_its_envelope(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -3,9 +3,10 @@
 //! through seed 001's `serviceAccountId`.
 
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, Backend, TestApp};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, TestApp};
 use crate::seed_text::fields;
 
 const ACCOUNTS: &str = "/developers/service_accounts";

@@ -1,7 +1,8 @@
 use serde_json::{json, Value};
+use sesame_persistence::on_both_backends;
+use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, unissued_key, Backend};
-use crate::on_both_backends;
+use crate::helpers::{spawn_app, unissued_key};
 
 const VERIFY: &str = "/developers/api_keys/verify";
 
