@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sesame_application::{
-    Authenticate, Bootstrap, FailureLimiter, FailureLimits, SecretIssuer, UsageBuffer, VerifiedKeyCache,
-};
+use sesame_application::authentication::{Authenticate, FailureLimiter, FailureLimits, VerifiedKeyCache};
+use sesame_application::organizations::Bootstrap;
+use sesame_application::support::SecretIssuer;
+use sesame_application::usage::UsageBuffer;
 use sesame_crypto::{Argon2Params, Argon2SecretHasher, OsSecretGenerator};
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretGenerator, SecretHasher};
 use sesame_domain::{ApiToken, ScopeSet};

@@ -8,15 +8,22 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
+use sesame_application::api_keys::{
+    CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+};
+use sesame_application::audit_events::ListAuditEvents;
+use sesame_application::authentication::{
+    Authenticate, AuthenticateAccessToken, FailureLimiter, FailureLimits, VerifiedKeyCache,
+};
+use sesame_application::organizations::{
+    ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, DeactivateOrganization,
+    GetOrganization, UpdateOrganization,
+};
 use sesame_application::service_accounts::{
     CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
 };
-use sesame_application::{
-    ActInOrganization, Authenticate, AuthenticateAccessToken, Bootstrap, Bootstrapped, CreateApiKey,
-    CreateOrganization, DeactivateOrganization, FailureLimiter, FailureLimits, GetApiKey, GetOrganization, ListApiKeys,
-    ListAuditEvents, RevokeApiKey, RotateApiKey, SecretIssuer, UpdateApiKey, UpdateOrganization, UsageBuffer,
-    VerifiedKeyCache, VerifyApiKey,
-};
+use sesame_application::support::SecretIssuer;
+use sesame_application::usage::UsageBuffer;
 use sesame_crypto::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
@@ -41,7 +48,7 @@ pub enum StartupError {
     #[error("invalid access token settings: {0}")]
     AccessTokens(#[from] sesame_crypto::JwtConfigError),
     #[error("cannot bootstrap the first organization: {0}")]
-    Bootstrap(#[from] sesame_application::BootstrapError),
+    Bootstrap(#[from] BootstrapError),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: String,

@@ -2,7 +2,7 @@ use std::sync::OnceLock;
 
 use reqwest::{Client, Response};
 use serde_json::Value;
-use sesame_application::UsageBuffer;
+use sesame_application::usage::UsageBuffer;
 use sesame_persistence::test_support::{Backend, TestDatabase};
 use sesame_server::settings::Settings;
 use sesame_server::startup::Application;
