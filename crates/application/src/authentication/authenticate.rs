@@ -192,6 +192,8 @@ impl Authenticate {
         if let Some(retry_after) = self.limiter.retry_after(lookup, ip) {
             return Err(AuthenticationError::RateLimited { retry_after });
         }
+        // Before the read: a change committed after it must not be cached over.
+        let read_at = self.cache.generation();
         let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| AuthenticationError::Unexpected(e);
         let found = self.keys.find_credential(&lookup).await.map_err(|e| unexpected(Box::new(e)))?;
         let Some(credential) = found else {
@@ -208,7 +210,7 @@ impl Authenticate {
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         }
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
-        Ok(self.cache.insert(raw, credential))
+        Ok(self.cache.insert(raw, credential, read_at))
     }
 
     async fn spend_decoy_verify(&self, secret: &SecretBytes) -> Result<(), AuthenticationError> {
@@ -405,5 +407,111 @@ mod tests {
         }
         let err = auth.check(&raw, ip, &ScopeSet::empty()).await.unwrap_err();
         assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
+    }
+
+    /// Storage whose first credential read waits, once it has begun, until
+    /// the test lets it finish: a verify in flight while a change commits.
+    struct ReadInFlight {
+        inner: MockApiKeyRepository,
+        gate: std::sync::Mutex<Option<(Arc<tokio::sync::Notify>, Arc<tokio::sync::Notify>)>>,
+    }
+
+    #[async_trait::async_trait]
+    impl ApiKeyRepository for ReadInFlight {
+        async fn insert(
+            &self,
+            key: &ApiKey,
+            secret: &sesame_domain::NewSecret,
+            audit: &sesame_domain::AuditEvent,
+        ) -> Result<(), sesame_domain::ports::RepositoryError> {
+            self.inner.insert(key, secret, audit).await
+        }
+        async fn find_credential(
+            &self,
+            lookup: &sesame_domain::LookupId,
+        ) -> Result<Option<Credential>, sesame_domain::ports::RepositoryError> {
+            let read = self.inner.find_credential(lookup).await;
+            let gate = self.gate.lock().unwrap().take();
+            if let Some((began, finish)) = gate {
+                began.notify_one();
+                finish.notified().await;
+            }
+            read
+        }
+        async fn get(
+            &self,
+            organization_id: &sesame_domain::OrganizationId,
+            id: &sesame_domain::ApiKeyId,
+        ) -> Result<Option<ApiKey>, sesame_domain::ports::RepositoryError> {
+            self.inner.get(organization_id, id).await
+        }
+        async fn list(
+            &self,
+            query: &sesame_domain::ports::ApiKeyQuery,
+        ) -> Result<Vec<ApiKey>, sesame_domain::ports::RepositoryError> {
+            self.inner.list(query).await
+        }
+        async fn update(
+            &self,
+            key: &ApiKey,
+            audit: &sesame_domain::AuditEvent,
+        ) -> Result<(), sesame_domain::ports::RepositoryError> {
+            self.inner.update(key, audit).await
+        }
+        async fn rotate(
+            &self,
+            key: &ApiKey,
+            secret: &sesame_domain::NewSecret,
+            previous_secret_expires_at: DateTime<Utc>,
+            audit: &sesame_domain::AuditEvent,
+        ) -> Result<(), sesame_domain::ports::RepositoryError> {
+            self.inner.rotate(key, secret, previous_secret_expires_at, audit).await
+        }
+        async fn record_usage(
+            &self,
+            batch: &[sesame_domain::UsageRecord],
+        ) -> Result<(), sesame_domain::ports::RepositoryError> {
+            self.inner.record_usage(batch).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verify_that_read_a_key_before_its_revocation_is_not_cached_past_it() {
+        let key = active_key();
+        let revoked = ApiKey { revoked_at: Some(now()), ..key.clone() };
+        let mut inner = MockApiKeyRepository::new();
+        let mut reads = mockall::Sequence::new();
+        let before = credential(key.clone());
+        inner.expect_find_credential().times(1).in_sequence(&mut reads).return_once(move |_| Ok(Some(before)));
+        let after = credential(revoked);
+        inner.expect_find_credential().times(1).in_sequence(&mut reads).return_once(move |_| Ok(Some(after)));
+        let (began, finish) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
+        let keys = ReadInFlight { inner, gate: std::sync::Mutex::new(Some((began.clone(), finish.clone()))) };
+        let mut hasher = MockSecretHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let cache = test_cache();
+        let keys: Arc<dyn ApiKeyRepository> = Arc::new(keys);
+        let auth = Authenticate::new(
+            keys.clone(),
+            Arc::new(hasher),
+            Arc::new(fixed_clock()),
+            UsageBuffer::new(keys, 10),
+            cache.clone(),
+            FailureLimiter::new(FailureLimits::default()),
+        );
+        let raw = token().expose();
+
+        let in_flight = tokio::spawn({
+            let (auth, raw) = (auth.clone(), raw.clone());
+            async move { auth.check(&raw, None, &ScopeSet::empty()).await.map(|_| ()) }
+        });
+        began.notified().await;
+        // The revocation commits and invalidates while the verify holds the old row.
+        cache.invalidate_key(key.id);
+        finish.notify_one();
+        in_flight.await.unwrap().expect("the verify in flight answers from what it read");
+
+        let again = auth.check(&raw, None, &ScopeSet::empty()).await;
+        assert!(matches!(again, Err(AuthenticationError::Rejected(VerificationCode::Revoked))), "{again:?}");
     }
 }
