@@ -22,8 +22,9 @@ fn read_fixture(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap()
 }
 
+/// The instant `jsonwebtoken` checks `exp` and `nbf` against.
 fn now() -> i64 {
-    Utc::now().timestamp()
+    i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap()
 }
 
 fn claims() -> Value {

@@ -1,7 +1,7 @@
 //! Builders for the domain values the scenarios store, and fixtures on a
 //! test database (`sesame_persistence::test_support` makes the database).
 
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use serde_json::json;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, AuditLog, AuditQuery, OrganizationRepository, StatusFilter};
 use sesame_domain::{
@@ -13,9 +13,10 @@ use sesame_persistence::Database;
 
 // ---------------------------------------------------------------- time
 
-/// Now, to the microsecond: what both backends store exactly.
+/// The instant the scenarios happen at: fixed, to the microsecond (what both
+/// backends store exactly), since storage never reads the clock itself.
 pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap() + TimeDelta::microseconds(123_456)
 }
 
 pub fn hours(n: i64) -> TimeDelta {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json};
+use crate::helpers::{spawn_app, status_and_json, wall_clock};
 use crate::seed_text::{json_object_at, kind};
 
 const SEED: &str = include_str!("../seeds/002_10a0f372a999480f.txt");
@@ -102,7 +102,7 @@ async fn the_documented_request_gets_the_documented_response(backend: Backend) {
     let mut request = doc.request.clone();
     assert_eq!(keys(&request), vec!["description", "expires_at", "ip_allow_list", "label", "scopes"]);
     request["ip_allow_list"] = serde_json::json!(["127.0.0.1"]);
-    let next_year = chrono::Utc::now() + chrono::Duration::days(365);
+    let next_year = wall_clock() + chrono::Duration::days(365);
     request["expires_at"] = Value::String(next_year.format("%Y-%m-%d %H:%M:%S").to_string());
 
     let res = app.post_api_key(&app.root_secret, &request).await;

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json, unissued_key};
+use crate::helpers::{spawn_app, status_and_json, unissued_key, wall_clock};
 
 fn body(scopes: &[&str]) -> Value {
     json!({ "label": "Checkout service", "scopes": scopes })
@@ -172,7 +172,7 @@ async fn requests_without_a_valid_key_get_401(backend: Backend) {
 
 async fn an_expired_key_gets_401(backend: Backend) {
     let app = spawn_app(backend).await;
-    let expires = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let expires = (wall_clock() + chrono::Duration::seconds(2)).to_rfc3339();
     let child =
         app.create_key(&json!({ "label": "short-lived", "scopes": ["api_keys.create"], "expires_at": expires })).await;
     let secret = child["secret"].as_str().unwrap().to_owned();

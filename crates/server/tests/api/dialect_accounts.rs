@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{is_rfc3339, spawn_app, spawn_app_with, Reply, TestApp};
+use crate::helpers::{is_rfc3339, spawn_app, spawn_app_with, wall_clock, Reply, TestApp};
 use crate::seed_text::{assert_like_example, fields, json_object_at, position};
 
 const SEED: &str = include_str!("../seeds/004_53500144b49ae496.txt");
@@ -79,7 +79,7 @@ async fn spawn_with_access_tokens(backend: Backend) -> TestApp {
 
 /// An HS256 JWT signed with `secret`; `claims` gets an `exp` `ttl_secs` from now.
 fn jwt(secret: &str, mut claims: Value, ttl_secs: i64) -> String {
-    claims["exp"] = json!(chrono::Utc::now().timestamp() + ttl_secs);
+    claims["exp"] = json!(wall_clock().timestamp() + ttl_secs);
     encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes())).expect("a signed JWT")
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{is_rfc3339, spawn_app, unissued_key, Reply, TestApp};
+use crate::helpers::{is_rfc3339, spawn_app, unissued_key, wall_clock, Reply, TestApp};
 use crate::seed_text::{assert_like_example, fields, json_object_at, position};
 
 const SEED: &str = include_str!("../seeds/001_bfbbf7a034e879eb.txt");
@@ -105,7 +105,7 @@ async fn the_documented_request_gets_the_documented_response(backend: Backend) {
     assert_eq!(levels, ["read", "read-write"]);
     // Every documented field, filled with a real value of its kind.
     let account = app.create_service_account(&app.root_secret, "deployer").await;
-    let expires = (chrono::Utc::now() + chrono::Duration::days(365)).to_rfc3339();
+    let expires = (wall_clock() + chrono::Duration::days(365)).to_rfc3339();
     let request = json!({
         "description": "Deploys from CI", "expiresAt": expires, "name": "CI deploy key",
         "scope": levels[0], "serviceAccountId": account["id"],

@@ -225,6 +225,13 @@ impl TestApp {
     }
 }
 
+/// Now, read from the server's own clock adapter: a test builds requests
+/// against a real process running on the wall clock.
+pub fn wall_clock() -> chrono::DateTime<chrono::Utc> {
+    use sesame_domain::ports::Clock;
+    sesame_server::system_clock::SystemClock.now()
+}
+
 /// `at` is an RFC 3339 date-time (`2026-01-02T03:04:05Z`).
 pub fn is_rfc3339(at: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(at).is_ok()
