@@ -14,7 +14,7 @@ use sesame_domain::ports::AccessTokenError;
 use sesame_domain::{Forbidden, Scope, VerificationCode};
 use thiserror::Error;
 
-use crate::envelope::{current_env, ErrorEnvelope, LogInfo};
+use crate::dialects::native::{current_env, ErrorEnvelope, LogInfo};
 
 #[derive(Debug, Error)]
 pub enum ApiError {

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, PartialSchema};
 
-use crate::envelope::ErrorEnvelope;
-
 /// What this status really looks like, so the document's example is not the
 /// 422 envelope's under every status.
 fn example(status: u16, message: &str, error: &str, validator: Option<(&str, &str)>) -> serde_json::Value {
@@ -84,10 +82,4 @@ error_responses! {
         "Too many failed attempts", "too many failed attempts; retry after 42 s", None;
     ServerError => 500, "Unexpected failure; quote `support_id`",
         "Internal server error", "Something went wrong on our side; quote the support id", None;
-}
-
-/// Keeps `ErrorEnvelope` in the document's components even though the
-/// responses above refer to it by name.
-pub fn error_envelope_schema() -> (String, RefOr<utoipa::openapi::schema::Schema>) {
-    ("ErrorEnvelope".to_owned(), ErrorEnvelope::schema())
 }

@@ -4,28 +4,28 @@
 mod api_error;
 mod authenticated;
 mod config;
-mod envelope;
 mod error_responses;
+mod error_shape;
 mod json_body;
+mod key_status;
 mod openapi;
 mod request_id;
 mod root_span;
 mod scope_schema;
-mod state;
+mod services;
 mod time_format;
 
 pub mod dialects;
-pub mod native;
 
 pub use api_error::ApiError;
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
-pub use envelope::{Envelope, ErrorEnvelope, LogInfo};
+pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
 pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
 pub use root_span::{RequestTracing, SesameRootSpan};
-pub use state::Services;
+pub use services::Services;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_swagger_ui::SwaggerUi;
@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request("query", err.to_string()).into()),
     )
     .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
-    .configure(native::configure)
+    .configure(dialects::native::routes)
     .configure(dialects::configure)
     .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
     .default_service(web::to(not_found));

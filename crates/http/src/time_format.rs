@@ -1,7 +1,8 @@
 //! Times on the wire. Sesame writes them as its native API documents them,
-//! `2025-06-29 16:03:44` (UTC), and reads that form or RFC 3339.
+//! `2025-06-29 16:03:44` (UTC), and reads that form or RFC 3339; the other
+//! dialects write RFC 3339.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 
 const WIRE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
@@ -14,6 +15,15 @@ pub fn format(at: DateTime<Utc>) -> String {
 
 pub fn format_opt(at: Option<DateTime<Utc>>) -> Option<String> {
     at.map(format)
+}
+
+/// RFC 3339 to the second, in UTC (`2025-06-29T16:03:44Z`).
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub fn rfc3339_opt(at: Option<DateTime<Utc>>) -> Option<String> {
+    at.map(rfc3339)
 }
 
 /// Parses `2025-06-29 16:03:44` as UTC, or an RFC 3339 time with its offset.

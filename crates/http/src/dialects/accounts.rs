@@ -19,9 +19,10 @@ use sesame_domain::ports::looks_like_jwt;
 use sesame_domain::{ApiKey, ApiKeyStatus, KeyKind, Principal, Scope, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
 
-use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
-use super::{rfc3339, rfc3339_opt};
 use crate::authenticated::BearerRequest;
+use crate::error_shape::{describe, query, DialectError, ErrorShape, Shaped};
+use crate::key_status::status_now;
+use crate::time_format::{rfc3339, rfc3339_opt};
 use crate::{time_format, ApiError, JsonBody, Services};
 
 pub const TAG: &str = "Accounts v1 (seed 004)";
@@ -229,7 +230,7 @@ impl AccountApiKey {
             last_used_ip: key.usage.last_used_ip.clone(),
             metadata: key.metadata.to_value(),
             permissions: permissions_of(&key.scopes),
-            status: match key.status(chrono::Utc::now()) {
+            status: match status_now(key) {
                 ApiKeyStatus::Active => "ACTIVE",
                 ApiKeyStatus::Expired => "EXPIRED",
                 ApiKeyStatus::Revoked => "REVOKED",

@@ -11,8 +11,9 @@ use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery, ValidationErrors
 use sesame_domain::{ApiKey, Scope};
 use utoipa::{IntoParams, ToSchema};
 
-use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
-use super::{rfc3339, rfc3339_opt, user_id};
+use super::user_id;
+use crate::error_shape::{describe, query, DialectError, ErrorShape, Shaped};
+use crate::time_format::{rfc3339, rfc3339_opt};
 use crate::{request_id, time_format, ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "v1 camelCase (seed 001)";

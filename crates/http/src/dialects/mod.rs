@@ -9,25 +9,16 @@
 
 pub mod accounts;
 pub mod camel;
+pub mod native;
 pub mod plain;
-mod shape;
 
 use actix_web::guard::{self, GuardContext};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use chrono::{DateTime, SecondsFormat, Utc};
 use sesame_domain::ApiKey;
 
 use crate::ApiError;
 
-pub use shape::{DialectError, ErrorShape};
-
-pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-pub(crate) fn rfc3339_opt(at: Option<DateTime<Utc>>) -> Option<String> {
-    at.map(rfc3339)
-}
+pub use crate::error_shape::{DialectError, ErrorShape};
 
 /// The person behind a key: the subject of the access token that issued it.
 pub(crate) fn user_id(key: &ApiKey) -> Option<String> {

@@ -11,9 +11,10 @@ use sesame_domain::ApiKey;
 use utoipa::openapi::{RefOr, Response};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::rfc3339;
-use super::shape::{describe, query, DialectError, ErrorShape, Shaped};
 use crate::error_responses::documented_error;
+use crate::error_shape::{describe, query, DialectError, ErrorShape, Shaped};
+use crate::key_status::status_now;
+use crate::time_format::rfc3339;
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Plain /api-keys (seed 003)";
@@ -143,7 +144,7 @@ impl PlainApiKey {
             id: key.id.to_string(),
             name: key.label.as_str().to_owned(),
             key_prefix: key.key_prefix.clone(),
-            status: key.status(chrono::Utc::now()).as_str().to_owned(),
+            status: status_now(key).as_str().to_owned(),
             created_at: rfc3339(key.created_at),
             last_used_at: key.usage.last_used_at.map(rfc3339),
             revoked_at: key.revoked_at.map(rfc3339),

@@ -2,9 +2,9 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 
-use super::api_key_dto::CreatedApiKeyData;
-use super::organization_dto::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
-use crate::envelope::Envelope;
+use crate::dialects::native::schemas::{
+    CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
+};
 use crate::error_responses::{
     BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
 };
