@@ -9,7 +9,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError, Route};
 use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
 
 use crate::ApiError;
@@ -136,9 +136,18 @@ where
     }
 }
 
+/// A resource's fallback for the methods it does not serve: 405 with
+/// `Allow`, in dialect `S`'s shape.
+pub fn method_not_allowed<S: ErrorShape>(allowed: &'static str) -> Route {
+    web::to(move |req: HttpRequest| async move {
+        let error = ApiError::MethodNotAllowed { method: req.method().to_string(), allowed };
+        DialectError::<S>::new(error).error_response()
+    })
+}
+
 /// The query string as `T`; a bad one is a 400 naming `query`.
 pub fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    actix_web::web::Query::<T>::from_query(req.query_string())
-        .map(actix_web::web::Query::into_inner)
+    web::Query::<T>::from_query(req.query_string())
+        .map(web::Query::into_inner)
         .map_err(|e| ApiError::bad_request("query", e.to_string()))
 }

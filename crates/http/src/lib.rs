@@ -21,6 +21,7 @@ pub use api_error::ApiError;
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
 pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
+pub use error_shape::{DialectError, ErrorShape, Shaped};
 pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
@@ -36,8 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request("query", err.to_string()).into()),
     )
     .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
-    .configure(dialects::native::routes)
-    .configure(dialects::configure)
+    .configure(dialects::routes)
     .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
     .default_service(web::to(not_found));
 }

@@ -1,17 +1,14 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::{Modify, OpenApi, PartialSchema};
+use utoipa::{Modify, OpenApi};
 
-use crate::dialects;
-use crate::dialects::native::NativeApi;
+use crate::dialects::DIALECTS;
 
 struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        // Referenced by name from seed 003's error responses.
-        components.schemas.insert("GenericError".to_owned(), crate::dialects::plain::GenericError::schema());
         components.add_security_scheme(
             "bearerAuth",
             SecurityScheme::Http(
@@ -25,6 +22,7 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What the document says besides the dialects' fragments.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -36,34 +34,11 @@ impl Modify for BearerAuth {
 )]
 struct Info;
 
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        dialects::camel::create,
-        dialects::camel::list,
-        dialects::camel::get,
-        dialects::camel::revoke,
-        dialects::plain::create,
-        dialects::plain::list,
-        dialects::plain::get,
-        dialects::plain::revoke,
-        dialects::accounts::create,
-        dialects::accounts::list,
-        dialects::accounts::get,
-        dialects::accounts::revoke,
-    ),
-    tags(
-        (name = dialects::camel::TAG, description = "Seed 001's dialect: `/v1/api-keys`, camelCase, `{code, data, message, requestId}`; `scope` is `read` or `read-write`. Requests without `account_id` on `/v1/api-keys`."),
-        (name = dialects::plain::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."),
-        (name = dialects::accounts::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured.")
-    )
-)]
-struct ApiDoc;
-
 /// The OpenAPI 3.1 document, generated from the handlers and DTOs.
 pub fn openapi() -> OpenApiDoc {
     let mut doc = Info::openapi();
-    doc.merge(NativeApi::openapi());
-    doc.merge(ApiDoc::openapi());
+    for dialect in &DIALECTS {
+        doc.merge((dialect.openapi)());
+    }
     doc
 }

@@ -31,6 +31,11 @@ pub fn current() -> Option<RequestContext> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
+/// The id of the request being served; empty outside a request.
+pub fn current_id() -> String {
+    CURRENT.try_with(|c| c.request_id.clone()).unwrap_or_default()
+}
+
 /// The API environment of the request being served, without copying its id.
 pub fn current_env() -> Option<ApiEnvironment> {
     CURRENT.try_with(|c| c.env).ok()

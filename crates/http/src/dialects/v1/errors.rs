@@ -1,0 +1,50 @@
+//! Seed 001's error shape: `{code, data: null, message, requestId}`.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error_shape::{describe, ErrorShape};
+use crate::{request_id, ApiError};
+
+/// Seed 001's error body: the success envelope with `data` null and the
+/// problem in `message`.
+pub struct V1;
+
+impl ErrorShape for V1 {
+    fn field_name(native: &str) -> &str {
+        match native {
+            "label" => "name",
+            "expires_at" => "expiresAt",
+            "scopes" => "scope",
+            "service_account_id" => "serviceAccountId",
+            other => other,
+        }
+    }
+
+    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
+        serde_json::json!({
+            "code": status.as_u16(),
+            "data": null,
+            "message": describe(error, fields.as_ref()),
+            "requestId": request_id::current_id(),
+        })
+    }
+}
+
+/// Seed 001's error: `code` is the HTTP status, `data` null, `message` names
+/// each bad field and its problem.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct V1Error {
+    #[schema(example = 400)]
+    pub code: u16,
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<()>,
+    #[schema(example = "name: is required")]
+    pub message: String,
+    #[schema(example = "abc-123")]
+    pub request_id: String,
+}
