@@ -10,14 +10,19 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError, Route};
+use serde::Serialize;
 use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
 
+use crate::api_error::{ErrorKind, Vocabulary};
 use crate::ApiError;
 
-/// How a dialect writes an error. Statuses, causes and messages come from
-/// [`ApiError`]; a dialect only chooses the body, the statuses it documents
-/// and its own field names.
-pub trait ErrorShape: 'static {
+/// How a dialect writes an error. Kinds, statuses and causes come from
+/// [`ApiError`]; a dialect chooses its body, its words for Sesame's scopes
+/// ([`Vocabulary`]), its own field names and, if it must, another status.
+pub trait ErrorShape: Vocabulary + 'static {
+    /// What the body is written from.
+    type Body: Serialize;
+
     /// The dialect's name for a field Sesame calls `native` (e.g. `label` →
     /// `name`), so that an error names the field the client sent.
     fn field_name(native: &str) -> &str {
@@ -27,18 +32,20 @@ pub trait ErrorShape: 'static {
     /// The status this dialect answers with. By default a rule broken by a
     /// readable body is 400, as the documented dialects have no 422.
     fn status(error: &ApiError) -> StatusCode {
-        match error {
-            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
-            other => other.status_code(),
+        match error.kind() {
+            ErrorKind::Validation => StatusCode::BAD_REQUEST,
+            kind => kind.status(),
         }
     }
 
-    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value;
+    /// The body of `error`, answered with `status`; `fields` are its bad
+    /// fields under the dialect's names.
+    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> Self::Body;
 }
 
 /// Each bad field under the dialect's name for it.
 fn renamed_fields<S: ErrorShape>(error: &ApiError) -> Option<BTreeMap<String, String>> {
-    error.validator().map(|fields| {
+    error.field_map().map(|fields| {
         fields
             .into_iter()
             .map(|(field, message)| {
@@ -51,14 +58,21 @@ fn renamed_fields<S: ErrorShape>(error: &ApiError) -> Option<BTreeMap<String, St
     })
 }
 
-/// "name: is required; scope: …": the fields in one human sentence.
-pub fn describe(error: &ApiError, fields: Option<&BTreeMap<String, String>>) -> String {
+/// "name: is required; scope: …": the fields in one human sentence, or else
+/// the error's message in dialect `S`'s words.
+pub fn describe<S: ErrorShape>(error: &ApiError, fields: Option<&BTreeMap<String, String>>) -> String {
     match fields {
         Some(fields) if !fields.is_empty() => {
             fields.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
         }
-        _ => error.detail(),
+        _ => error.message_in::<S>(),
     }
+}
+
+/// `error` as dialect `S` answers it: its status, its headers, its body.
+pub(crate) fn respond<S: ErrorShape>(error: &ApiError) -> HttpResponse {
+    let status = S::status(error);
+    error.response_builder(status).json(S::body(error, status, renamed_fields::<S>(error)))
 }
 
 /// An [`ApiError`] rendered in dialect `S`'s shape.
@@ -91,9 +105,7 @@ impl<S: ErrorShape> ResponseError for DialectError<S> {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let body = S::body(&self.error, status, renamed_fields::<S>(&self.error));
-        self.error.response_builder(status).json(body)
+        respond::<S>(&self.error)
     }
 }
 
@@ -139,15 +151,10 @@ where
 /// A resource's fallback for the methods it does not serve: 405 with
 /// `Allow`, in dialect `S`'s shape.
 pub fn method_not_allowed<S: ErrorShape>(allowed: &'static str) -> Route {
-    web::to(move |req: HttpRequest| async move {
-        let error = ApiError::MethodNotAllowed { method: req.method().to_string(), allowed };
-        DialectError::<S>::new(error).error_response()
-    })
+    web::to(move |req: HttpRequest| async move { respond::<S>(&ApiError::method_not_allowed(req.method(), allowed)) })
 }
 
 /// The query string as `T`; a bad one is a 400 naming `query`.
 pub fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    web::Query::<T>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .map_err(|e| ApiError::bad_request("query", e.to_string()))
+    web::Query::<T>::from_query(req.query_string()).map(web::Query::into_inner).map_err(ApiError::unreadable_query)
 }

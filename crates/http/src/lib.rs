@@ -17,7 +17,7 @@ mod time_format;
 
 pub mod dialects;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
 pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
@@ -33,15 +33,13 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Registers every route, `/openapi.json` and Swagger UI at `/swagger-ui/`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request("query", err.to_string()).into()),
-    )
-    .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
-    .configure(dialects::routes)
-    .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
-    .default_service(web::to(not_found));
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
+        .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
+        .configure(dialects::routes)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
+        .default_service(web::to(not_found));
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+    Err(ApiError::not_found(format!("no route for {} {}", req.method(), req.path())))
 }

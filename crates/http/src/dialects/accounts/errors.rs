@@ -1,6 +1,7 @@
 //! Seed 004's error shape: `{message, success: false, error: {code,
 //! message, details}}`, naming Sesame's scopes as its permissions.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -9,12 +10,25 @@ use sesame_domain::Scope;
 use utoipa::ToSchema;
 
 use super::schemas::permission;
+use crate::api_error::Vocabulary;
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
 
 pub struct Accounts;
 
+/// Seed 004's clients know Sesame's scopes as permissions.
+impl Vocabulary for Accounts {
+    const SCOPE: &'static str = "permission";
+    const SCOPES: &'static str = "permissions";
+
+    fn scope_name(scope: Scope) -> Cow<'static, str> {
+        Cow::Owned(permission(scope))
+    }
+}
+
 impl ErrorShape for Accounts {
+    type Body = serde_json::Value;
+
     fn field_name(native: &str) -> &str {
         match native {
             "label" => "name",
@@ -24,17 +38,7 @@ impl ErrorShape for Accounts {
     }
 
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
-        let mut message = describe(error, fields.as_ref());
-        // Name the permissions this dialect's clients know, not Sesame's scopes.
-        if message.contains("scope") {
-            for &scope in Scope::ALL {
-                let native = format!("`{scope}`");
-                if message.contains(&native) {
-                    message = message.replace(&native, &format!("`{}`", permission(scope)));
-                }
-            }
-            message = message.replace("scopes", "permissions").replace("scope", "permission");
-        }
+        let message = describe::<Self>(error, fields.as_ref());
         serde_json::json!({
             "message": status.canonical_reason().unwrap_or("error"),
             "success": false,
@@ -63,4 +67,47 @@ pub struct AccountsError {
     #[schema(example = false)]
     pub success: bool,
     pub error: AccountsErrorDetail,
+}
+
+/// `account_id` names an account the caller may not act in: not found, so
+/// ids of other tenants reveal nothing.
+pub fn unknown_account() -> ApiError {
+    ApiError::not_found("no such account")
+}
+
+#[cfg(test)]
+mod tests {
+    use sesame_application::{CreateApiKeyError, KeyManagementError};
+    use sesame_domain::Forbidden;
+
+    use super::*;
+
+    fn message(error: impl Into<ApiError>) -> String {
+        describe::<Accounts>(&error.into(), None)
+    }
+
+    // The wording seed 004's clients have read since the dialect shipped.
+    #[test]
+    fn missing_and_ungrantable_scopes_are_named_as_permissions() {
+        assert_eq!(
+            message(Forbidden { missing: Scope::ApiKeysCreate }),
+            "this key lacks the `account:api:key:create` permission"
+        );
+        let scopes = vec![Scope::ProductsCreate, Scope::UsersSessionsRead];
+        assert_eq!(
+            message(CreateApiKeyError::Escalation { scopes: scopes.clone() }),
+            "the caller cannot grant permissions it does not hold: `account:product:create`, `account:user:session:read`"
+        );
+        assert_eq!(
+            message(KeyManagementError::Escalation { scopes }),
+            "the caller can neither grant nor manage permissions it does not hold: `account:product:create`, \
+             `account:user:session:read`"
+        );
+    }
+
+    #[test]
+    fn text_that_names_no_scope_is_sesames() {
+        assert_eq!(message(KeyManagementError::NotFound), "no such API key");
+        assert_eq!(message(unknown_account()), "no such account");
+    }
 }

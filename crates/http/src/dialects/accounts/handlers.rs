@@ -14,7 +14,7 @@ use sesame_domain::ports::looks_like_jwt;
 use sesame_domain::Principal;
 use utoipa::ToSchema;
 
-use super::errors::{Accounts, AccountsError};
+use super::errors::{unknown_account, Accounts, AccountsError};
 use super::schemas::{
     scopes_of, AccountApiKey, AccountApiKeyList, AccountParams, AccountsEnvelope, CreateAccountApiKeyRequest,
 };
@@ -65,7 +65,7 @@ async fn in_account(
     let params: AccountParams = query(req)?;
     let principal =
         services.act_in_organization.execute(&caller.principal, &params.account_id).await.map_err(|err| match err {
-            OrganizationError::NotFound => ApiError::NotFound("no such account".to_owned()),
+            OrganizationError::NotFound => unknown_account(),
             other => other.into(),
         })?;
     Ok((principal, params))

@@ -53,7 +53,7 @@ pub fn scopes_of(permissions: &BTreeMap<String, Vec<String>>) -> Result<Vec<Stri
             }
         }
     }
-    errors.into_result().map(|()| scopes).map_err(ApiError::Validation)
+    errors.into_result().map(|()| scopes).map_err(ApiError::invalid)
 }
 
 /// A key's scopes as `{account:resource: [actions]}`.
@@ -186,6 +186,7 @@ pub struct AccountApiKeyList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api_error::ErrorKind;
 
     #[test]
     fn the_seeds_create_permission_is_sesames_api_keys_create() {
@@ -207,7 +208,8 @@ mod tests {
         ]);
         assert_eq!(scopes_of(&map).unwrap(), vec!["products.read".to_owned(), "invoices.create".to_owned()]);
         let bad = BTreeMap::from([("account:product".to_owned(), vec!["fly".to_owned()])]);
-        let Err(ApiError::Validation(errors)) = scopes_of(&bad) else { panic!("expected a validation error") };
-        assert_eq!(errors.fields()[0].field, "permissions.account:product");
+        let error = scopes_of(&bad).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Validation);
+        assert_eq!(error.fields().unwrap().fields()[0].field, "permissions.account:product");
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::openapi::{RefOr, Response};
 use utoipa::{IntoResponses, ToSchema};
 
+use crate::api_error::{ErrorKind, Vocabulary};
 use crate::error_responses::documented_error;
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
@@ -16,20 +17,24 @@ pub struct Generic;
 
 impl Generic {
     fn code(error: &ApiError) -> &'static str {
-        match error {
-            ApiError::BadRequest { .. } | ApiError::Validation(_) => "invalid_input",
-            ApiError::Unauthenticated(_) => "invalid_token",
-            ApiError::Forbidden(_) => "permission_denied",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::TooManyRequests { .. } => "rate_limited",
-            ApiError::Internal(_) => "internal_error",
+        match error.kind() {
+            ErrorKind::BadRequest | ErrorKind::Validation => "invalid_input",
+            ErrorKind::Unauthenticated => "invalid_token",
+            ErrorKind::Forbidden => "permission_denied",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::MethodNotAllowed => "method_not_allowed",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::TooManyRequests => "rate_limited",
+            ErrorKind::Internal => "internal_error",
         }
     }
 }
 
+impl Vocabulary for Generic {}
+
 impl ErrorShape for Generic {
+    type Body = serde_json::Value;
+
     fn field_name(native: &str) -> &str {
         match native {
             "label" => "name",
@@ -38,7 +43,8 @@ impl ErrorShape for Generic {
     }
 
     fn body(error: &ApiError, _: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
-        let mut body = serde_json::json!({ "code": Self::code(error), "message": describe(error, fields.as_ref()) });
+        let mut body =
+            serde_json::json!({ "code": Self::code(error), "message": describe::<Self>(error, fields.as_ref()) });
         if let Some(fields) = fields {
             body["errors"] = serde_json::json!(fields);
         }

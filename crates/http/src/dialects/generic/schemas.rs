@@ -87,7 +87,7 @@ pub fn check_name(name: &str) -> Result<(), ApiError> {
     } else {
         return Ok(());
     };
-    Err(ApiError::Validation(ValidationErrors::single("name", problem)))
+    Err(ApiError::invalid(ValidationErrors::single("name", problem)))
 }
 
 #[cfg(test)]

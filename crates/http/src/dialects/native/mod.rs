@@ -6,8 +6,6 @@ mod handlers;
 mod routes;
 mod schemas;
 
-pub use errors::ErrorEnvelope;
+pub use errors::{ErrorEnvelope, Native};
 pub use routes::{routes, NativeApi};
 pub use schemas::{Envelope, LogInfo};
-
-pub(crate) use schemas::current_env;

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api_error::Vocabulary;
 use crate::error_shape::{describe, ErrorShape};
 use crate::{request_id, ApiError};
 
@@ -13,7 +14,11 @@ use crate::{request_id, ApiError};
 /// problem in `message`.
 pub struct V1;
 
+impl Vocabulary for V1 {}
+
 impl ErrorShape for V1 {
+    type Body = serde_json::Value;
+
     fn field_name(native: &str) -> &str {
         match native {
             "label" => "name",
@@ -28,7 +33,7 @@ impl ErrorShape for V1 {
         serde_json::json!({
             "code": status.as_u16(),
             "data": null,
-            "message": describe(error, fields.as_ref()),
+            "message": describe::<Self>(error, fields.as_ref()),
             "requestId": request_id::current_id(),
         })
     }

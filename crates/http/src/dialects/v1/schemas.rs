@@ -77,7 +77,7 @@ impl AccessLevel {
         match raw {
             None | Some("read") => Ok(AccessLevel::Read),
             Some("read-write") => Ok(AccessLevel::ReadWrite),
-            Some(_) => Err(ApiError::Validation(ValidationErrors::single("scope", "must be `read` or `read-write`"))),
+            Some(_) => Err(ApiError::invalid(ValidationErrors::single("scope", "must be `read` or `read-write`"))),
         }
     }
 }
