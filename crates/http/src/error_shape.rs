@@ -9,11 +9,13 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError, Route};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Resource, ResponseError};
 use serde::Serialize;
 use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
+use utoipa::ToSchema;
 
 use crate::api_error::{ErrorKind, Vocabulary};
+use crate::error_docs::Case;
 use crate::ApiError;
 
 /// How a dialect writes an error. Kinds, statuses and causes come from
@@ -22,6 +24,10 @@ use crate::ApiError;
 pub trait ErrorShape: Vocabulary + 'static {
     /// What the body is written from.
     type Body: Serialize;
+    /// The body's schema, which its documented error responses reference.
+    type Schema: ToSchema;
+    /// How its error responses describe `X-Request-Id`, if they do.
+    const REQUEST_ID_HEADER: Option<&'static str> = None;
 
     /// The dialect's name for a field Sesame calls `native` (e.g. `label` →
     /// `name`), so that an error names the field the client sent.
@@ -41,6 +47,9 @@ pub trait ErrorShape: Vocabulary + 'static {
     /// The body of `error`, answered with `status`; `fields` are its bad
     /// fields under the dialect's names.
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> Self::Body;
+
+    /// What its documentation says of a case.
+    fn description(case: Case) -> &'static str;
 }
 
 /// Each bad field under the dialect's name for it.
@@ -67,6 +76,14 @@ pub fn describe<S: ErrorShape>(error: &ApiError, fields: Option<&BTreeMap<String
         }
         _ => error.message_in::<S>(),
     }
+}
+
+/// What dialect `S` would answer `error` with, as JSON: the example its
+/// documentation shows.
+pub(crate) fn rendered<S: ErrorShape>(error: &ApiError) -> (StatusCode, serde_json::Value) {
+    let status = S::status(error);
+    let body = S::body(error, status, renamed_fields::<S>(error));
+    (status, serde_json::to_value(body).expect("an error body is JSON"))
 }
 
 /// `error` as dialect `S` answers it: its status, its headers, its body.
@@ -148,10 +165,13 @@ where
     }
 }
 
-/// A resource's fallback for the methods it does not serve: 405 with
-/// `Allow`, in dialect `S`'s shape.
-pub fn method_not_allowed<S: ErrorShape>(allowed: &'static str) -> Route {
-    web::to(move |req: HttpRequest| async move { respond::<S>(&ApiError::method_not_allowed(req.method(), allowed)) })
+/// A resource of dialect `S` at `paths`, serving the methods `allowed`
+/// names (its routes are added to it): any other is 405 with `Allow`, in the
+/// dialect's shape.
+pub fn resource<S: ErrorShape>(paths: &[&str], allowed: &'static str) -> Resource {
+    web::resource(paths.to_vec()).default_service(web::to(move |req: HttpRequest| async move {
+        respond::<S>(&ApiError::method_not_allowed(req.method(), allowed))
+    }))
 }
 
 /// The query string as `T`; a bad one is a 400 naming `query`.

@@ -4,7 +4,7 @@
 mod api_error;
 mod authenticated;
 mod config;
-mod error_responses;
+mod error_docs;
 mod error_shape;
 mod json_body;
 mod key_status;
@@ -21,6 +21,7 @@ pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
 pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
+pub use error_docs::{Case, ErrorCase, Errors};
 pub use error_shape::{DialectError, ErrorShape, Shaped};
 pub use json_body::JsonBody;
 pub use openapi::openapi;

@@ -41,6 +41,16 @@ pub fn current_env() -> Option<ApiEnvironment> {
     CURRENT.try_with(|c| c.env).ok()
 }
 
+/// The request id the OpenAPI document's examples show.
+const EXAMPLE_ID: &str = "0197c0f1-9589-7990-b421-4b806f637b0c";
+
+/// `f` as if serving a request with the examples' id in development, so
+/// that what it renders is what such a request would get.
+pub(crate) fn as_example<R>(f: impl FnOnce() -> R) -> R {
+    let context = RequestContext { request_id: EXAMPLE_ID.to_owned(), env: ApiEnvironment::Development };
+    CURRENT.sync_scope(context, f)
+}
+
 /// Middleware: scope the request id around the handler and echo it in the
 /// response header. Must run inside `TracingLogger`.
 pub async fn propagate(

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::schemas::permission;
 use crate::api_error::Vocabulary;
+use crate::error_docs::{Case, ErrorCase};
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
 
@@ -28,6 +29,7 @@ impl Vocabulary for Accounts {
 
 impl ErrorShape for Accounts {
     type Body = serde_json::Value;
+    type Schema = AccountsError;
 
     fn field_name(native: &str) -> &str {
         match native {
@@ -44,6 +46,22 @@ impl ErrorShape for Accounts {
             "success": false,
             "error": { "code": status.as_u16(), "message": message, "details": fields.unwrap_or_default() },
         })
+    }
+
+    fn description(case: Case) -> &'static str {
+        match case {
+            Case::UnreadableBody | Case::InvalidBody | Case::InvalidId => "Invalid body or permission",
+            Case::UnreadableQuery | Case::InvalidQuery => "Bad limit or cursor",
+            Case::Unauthenticated => "Missing, invalid or expired key or access token",
+            Case::Forbidden => {
+                "Missing the permission the operation needs (`account:api:key:create`, `account:api:key:read` or \
+                 `account:api:key:delete`), or a permission the caller would grant but lacks"
+            }
+            Case::NotFound => "No such key in this account, or an account the caller may not act in",
+            Case::Conflict => "The key's state forbids this",
+            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
+            Case::Internal => "Unexpected failure",
+        }
     }
 }
 
@@ -73,6 +91,21 @@ pub struct AccountsError {
 /// ids of other tenants reveal nothing.
 pub fn unknown_account() -> ApiError {
     ApiError::not_found("no such account")
+}
+
+/// The 404 of an operation on the account itself rather than on a key.
+pub struct UnknownAccount;
+
+impl ErrorCase for UnknownAccount {
+    const CASE: Case = Case::NotFound;
+
+    fn example() -> ApiError {
+        unknown_account()
+    }
+
+    fn description<S: ErrorShape>() -> &'static str {
+        "`account_id` is neither the caller's account nor one it created"
+    }
 }
 
 #[cfg(test)]

@@ -14,11 +14,14 @@ use sesame_domain::ports::looks_like_jwt;
 use sesame_domain::Principal;
 use utoipa::ToSchema;
 
-use super::errors::{unknown_account, Accounts, AccountsError};
+use super::errors::{unknown_account, Accounts, UnknownAccount};
 use super::schemas::{
     scopes_of, AccountApiKey, AccountApiKeyList, AccountParams, AccountsEnvelope, CreateAccountApiKeyRequest,
 };
 use crate::authenticated::BearerRequest;
+use crate::error_docs::{
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+};
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{time_format, ApiError, JsonBody, Services};
 
@@ -85,12 +88,7 @@ async fn in_account(
     request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
     responses(
         (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
-        (status = 400, description = "Invalid body or permission", body = AccountsError),
-        (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
-        (status = 403, description = "Missing `account:api:key:create`, or a permission the caller lacks", body = AccountsError),
-        (status = 404, description = "`account_id` is neither the caller's account nor one it created", body = AccountsError),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
-        (status = 500, description = "Unexpected failure", body = AccountsError),
+        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, TooManyRequests, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -123,12 +121,7 @@ pub async fn create(
     params(AccountParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
-        (status = 400, description = "Bad limit or cursor", body = AccountsError),
-        (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
-        (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
-        (status = 404, description = "`account_id` is neither the caller's account nor one it created", body = AccountsError),
-        (status = 500, description = "Unexpected failure", body = AccountsError),
+        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -157,11 +150,7 @@ pub async fn list(
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
-        (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
-        (status = 403, description = "Missing `account:api:key:read`", body = AccountsError),
-        (status = 404, description = "No such key in this account, or an account the caller may not act in", body = AccountsError),
-        (status = 500, description = "Unexpected failure", body = AccountsError),
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -187,11 +176,7 @@ pub async fn get(
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
-        (status = 401, description = "Missing, invalid or expired key or access token", body = AccountsError),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = AccountsError),
-        (status = 403, description = "Missing `account:api:key:delete`", body = AccountsError),
-        (status = 404, description = "No such key in this account, or an account the caller may not act in", body = AccountsError),
-        (status = 500, description = "Unexpected failure", body = AccountsError),
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

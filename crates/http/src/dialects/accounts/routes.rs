@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 
 use super::errors::{Accounts, AccountsError};
 use super::handlers;
-use crate::error_shape::method_not_allowed;
+use crate::error_shape::resource;
 
 /// Whether the query string names `account_id`: what makes a request to
 /// `/v1/api-keys` seed 004's rather than seed 001's.
@@ -20,18 +20,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // the trailing slash: seed 004 documents `/v1/api-keys/`, and clients send
     // either.
     cfg.service(
-        web::resource(["/v1/api-keys", "/v1/api-keys/"])
+        resource::<Accounts>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
             .guard(guard::fn_guard(names_account))
             .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list))
-            .default_service(method_not_allowed::<Accounts>("GET, POST")),
+            .route(web::get().to(handlers::list)),
     )
     .service(
-        web::resource(["/v1/api-keys/{id}", "/v1/api-keys/{id}/"])
+        resource::<Accounts>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
             .guard(guard::fn_guard(names_account))
             .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke))
-            .default_service(method_not_allowed::<Accounts>("GET, DELETE")),
+            .route(web::delete().to(handlers::revoke)),
     );
 }
 

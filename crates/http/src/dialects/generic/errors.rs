@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use serde::Serialize;
-use utoipa::openapi::{RefOr, Response};
-use utoipa::{IntoResponses, ToSchema};
+use utoipa::ToSchema;
 
+use super::schemas::{check_name, NAME_MAX_CHARS};
 use crate::api_error::{ErrorKind, Vocabulary};
-use crate::error_responses::documented_error;
+use crate::error_docs::{Case, ErrorCase};
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
 
@@ -34,6 +34,8 @@ impl Vocabulary for Generic {}
 
 impl ErrorShape for Generic {
     type Body = serde_json::Value;
+    type Schema = GenericError;
+    const REQUEST_ID_HEADER: Option<&'static str> = Some("ID uniquely identifying the request/response cycle.");
 
     fn field_name(native: &str) -> &str {
         match native {
@@ -49,6 +51,20 @@ impl ErrorShape for Generic {
             body["errors"] = serde_json::json!(fields);
         }
         body
+    }
+
+    fn description(case: Case) -> &'static str {
+        match case {
+            Case::UnreadableBody | Case::UnreadableQuery | Case::InvalidBody | Case::InvalidQuery | Case::InvalidId => {
+                "Invalid input"
+            }
+            Case::Unauthenticated => "Access token is missing or invalid",
+            Case::Forbidden => "Permission denied",
+            Case::NotFound => "No such key in the caller's organization",
+            Case::Conflict => "The key's state forbids this",
+            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
+            Case::Internal => "Internal Server Error",
+        }
     }
 }
 
@@ -67,39 +83,13 @@ pub struct GenericError {
     pub errors: Option<BTreeMap<String, String>>,
 }
 
-const REQUEST_ID: &str = "ID uniquely identifying the request/response cycle.";
+/// A name longer than seed 003 allows: its own rule, so its own example.
+pub struct InvalidName;
 
-/// Seed 003's documented errors: the generic error object, with
-/// `X-Request-Id`, and an example of what each really says.
-macro_rules! generic_errors {
-    ($($name:ident => $status:literal, $description:literal, $example:expr;)+) => {$(
-        pub struct $name;
+impl ErrorCase for InvalidName {
+    const CASE: Case = Case::InvalidBody;
 
-        impl IntoResponses for $name {
-            fn responses() -> BTreeMap<String, RefOr<Response>> {
-                let response = documented_error($description, "GenericError", REQUEST_ID, $example);
-                BTreeMap::from([($status.to_string(), response)])
-            }
-        }
-    )+};
-}
-
-fn example(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({ "code": code, "message": message })
-}
-
-generic_errors! {
-    InvalidInput => 400, "Invalid input", serde_json::json!({
-        "code": "invalid_input",
-        "message": "name: must be at most 100 characters",
-        "errors": { "name": "must be at most 100 characters" },
-    });
-    InvalidToken => 401, "Access token is missing or invalid", example("invalid_token", "the API key has expired");
-    PermissionDenied => 403, "Permission denied",
-        example("permission_denied", "this key lacks the `api_keys.create` scope");
-    NoSuchKey => 404, "No such key in the caller's organization", example("not_found", "no such API key");
-    RateLimited => 429, "Too many failed attempts; see `Retry-After`",
-        example("rate_limited", "too many failed attempts; retry after 42 s");
-    InternalError => 500, "Internal Server Error",
-        example("internal_error", "Something went wrong on our side; quote the support id");
+    fn example() -> ApiError {
+        check_name(&"n".repeat(NAME_MAX_CHARS + 1)).expect_err("a name over the limit")
+    }
 }

@@ -3,10 +3,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
 
-use super::errors::{Generic, InternalError, InvalidInput, InvalidToken, NoSuchKey, PermissionDenied, RateLimited};
+use super::errors::{Generic, InvalidName};
 use super::schemas::{
     check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
 };
+use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, NotFound, TooManyRequests, Unauthenticated};
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{Authenticated, JsonBody, Services};
 
@@ -24,11 +25,7 @@ type Error = DialectError<Generic>;
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        InvalidInput,
-        InvalidToken,
-        RateLimited,
-        PermissionDenied,
-        InternalError,
+        Errors<Generic, (InvalidName, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -55,11 +52,7 @@ pub async fn create(
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        InvalidInput,
-        InvalidToken,
-        RateLimited,
-        PermissionDenied,
-        InternalError,
+        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -86,11 +79,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        InvalidToken,
-        RateLimited,
-        PermissionDenied,
-        NoSuchKey,
-        InternalError,
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -114,11 +103,7 @@ pub async fn get(
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        InvalidToken,
-        RateLimited,
-        PermissionDenied,
-        NoSuchKey,
-        InternalError,
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

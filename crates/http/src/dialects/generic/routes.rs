@@ -5,20 +5,18 @@ use utoipa::OpenApi;
 
 use super::errors::{Generic, GenericError};
 use super::handlers;
-use crate::error_shape::method_not_allowed;
+use crate::error_shape::resource;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/api-keys")
+        resource::<Generic>(&["/api-keys"], "GET, POST")
             .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list))
-            .default_service(method_not_allowed::<Generic>("GET, POST")),
+            .route(web::get().to(handlers::list)),
     )
     .service(
-        web::resource("/api-keys/{id}")
+        resource::<Generic>(&["/api-keys/{id}"], "GET, DELETE")
             .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke))
-            .default_service(method_not_allowed::<Generic>("GET, DELETE")),
+            .route(web::delete().to(handlers::revoke)),
     );
 }
 

@@ -10,7 +10,7 @@ use crate::time_format::rfc3339;
 use crate::ApiError;
 
 /// At most this many characters, as seed 003 documents (Sesame's own limit is 255).
-const NAME_MAX_CHARS: usize = 100;
+pub const NAME_MAX_CHARS: usize = 100;
 
 /// Create an API key.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use sesame_application::ValidationErrors;
+use sesame_domain::OrganizationId;
 use utoipa::ToSchema;
 
 use super::schemas::{current_env, LogInfo};
 use crate::api_error::{ErrorKind, Vocabulary};
+use crate::error_docs::{Case, ErrorCase};
 use crate::error_shape::{respond, ErrorShape};
 use crate::ApiError;
 
@@ -20,6 +23,8 @@ impl Vocabulary for Native {}
 
 impl ErrorShape for Native {
     type Body = ErrorEnvelope;
+    type Schema = ErrorEnvelope;
+    const REQUEST_ID_HEADER: Option<&'static str> = Some("Identifies the request in the server's logs");
 
     fn status(error: &ApiError) -> StatusCode {
         error.kind().status()
@@ -40,6 +45,38 @@ impl ErrorShape for Native {
             validator: fields,
             support_id,
             env: current_env(),
+        }
+    }
+
+    fn description(case: Case) -> &'static str {
+        match case {
+            Case::UnreadableBody | Case::UnreadableQuery => {
+                "The body could not be read (not JSON, not `application/json`, too large) or the query string could \
+                 not be parsed; `validator` names the part"
+            }
+            Case::InvalidBody | Case::InvalidQuery | Case::InvalidId => {
+                "A field, query parameter or path id breaks the rules; `validator` maps each one to its problem"
+            }
+            Case::Unauthenticated => {
+                "The key is missing, unknown, malformed, expired or revoked, or its organization is deactivated"
+            }
+            Case::Forbidden => {
+                "The key lacks the scope this needs, asks to grant or manage scopes it does not hold, or is used \
+                 from an IP outside its allow list"
+            }
+            Case::NotFound => {
+                "No such resource in the caller's organization and environment (other organizations' resources \
+                 look the same)"
+            }
+            Case::Conflict => {
+                "The resource's state forbids this (revoked key, deactivated organization, or a key deactivating \
+                 its own organization)"
+            }
+            Case::TooManyRequests => {
+                "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says \
+                 when to retry"
+            }
+            Case::Internal => "Unexpected failure; quote `support_id`",
         }
     }
 }
@@ -92,4 +129,16 @@ pub struct ErrorEnvelope {
     pub support_id: Option<String>,
     #[schema(example = "development")]
     pub env: &'static str,
+}
+
+/// An organization's path id that is not one, which the message names.
+pub struct InvalidOrganizationId;
+
+impl ErrorCase for InvalidOrganizationId {
+    const CASE: Case = Case::InvalidId;
+
+    fn example() -> ApiError {
+        let problem = "org".parse::<OrganizationId>().expect_err("not an id");
+        ApiError::invalid(ValidationErrors::single("id", problem))
+    }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api_error::Vocabulary;
+use crate::error_docs::Case;
 use crate::error_shape::{describe, ErrorShape};
 use crate::{request_id, ApiError};
 
@@ -18,6 +19,7 @@ impl Vocabulary for V1 {}
 
 impl ErrorShape for V1 {
     type Body = serde_json::Value;
+    type Schema = V1Error;
 
     fn field_name(native: &str) -> &str {
         match native {
@@ -36,6 +38,24 @@ impl ErrorShape for V1 {
             "message": describe::<Self>(error, fields.as_ref()),
             "requestId": request_id::current_id(),
         })
+    }
+
+    fn description(case: Case) -> &'static str {
+        match case {
+            Case::UnreadableBody | Case::InvalidBody | Case::InvalidId => {
+                "Bad Request: unreadable body, or a field breaks the rules"
+            }
+            Case::UnreadableQuery | Case::InvalidQuery => "Bad limit, cursor or serviceAccountId",
+            Case::Unauthenticated => "Missing, unknown, expired or revoked key",
+            Case::Forbidden => {
+                "The key lacks the scope the operation needs (`api_keys.create`, `api_keys.read` or \
+                 `api_keys.delete`), a scope it would grant, or one the target key holds"
+            }
+            Case::NotFound => "No such key in this organization",
+            Case::Conflict => "The key's state forbids this",
+            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
+            Case::Internal => "Unexpected failure",
+        }
     }
 }
 

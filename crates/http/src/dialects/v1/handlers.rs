@@ -5,9 +5,12 @@ use serde::Serialize;
 use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
 use utoipa::ToSchema;
 
-use super::errors::{V1Error, V1};
+use super::errors::V1;
 use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
+};
+use crate::error_docs::{
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
 };
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{request_id, time_format, Authenticated, JsonBody, Services};
@@ -30,11 +33,7 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
     request_body(content = CreateApiKeyV1Request, description = "API key details"),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
-        (status = 400, description = "Bad Request: unreadable body, or a field breaks the rules", body = V1Error),
-        (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
-        (status = 403, description = "The key lacks `api_keys.create` or a scope it would grant", body = V1Error),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
-        (status = 500, description = "Unexpected failure", body = V1Error),
+        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, TooManyRequests, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -69,11 +68,7 @@ pub async fn create(
     params(ListV1Params),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
-        (status = 400, description = "Bad limit, cursor or serviceAccountId", body = V1Error),
-        (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
-        (status = 403, description = "The key lacks `api_keys.read`", body = V1Error),
-        (status = 500, description = "Unexpected failure", body = V1Error),
+        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -101,11 +96,7 @@ pub async fn list(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
-        (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
-        (status = 403, description = "The key lacks `api_keys.read`", body = V1Error),
-        (status = 404, description = "No such key in this organization", body = V1Error),
-        (status = 500, description = "Unexpected failure", body = V1Error),
+        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -129,11 +120,7 @@ pub async fn get(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
-        (status = 401, description = "Missing, unknown, expired or revoked key", body = V1Error),
-        (status = 429, description = "Too many failed attempts; see `Retry-After`", body = V1Error),
-        (status = 403, description = "The key lacks `api_keys.delete` or a scope the target holds", body = V1Error),
-        (status = 404, description = "No such key in this organization", body = V1Error),
-        (status = 500, description = "Unexpected failure", body = V1Error),
+        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

@@ -5,22 +5,20 @@ use utoipa::OpenApi;
 
 use super::errors::{V1Error, V1};
 use super::handlers;
-use crate::error_shape::method_not_allowed;
+use crate::error_shape::resource;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Both with and without the trailing slash, as clients send either. Seed
     // 004's requests to these paths (`account_id`) were claimed before.
     cfg.service(
-        web::resource(["/v1/api-keys", "/v1/api-keys/"])
+        resource::<V1>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
             .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list))
-            .default_service(method_not_allowed::<V1>("GET, POST")),
+            .route(web::get().to(handlers::list)),
     )
     .service(
-        web::resource(["/v1/api-keys/{id}", "/v1/api-keys/{id}/"])
+        resource::<V1>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
             .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke))
-            .default_service(method_not_allowed::<V1>("GET, DELETE")),
+            .route(web::delete().to(handlers::revoke)),
     );
 }
 

@@ -6,12 +6,14 @@ use sesame_application::{
     CreateApiKeyCommand, ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand,
 };
 
+use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
     ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, Envelope, ListApiKeysParams, RotateApiKeyRequest,
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
-use crate::error_responses::{
-    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+use crate::error_docs::{
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, TooManyRequests,
+    Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
 
@@ -34,7 +36,7 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
-        BadRequest, Unauthorized, Forbidden, TooManyRequests, Unprocessable, ServerError,
+        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, TooManyRequests, InvalidBody, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -71,7 +73,7 @@ pub async fn create_api_key(
     path = "/developers/api_keys",
     tag = TAG,
     params(ListApiKeysParams),
-    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys")]
@@ -101,7 +103,7 @@ pub async fn list_api_keys(
     path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys/{id}")]
@@ -125,7 +127,7 @@ pub async fn get_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -160,7 +162,7 @@ pub async fn update_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -190,7 +192,7 @@ pub async fn rotate_api_key(
     path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/api_keys/{id}")]
@@ -216,7 +218,7 @@ pub async fn revoke_api_key(
     path = "/developers/api_keys/verify",
     tag = TAG,
     request_body = VerifyApiKeyRequest,
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

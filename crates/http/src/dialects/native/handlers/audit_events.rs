@@ -2,8 +2,9 @@
 
 use actix_web::{get, web, HttpResponse};
 
+use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, AuditParams, Envelope};
-use crate::error_responses::{BadRequest, Forbidden, ServerError, TooManyRequests, Unauthorized, Unprocessable};
+use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
 use crate::{ApiError, Authenticated, Services};
 
 pub const TAG: &str = "Audit";
@@ -18,7 +19,7 @@ pub const TAG: &str = "Audit";
     path = "/developers/audit_events",
     tag = TAG,
     params(AuditParams),
-    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/audit_events")]

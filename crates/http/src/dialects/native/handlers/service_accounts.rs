@@ -4,12 +4,14 @@
 use actix_web::{delete, get, post, web, HttpResponse};
 use sesame_application::CreateServiceAccountCommand;
 
+use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
     DeletedServiceAccountData, Envelope, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage,
     ServiceAccountRequest,
 };
-use crate::error_responses::{
-    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+use crate::error_docs::{
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+    UnreadableBody, UnreadableQuery,
 };
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
@@ -23,7 +25,7 @@ pub const TAG: &str = "Service accounts";
     path = "/developers/service_accounts",
     tag = TAG,
     request_body = ServiceAccountRequest,
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/service_accounts")]
@@ -54,7 +56,7 @@ pub async fn create_service_account(
     path = "/developers/service_accounts",
     tag = TAG,
     params(ListServiceAccountsParams),
-    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts")]
@@ -80,7 +82,7 @@ pub async fn list_service_accounts(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Unauthorized, TooManyRequests, Forbidden, NotFound, ServerError),
+    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts/{id}")]
@@ -110,7 +112,7 @@ pub async fn get_service_account(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, ServerError),
+    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/service_accounts/{id}")]
