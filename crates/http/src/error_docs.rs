@@ -18,6 +18,51 @@ use utoipa::{IntoResponses, PartialSchema, ToSchema};
 use crate::error_shape::{rendered, ErrorShape};
 use crate::{json_body, request_id, ApiError};
 
+/// The [`Case`] enum, and for each case a marker type of the same name
+/// for `Errors`' tuples.
+macro_rules! cases {
+    ($($(#[doc = $doc:literal])* $case:ident,)+) => {
+        /// The ways an operation can fail that the document tells apart: each
+        /// has a representative error, and each dialect a description.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Case {
+            $($(#[doc = $doc])* $case,)+
+        }
+
+        impl Case {
+            pub const ALL: &'static [Case] = &[$(Case::$case),+];
+        }
+
+        $(
+            #[doc = concat!("Marks [`Case::", stringify!($case), "`] in an `Errors` list.")]
+            pub struct $case;
+
+            impl ErrorCase for $case {
+                const CASE: Case = Case::$case;
+            }
+        )+
+    };
+}
+
+cases!(
+    /// The body is not JSON, not `application/json`, or too large.
+    UnreadableBody,
+    /// The query string cannot be read as the operation's parameters.
+    UnreadableQuery,
+    /// A field of a readable body breaks the rules.
+    InvalidBody,
+    /// A query parameter breaks the rules.
+    InvalidQuery,
+    /// The path's id is not an id.
+    InvalidId,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooManyRequests,
+    Internal,
+);
+
 impl Case {
     /// An error of this case, built as the server builds it.
     pub fn example(self) -> ApiError {
@@ -63,51 +108,6 @@ pub trait ErrorCase {
         S::description(Self::CASE)
     }
 }
-
-/// The [`Case`] enum, and for each case a marker type of the same name
-/// for `Errors`' tuples.
-macro_rules! cases {
-    ($($(#[doc = $doc:literal])* $case:ident,)+) => {
-        /// The ways an operation can fail that the document tells apart: each
-        /// has a representative error, and each dialect a description.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Case {
-            $($(#[doc = $doc])* $case,)+
-        }
-
-        impl Case {
-            pub const ALL: &'static [Case] = &[$(Case::$case),+];
-        }
-
-        $(
-            #[doc = concat!("Marks [`Case::", stringify!($case), "`] in an `Errors` list.")]
-            pub struct $case;
-
-            impl ErrorCase for $case {
-                const CASE: Case = Case::$case;
-            }
-        )+
-    };
-}
-
-cases!(
-    /// The body is not JSON, not `application/json`, or too large.
-    UnreadableBody,
-    /// The query string cannot be read as the operation's parameters.
-    UnreadableQuery,
-    /// A field of a readable body breaks the rules.
-    InvalidBody,
-    /// A query parameter breaks the rules.
-    InvalidQuery,
-    /// The path's id is not an id.
-    InvalidId,
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    Conflict,
-    TooManyRequests,
-    Internal,
-);
 
 /// A tuple of [`ErrorCase`]s: the responses they document in shape `S`.
 pub trait ErrorCases {

@@ -1,5 +1,6 @@
 //! What every dialect shares: its own error body over the one `ApiError`
-//! mapping, and extractors whose rejections speak the dialect.
+//! mapping, extractors whose rejections speak the dialect, and resources
+//! whose 405s do.
 
 use std::collections::BTreeMap;
 use std::fmt;

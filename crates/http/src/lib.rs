@@ -1,5 +1,6 @@
-//! The actix-web adapter: routes, DTOs, the error → response mapping, the
-//! bearer-key extractor, the OpenAPI document and Swagger UI.
+//! The actix-web adapter: the APIs Sesame speaks (`dialects`, the native one
+//! among them), the one error mapping (`ApiError`) each renders in its own
+//! shape, the extractors, the OpenAPI document and Swagger UI.
 
 mod api_error;
 mod authenticated;

@@ -5,14 +5,17 @@
 //! validation are the application's, reached through the same commands
 //! whichever dialect a request speaks.
 //!
-//! Every dialect has the same modules: `routes.rs` (its routes, with its
-//! 405 fallbacks, and its OpenAPI fragment), `handlers` (onto the use
-//! cases), `schemas` (its request and response bodies) and `errors.rs` (its
-//! error shape, an [`ErrorShape`](crate::ErrorShape)). Each exports the
-//! three: `routes`, its `#[derive(OpenApi)]` fragment and its shape.
+//! Every dialect has the same modules: `routes.rs` (its routes, built with
+//! `error_shape::resource` so that its 405s are in its shape,
+//! and its `#[derive(OpenApi)]` fragment: paths, tags, its error schema),
+//! `handlers` (onto the use cases, each documenting its errors as
+//! [`Errors<Shape, (Case, …)>`](crate::Errors)), `schemas` (its request and
+//! response bodies) and `errors.rs` (its [`ErrorShape`](crate::ErrorShape):
+//! body, field names, words for scopes, statuses, descriptions).
 //!
-//! To add a dialect: copy the layout into a new folder, then add one line to
-//! [`DIALECTS`]; the routes and the OpenAPI document both come from that
+//! To add a dialect: copy one folder's layout into a new one, export its
+//! `routes`, its fragment and its shape from its `mod.rs`, and add one line
+//! to [`DIALECTS`]; the routes and the OpenAPI document both come from that
 //! list. docs/dialects.md says more.
 
 pub mod accounts;
@@ -34,8 +37,8 @@ pub(crate) struct Dialect {
 /// the document is merged. Seeds 004 and 001 share `/v1/api-keys`: accounts'
 /// resources are guarded by `account_id` and v1's are not, and actix-web
 /// falls through to the next resource on the same path when a resource's
-/// guard fails, so accounts must come before v1 (the dialect_accounts and
-/// dialect_camel HTTP tests fail otherwise).
+/// guard fails, so accounts must come before v1 (with v1 first, the
+/// dialect_accounts HTTP tests fail).
 pub(crate) const DIALECTS: [Dialect; 4] = [
     Dialect { routes: native::routes, openapi: native::NativeApi::openapi },
     Dialect { routes: accounts::routes, openapi: accounts::AccountsApi::openapi },
