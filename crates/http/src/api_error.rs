@@ -1,176 +1,279 @@
-//! The one place where errors become HTTP statuses and envelopes.
+//! The one place where errors become kinds and statuses. An `ApiError` holds
+//! what went wrong as values (the bad fields, the scopes a caller lacks, when
+//! to retry, the methods allowed); each dialect renders its message and body
+//! from them in its own words.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use sesame_application::{
     AccessTokenAuthenticationError, AuthenticationError, CreateApiKeyError, KeyManagementError, ListError,
     OrganizationError, ServiceAccountError, Unexpected, ValidationErrors, VerifyError,
 };
 use sesame_domain::ports::AccessTokenError;
 use sesame_domain::{Forbidden, Scope, VerificationCode};
-use thiserror::Error;
 
-use crate::envelope::{current_env, ErrorEnvelope, LogInfo};
+/// What kind of failure, whichever dialect tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The body, query or path could not be read as the endpoint needs.
+    BadRequest,
+    /// The request was readable but fields break the rules.
+    Validation,
+    /// No key, or a key that does not authenticate.
+    Unauthenticated,
+    /// Authenticated, but not allowed to do this.
+    Forbidden,
+    /// Nothing here that the caller may see.
+    NotFound,
+    /// The path exists, but not with this method.
+    MethodNotAllowed,
+    /// The resource's state forbids the change (revoked, deactivated).
+    Conflict,
+    /// Too many failed attempts for a key id or from an IP.
+    TooManyRequests,
+    /// Logged with its cause; the client gets only the request id.
+    Internal,
+}
 
-#[derive(Debug, Error)]
-pub enum ApiError {
-    /// 400: the body, query or path could not be read as the endpoint needs.
-    #[error("{field}: {message}")]
-    BadRequest { field: String, message: String },
-    /// 422: the request was readable but fields break the rules.
-    #[error("the request is invalid: {0}")]
-    Validation(ValidationErrors),
-    /// 401: no key, or a key that does not authenticate.
-    #[error("{0}")]
-    Unauthenticated(Cow<'static, str>),
-    /// 403: authenticated, but not allowed to do this.
-    #[error("{0}")]
-    Forbidden(String),
-    /// 404: nothing here that the caller may see.
-    #[error("{0}")]
-    NotFound(String),
-    /// 405: the path exists, but not with this method.
-    #[error("{method} is not allowed here; allowed: {allowed}")]
-    MethodNotAllowed { method: String, allowed: &'static str },
-    /// 409: the resource's state forbids the change (revoked, deactivated).
-    #[error("{0}")]
-    Conflict(String),
-    /// 429: too many failed attempts for a key id or from an IP.
-    #[error("too many failed attempts; retry after {retry_after_secs} s")]
-    TooManyRequests { retry_after_secs: u64 },
-    /// 500: logged with its cause; the client gets only the request id.
-    #[error("internal error")]
-    Internal(#[source] Unexpected),
+impl ErrorKind {
+    /// The one table from kind to status. A dialect may answer a kind with
+    /// another status (`ErrorShape::status`), starting from this one.
+    pub const fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// How a dialect names Sesame's scopes when it tells a caller what it
+/// lacks. The defaults are Sesame's own words.
+pub trait Vocabulary {
+    /// The word for one scope.
+    const SCOPE: &'static str = "scope";
+    /// The word for several.
+    const SCOPES: &'static str = "scopes";
+
+    /// `scope` as the dialect's clients know it.
+    fn scope_name(scope: Scope) -> Cow<'static, str> {
+        Cow::Borrowed(scope.as_str())
+    }
+}
+
+/// Sesame's own words: the native API's, and the logs'.
+pub struct SesameWords;
+
+impl Vocabulary for SesameWords {}
+
+/// What a caller asked to do with scopes it does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Create a key holding them.
+    Grant,
+    /// Give them to a key, or change a key holding them.
+    GrantOrManage,
+    /// Revoke keys holding them (deleting a service account).
+    RevokeHolding,
+}
+
+impl Refused {
+    fn verb(self) -> &'static str {
+        match self {
+            Refused::Grant => "cannot grant",
+            Refused::GrantOrManage => "can neither grant nor manage",
+            Refused::RevokeHolding => "cannot revoke keys holding",
+        }
+    }
+}
+
+/// What went wrong, as values a dialect renders.
+#[derive(Debug)]
+enum Detail {
+    /// A sentence that names nothing a dialect calls differently.
+    Said(Cow<'static, str>),
+    /// Each bad field and what is wrong with it, in the order found.
+    Fields(ValidationErrors),
+    /// The scope the operation needs.
+    MissingScope(Scope),
+    /// Scopes the caller does not hold but asked to grant, manage or revoke.
+    Ungrantable { refused: Refused, scopes: Vec<Scope> },
+    /// Whole seconds until a retry may succeed.
+    RetryAfter(u64),
+    /// The method sent and those the path serves (`Allow`).
+    Method { method: String, allowed: &'static str },
+    /// What failed inside; never shown to the client.
+    Cause(Unexpected),
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    kind: ErrorKind,
+    detail: Detail,
 }
 
 impl ApiError {
+    fn new(kind: ErrorKind, detail: Detail) -> Self {
+        Self { kind, detail }
+    }
+
+    /// A 400 naming the part of the request that could not be read.
+    pub fn bad_request(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::BadRequest, Detail::Fields(ValidationErrors::single(field, message)))
+    }
+
+    /// A query string that could not be read, however the handler reads it.
+    pub fn unreadable_query(err: impl fmt::Display) -> Self {
+        Self::bad_request("query", err)
+    }
+
+    /// Fields that break the rules.
+    pub fn invalid(errors: ValidationErrors) -> Self {
+        Self::new(ErrorKind::Validation, Detail::Fields(errors))
+    }
+
     pub fn unauthenticated(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::Unauthenticated(message.into())
+        Self::new(ErrorKind::Unauthenticated, Detail::Said(message.into()))
     }
-    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadRequest { field: field.into(), message: message.into() }
+
+    /// A refusal that names no scope.
+    pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Forbidden, Detail::Said(message.into()))
     }
+
+    pub fn missing_scope(scope: Scope) -> Self {
+        Self::new(ErrorKind::Forbidden, Detail::MissingScope(scope))
+    }
+
+    pub fn ungrantable(refused: Refused, scopes: Vec<Scope>) -> Self {
+        Self::new(ErrorKind::Forbidden, Detail::Ungrantable { refused, scopes })
+    }
+
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::NotFound, Detail::Said(message.into()))
+    }
+
+    pub fn method_not_allowed(method: impl fmt::Display, allowed: &'static str) -> Self {
+        Self::new(ErrorKind::MethodNotAllowed, Detail::Method { method: method.to_string(), allowed })
+    }
+
+    pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorKind::Conflict, Detail::Said(message.into()))
+    }
+
     /// Whole seconds, rounded up, never 0: `Retry-After` has no fractions.
-    fn too_many(retry_after: std::time::Duration) -> Self {
+    pub fn too_many(retry_after: Duration) -> Self {
         let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        Self::TooManyRequests { retry_after_secs: secs.max(1) }
+        Self::new(ErrorKind::TooManyRequests, Detail::RetryAfter(secs.max(1)))
     }
 
-    fn message(&self) -> &'static str {
-        match self {
-            ApiError::BadRequest { .. } => "The request could not be read",
-            ApiError::Validation(_) => "The request is invalid",
-            ApiError::Unauthenticated(_) => "Authentication failed",
-            ApiError::Forbidden(_) => "Permission denied",
-            ApiError::NotFound(_) => "Resource not found",
-            ApiError::MethodNotAllowed { .. } => "Method not allowed",
-            ApiError::Conflict(_) => "The resource's state forbids this",
-            ApiError::TooManyRequests { .. } => "Too many failed attempts",
-            ApiError::Internal(_) => "Internal server error",
-        }
+    pub fn internal(cause: impl Into<Unexpected>) -> Self {
+        Self::new(ErrorKind::Internal, Detail::Cause(cause.into()))
     }
 
-    /// Each bad field and what is wrong with it, for 400 and 422.
-    pub(crate) fn validator(&self) -> Option<BTreeMap<String, String>> {
-        match self {
-            ApiError::BadRequest { field, message } => Some(BTreeMap::from([(field.clone(), message.clone())])),
-            ApiError::Validation(errors) => {
-                let mut map: BTreeMap<String, String> = BTreeMap::new();
-                for e in errors.fields() {
-                    map.entry(e.field.clone())
-                        .and_modify(|m| {
-                            m.push_str("; ");
-                            m.push_str(&e.message);
-                        })
-                        .or_insert_with(|| e.message.clone());
-                }
-                Some(map)
-            }
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The bad fields of a 400 or 422.
+    pub fn fields(&self) -> Option<&ValidationErrors> {
+        match &self.detail {
+            Detail::Fields(errors) => Some(errors),
             _ => None,
         }
     }
 
-    /// What went wrong, safe to show the client: an internal error's cause
-    /// stays in the logs.
-    pub(crate) fn detail(&self) -> String {
-        match self {
-            ApiError::Internal(_) => "Something went wrong on our side; quote the support id".to_owned(),
-            other => other.to_string(),
+    /// Each bad field and what is wrong with it, a field's problems joined.
+    pub fn field_map(&self) -> Option<BTreeMap<String, String>> {
+        let errors = self.fields()?;
+        let mut map: BTreeMap<String, String> = BTreeMap::new();
+        for e in errors.fields() {
+            map.entry(e.field.clone())
+                .and_modify(|m| {
+                    m.push_str("; ");
+                    m.push_str(&e.message);
+                })
+                .or_insert_with(|| e.message.clone());
+        }
+        Some(map)
+    }
+
+    /// What went wrong, safe to show the client, with scopes named in `V`'s
+    /// words: an internal error's cause stays in the logs.
+    pub fn message_in<V: Vocabulary>(&self) -> String {
+        match &self.detail {
+            Detail::Said(message) => message.clone().into_owned(),
+            Detail::Fields(errors) if self.kind == ErrorKind::Validation => format!("the request is invalid: {errors}"),
+            Detail::Fields(errors) => errors.to_string(),
+            Detail::MissingScope(scope) => format!("this key lacks the `{}` {}", V::scope_name(*scope), V::SCOPE),
+            Detail::Ungrantable { refused, scopes } => {
+                let names: Vec<String> = scopes.iter().map(|&s| format!("`{}`", V::scope_name(s))).collect();
+                format!("the caller {} {} it does not hold: {}", refused.verb(), V::SCOPES, names.join(", "))
+            }
+            Detail::RetryAfter(secs) => format!("too many failed attempts; retry after {secs} s"),
+            Detail::Method { method, allowed } => format!("{method} is not allowed here; allowed: {allowed}"),
+            Detail::Cause(_) => "Something went wrong on our side; quote the support id".to_owned(),
         }
     }
 
     /// A response with `status` and this error's headers (`Retry-After`,
-    /// `WWW-Authenticate`); logs an internal error's cause. Every dialect's
-    /// error shape starts here.
+    /// `Allow`, `WWW-Authenticate`); logs an internal error's cause. Every
+    /// dialect's error response starts here.
     pub(crate) fn response_builder(&self, status: StatusCode) -> HttpResponseBuilder {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
-        }
         let mut res = HttpResponse::build(status);
-        if let ApiError::TooManyRequests { retry_after_secs } = self {
-            res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        match &self.detail {
+            Detail::Cause(cause) => {
+                tracing::error!(error = %cause, source = ?cause.source(), "request failed unexpectedly");
+            }
+            Detail::RetryAfter(secs) => {
+                res.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            Detail::Method { allowed, .. } => {
+                res.insert_header((header::ALLOW, *allowed));
+            }
+            _ => {}
         }
-        if let ApiError::MethodNotAllowed { allowed, .. } = self {
-            res.insert_header((header::ALLOW, *allowed));
-        }
-        if matches!(self, ApiError::Unauthenticated(_)) {
+        if self.kind == ErrorKind::Unauthenticated {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"sesame\"")));
         }
         res
     }
+}
 
-    /// The envelope for this error, with the current request's id.
-    pub fn envelope(&self) -> ErrorEnvelope {
-        let log = LogInfo::current();
-        let support_id = match self {
-            ApiError::Internal(_) => log.as_ref().map(|l| l.request_id.clone()),
+/// Sesame's wording, as the logs and the native API show it.
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.detail {
+            Detail::Cause(_) => f.write_str("internal error"),
+            _ => f.write_str(&self.message_in::<SesameWords>()),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.detail {
+            Detail::Cause(cause) => Some(cause.as_ref()),
             _ => None,
-        };
-        let error = self.detail();
-        ErrorEnvelope {
-            status: self.status_code().as_u16(),
-            data: None,
-            message: Some(self.message().to_owned()),
-            error: Some(error),
-            log,
-            validator: self.validator(),
-            support_id,
-            env: current_env(),
         }
     }
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        self.response_builder(self.status_code()).json(self.envelope())
-    }
-}
-
-fn scope_list(scopes: &[Scope]) -> String {
-    scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
 }
 
 impl From<Forbidden> for ApiError {
     fn from(err: Forbidden) -> Self {
-        ApiError::Forbidden(err.to_string())
+        ApiError::missing_scope(err.missing)
     }
 }
 
@@ -178,9 +281,7 @@ impl From<AuthenticationError> for ApiError {
     fn from(err: AuthenticationError) -> Self {
         match err {
             AuthenticationError::Rejected(code) => match code {
-                VerificationCode::ForbiddenIp => {
-                    ApiError::Forbidden("this key may not be used from this IP address".to_owned())
-                }
+                VerificationCode::ForbiddenIp => ApiError::forbidden("this key may not be used from this IP address"),
                 VerificationCode::Malformed => ApiError::unauthenticated("the API key is malformed"),
                 VerificationCode::Expired => ApiError::unauthenticated("the API key has expired"),
                 VerificationCode::Revoked => ApiError::unauthenticated("the API key has been revoked"),
@@ -192,7 +293,7 @@ impl From<AuthenticationError> for ApiError {
                 }
             },
             AuthenticationError::RateLimited { retry_after } => ApiError::too_many(retry_after),
-            AuthenticationError::Unexpected(cause) => ApiError::Internal(cause),
+            AuthenticationError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -200,12 +301,10 @@ impl From<AuthenticationError> for ApiError {
 impl From<CreateApiKeyError> for ApiError {
     fn from(err: CreateApiKeyError) -> Self {
         match err {
-            CreateApiKeyError::Validation(errors) => ApiError::Validation(errors),
+            CreateApiKeyError::Validation(errors) => ApiError::invalid(errors),
             CreateApiKeyError::Forbidden(f) => f.into(),
-            CreateApiKeyError::Escalation { scopes } => {
-                ApiError::Forbidden(format!("the caller cannot grant scopes it does not hold: {}", scope_list(&scopes)))
-            }
-            CreateApiKeyError::Unexpected(cause) => ApiError::Internal(cause),
+            CreateApiKeyError::Escalation { scopes } => ApiError::ungrantable(Refused::Grant, scopes),
+            CreateApiKeyError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -213,15 +312,12 @@ impl From<CreateApiKeyError> for ApiError {
 impl From<KeyManagementError> for ApiError {
     fn from(err: KeyManagementError) -> Self {
         match err {
-            KeyManagementError::Validation(errors) => ApiError::Validation(errors),
+            KeyManagementError::Validation(errors) => ApiError::invalid(errors),
             KeyManagementError::Forbidden(f) => f.into(),
-            KeyManagementError::Escalation { scopes } => ApiError::Forbidden(format!(
-                "the caller can neither grant nor manage scopes it does not hold: {}",
-                scope_list(&scopes)
-            )),
-            KeyManagementError::NotFound => ApiError::NotFound("no such API key".to_owned()),
-            KeyManagementError::Revoked => ApiError::Conflict("the API key is revoked".to_owned()),
-            KeyManagementError::Unexpected(cause) => ApiError::Internal(cause),
+            KeyManagementError::Escalation { scopes } => ApiError::ungrantable(Refused::GrantOrManage, scopes),
+            KeyManagementError::NotFound => ApiError::not_found("no such API key"),
+            KeyManagementError::Revoked => ApiError::conflict("the API key is revoked"),
+            KeyManagementError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -229,9 +325,9 @@ impl From<KeyManagementError> for ApiError {
 impl From<ListError> for ApiError {
     fn from(err: ListError) -> Self {
         match err {
-            ListError::Validation(errors) => ApiError::Validation(errors),
+            ListError::Validation(errors) => ApiError::invalid(errors),
             ListError::Forbidden(f) => f.into(),
-            ListError::Unexpected(cause) => ApiError::Internal(cause),
+            ListError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -239,10 +335,10 @@ impl From<ListError> for ApiError {
 impl From<VerifyError> for ApiError {
     fn from(err: VerifyError) -> Self {
         match err {
-            VerifyError::Validation(errors) => ApiError::Validation(errors),
+            VerifyError::Validation(errors) => ApiError::invalid(errors),
             VerifyError::Forbidden(f) => f.into(),
             VerifyError::RateLimited { retry_after } => ApiError::too_many(retry_after),
-            VerifyError::Unexpected(cause) => ApiError::Internal(cause),
+            VerifyError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -250,14 +346,12 @@ impl From<VerifyError> for ApiError {
 impl From<OrganizationError> for ApiError {
     fn from(err: OrganizationError) -> Self {
         match err {
-            OrganizationError::Validation(errors) => ApiError::Validation(errors),
+            OrganizationError::Validation(errors) => ApiError::invalid(errors),
             OrganizationError::Forbidden(f) => f.into(),
-            OrganizationError::NotFound => ApiError::NotFound("no such organization".to_owned()),
-            OrganizationError::OwnOrganization => {
-                ApiError::Conflict("a key cannot deactivate its own organization".to_owned())
-            }
-            OrganizationError::Deactivated => ApiError::Conflict("the organization is deactivated".to_owned()),
-            OrganizationError::Unexpected(cause) => ApiError::Internal(cause),
+            OrganizationError::NotFound => ApiError::not_found("no such organization"),
+            OrganizationError::OwnOrganization => ApiError::conflict("a key cannot deactivate its own organization"),
+            OrganizationError::Deactivated => ApiError::conflict("the organization is deactivated"),
+            OrganizationError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -265,16 +359,13 @@ impl From<OrganizationError> for ApiError {
 impl From<ServiceAccountError> for ApiError {
     fn from(err: ServiceAccountError) -> Self {
         match err {
-            ServiceAccountError::Validation(errors) => ApiError::Validation(errors),
+            ServiceAccountError::Validation(errors) => ApiError::invalid(errors),
             ServiceAccountError::Forbidden(f) => f.into(),
-            ServiceAccountError::NotFound => ApiError::NotFound("no such service account".to_owned()),
-            ServiceAccountError::Deleted => ApiError::Conflict("the service account is deleted".to_owned()),
-            err @ ServiceAccountError::KeysElsewhere { .. } => ApiError::Conflict(err.to_string()),
-            ServiceAccountError::Escalation { scopes } => ApiError::Forbidden(format!(
-                "the caller cannot revoke keys holding scopes it does not hold: {}",
-                scope_list(&scopes)
-            )),
-            ServiceAccountError::Unexpected(cause) => ApiError::Internal(cause),
+            ServiceAccountError::NotFound => ApiError::not_found("no such service account"),
+            ServiceAccountError::Deleted => ApiError::conflict("the service account is deleted"),
+            err @ ServiceAccountError::KeysElsewhere { .. } => ApiError::conflict(err.to_string()),
+            ServiceAccountError::Escalation { scopes } => ApiError::ungrantable(Refused::RevokeHolding, scopes),
+            ServiceAccountError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }
@@ -292,7 +383,48 @@ impl From<AccessTokenAuthenticationError> for ApiError {
             AccessTokenAuthenticationError::Rejected(_) => {
                 ApiError::unauthenticated("the access token's organization is not known here")
             }
-            AccessTokenAuthenticationError::Unexpected(cause) => ApiError::Internal(cause),
+            AccessTokenAuthenticationError::Unexpected(cause) => ApiError::internal(cause),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sesames_words_name_scopes_as_the_domain_does() {
+        let missing = ApiError::from(Forbidden { missing: Scope::ApiKeysCreate });
+        assert_eq!(missing.to_string(), Forbidden { missing: Scope::ApiKeysCreate }.to_string());
+        let beyond = ApiError::ungrantable(Refused::GrantOrManage, vec![Scope::ProductsCreate, Scope::InvoicesRead]);
+        assert_eq!(
+            beyond.to_string(),
+            "the caller can neither grant nor manage scopes it does not hold: `products.create`, `invoices.read`"
+        );
+    }
+
+    #[test]
+    fn field_errors_read_as_one_sentence_and_one_entry_a_field() {
+        let mut errors = ValidationErrors::single("label", "must not be blank");
+        errors.add("label", "is too long");
+        let error = ApiError::invalid(errors);
+        assert_eq!(error.to_string(), "the request is invalid: label: must not be blank; label: is too long");
+        assert_eq!(error.field_map().unwrap()["label"], "must not be blank; is too long");
+        assert_eq!(ApiError::bad_request("body", "is too large").to_string(), "body: is too large");
+    }
+
+    #[test]
+    fn an_internal_error_shows_no_cause() {
+        let error = ApiError::internal("the database is gone");
+        assert_eq!(error.to_string(), "internal error");
+        assert!(!error.message_in::<SesameWords>().contains("database"));
+        assert_eq!(error.kind().status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_rounded_up() {
+        let error = ApiError::too_many(Duration::from_millis(41_001));
+        assert_eq!(error.to_string(), "too many failed attempts; retry after 42 s");
+        assert_eq!(ApiError::too_many(Duration::ZERO).to_string(), "too many failed attempts; retry after 1 s");
     }
 }

@@ -85,10 +85,8 @@ impl BearerRequest {
     /// The use cases and the bearer token, or why the request cannot be
     /// authenticated at all.
     pub(crate) fn open(&mut self) -> Result<(web::Data<Services>, String), ApiError> {
-        let services = self
-            .services
-            .take()
-            .ok_or_else(|| ApiError::Internal("the HTTP adapter was built without services".into()))?;
+        let services =
+            self.services.take().ok_or_else(|| ApiError::internal("the HTTP adapter was built without services"))?;
         let token = std::mem::replace(&mut self.token, Ok(String::new()))?;
         Ok((services, token))
     }

@@ -62,12 +62,12 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
             } else {
                 (path.to_owned(), message)
             };
-            ApiError::Validation(ValidationErrors::single(field, text))
+            ApiError::invalid(ValidationErrors::single(field, text))
         }
     }
 }
 
-fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e.path().to_string(), e.inner()))?;
     de.end().map_err(|e| describe("", &e))?;
@@ -130,6 +130,7 @@ impl<T: 'static> FromRequest for JsonBody<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api_error::ErrorKind;
 
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -146,11 +147,8 @@ mod tests {
     }
 
     fn validator_of(err: ApiError) -> Vec<(String, String)> {
-        match err {
-            ApiError::Validation(v) => v.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect(),
-            ApiError::BadRequest { field, message } => vec![(field, message)],
-            other => panic!("unexpected {other:?}"),
-        }
+        let fields = err.fields().unwrap_or_else(|| panic!("unexpected {err:?}"));
+        fields.fields().iter().map(|f| (f.field.clone(), f.message.clone())).collect()
     }
 
     #[test]
@@ -172,6 +170,8 @@ mod tests {
 
     #[test]
     fn broken_json_is_a_bad_request_about_the_body() {
-        assert!(matches!(error_for(r#"{"label": "#), ApiError::BadRequest { field, .. } if field == "body"));
+        let err = error_for(r#"{"label": "#);
+        assert_eq!(err.kind(), ErrorKind::BadRequest);
+        assert_eq!(validator_of(err)[0].0, "body");
     }
 }

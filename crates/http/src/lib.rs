@@ -1,47 +1,47 @@
-//! The actix-web adapter: routes, DTOs, the error → response mapping, the
-//! bearer-key extractor, the OpenAPI document and Swagger UI.
+//! The actix-web adapter: the APIs Sesame speaks (`dialects`, the native one
+//! among them), the one error mapping (`ApiError`) each renders in its own
+//! shape, the extractors, the OpenAPI document and Swagger UI.
 
 mod api_error;
 mod authenticated;
 mod config;
-mod envelope;
-mod error_responses;
+mod error_docs;
+mod error_shape;
 mod json_body;
+mod key_status;
 mod openapi;
 mod request_id;
 mod root_span;
 mod scope_schema;
-mod state;
+mod services;
 mod time_format;
 
 pub mod dialects;
-pub mod native;
 
-pub use api_error::ApiError;
+pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
-pub use envelope::{Envelope, ErrorEnvelope, LogInfo};
+pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
+pub use error_docs::{Case, ErrorCase, Errors};
+pub use error_shape::{DialectError, ErrorShape, Shaped};
 pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
 pub use root_span::{RequestTracing, SesameRootSpan};
-pub use state::Services;
+pub use services::Services;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Registers every route, `/openapi.json` and Swagger UI at `/swagger-ui/`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::QueryConfig::default().error_handler(|err, _| ApiError::bad_request("query", err.to_string()).into()),
-    )
-    .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err.to_string()).into()))
-    .configure(native::configure)
-    .configure(dialects::configure)
-    .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
-    .default_service(web::to(not_found));
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
+        .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
+        .configure(dialects::routes)
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
+        .default_service(web::to(not_found));
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())))
+    Err(ApiError::not_found(format!("no route for {} {}", req.method(), req.path())))
 }

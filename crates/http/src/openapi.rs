@@ -1,18 +1,14 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::{Modify, OpenApi, PartialSchema};
+use utoipa::{Modify, OpenApi};
 
-use crate::{dialects, native};
+use crate::dialects::DIALECTS;
 
 struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let (name, schema) = crate::error_responses::error_envelope_schema();
-        components.schemas.insert(name, schema);
-        // Referenced by name from seed 003's error responses.
-        components.schemas.insert("GenericError".to_owned(), crate::dialects::plain::GenericError::schema());
         components.add_security_scheme(
             "bearerAuth",
             SecurityScheme::Http(
@@ -26,6 +22,7 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What the document says besides the dialects' fragments.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -33,50 +30,15 @@ impl Modify for BearerAuth {
         description = "API key management: issue keys with scopes, IP allow lists and expiry; store only argon2id hashes; verify fast.",
         license(name = "Apache-2.0")
     ),
-    paths(
-        native::create_api_key,
-        native::list_api_keys,
-        native::get_api_key,
-        native::update_api_key,
-        native::rotate_api_key,
-        native::revoke_api_key,
-        native::verify_api_key,
-        native::create_organization,
-        native::get_organization,
-        native::update_organization,
-        native::deactivate_organization,
-        native::list_audit_events,
-        native::create_service_account,
-        native::list_service_accounts,
-        native::get_service_account,
-        native::delete_service_account,
-        dialects::camel::create,
-        dialects::camel::list,
-        dialects::camel::get,
-        dialects::camel::revoke,
-        dialects::plain::create,
-        dialects::plain::list,
-        dialects::plain::get,
-        dialects::plain::revoke,
-        dialects::accounts::create,
-        dialects::accounts::list,
-        dialects::accounts::get,
-        dialects::accounts::revoke,
-    ),
-    modifiers(&BearerAuth),
-    tags(
-        (name = native::TAG, description = "Sesame's native API key endpoints"),
-        (name = native::ORGANIZATIONS_TAG, description = "Organizations (tenants) and onboarding"),
-        (name = native::AUDIT_TAG, description = "The audit trail of every change"),
-        (name = native::SERVICE_ACCOUNTS_TAG, description = "Named non-human principals that keys belong to"),
-        (name = dialects::camel::TAG, description = "Seed 001's dialect: `/v1/api-keys`, camelCase, `{code, data, message, requestId}`; `scope` is `read` or `read-write`. Requests without `account_id` on `/v1/api-keys`."),
-        (name = dialects::plain::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."),
-        (name = dialects::accounts::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured.")
-    )
+    modifiers(&BearerAuth)
 )]
-struct ApiDoc;
+struct Info;
 
 /// The OpenAPI 3.1 document, generated from the handlers and DTOs.
 pub fn openapi() -> OpenApiDoc {
-    ApiDoc::openapi()
+    let mut doc = Info::openapi();
+    for dialect in &DIALECTS {
+        doc.merge((dialect.openapi)());
+    }
+    doc
 }

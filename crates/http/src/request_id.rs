@@ -31,9 +31,24 @@ pub fn current() -> Option<RequestContext> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
+/// The id of the request being served; empty outside a request.
+pub fn current_id() -> String {
+    CURRENT.try_with(|c| c.request_id.clone()).unwrap_or_default()
+}
+
 /// The API environment of the request being served, without copying its id.
 pub fn current_env() -> Option<ApiEnvironment> {
     CURRENT.try_with(|c| c.env).ok()
+}
+
+/// The request id the OpenAPI document's examples show.
+const EXAMPLE_ID: &str = "0197c0f1-9589-7990-b421-4b806f637b0c";
+
+/// `f` as if serving a request with the examples' id in development, so
+/// that what it renders is what such a request would get.
+pub(crate) fn as_example<R>(f: impl FnOnce() -> R) -> R {
+    let context = RequestContext { request_id: EXAMPLE_ID.to_owned(), env: ApiEnvironment::Development };
+    CURRENT.sync_scope(context, f)
 }
 
 /// Middleware: scope the request id around the handler and echo it in the

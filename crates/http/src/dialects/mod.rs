@@ -1,107 +1,54 @@
-//! The other APIs' dialects of "create an API key" (and list, get, revoke),
-//! each a module of DTOs, a mapping onto the same use cases, and its own
-//! error shape. Nothing here holds a business rule: scopes, grants, tenancy
-//! and validation are the application's, reached through the same commands
-//! the native API sends. docs/dialects.md says how to add one.
+//! The APIs Sesame speaks, one folder each: `native` (Sesame's own
+//! `/developers/…`), `v1` (seed 001's `/v1/api-keys`), `generic` (seed 003's
+//! `/api-keys`) and `accounts` (seed 004's `/v1/api-keys/?account_id=…`).
+//! Nothing here holds a business rule: scopes, grants, tenancy and
+//! validation are the application's, reached through the same commands
+//! whichever dialect a request speaks.
 //!
-//! Seeds 001 and 004 share `/v1/api-keys`: a request carrying the
-//! `account_id` query parameter is seed 004's, any other seed 001's.
+//! Every dialect has the same modules: `routes.rs` (its routes, built with
+//! `error_shape::resource` so that its 405s are in its shape,
+//! and its `#[derive(OpenApi)]` fragment: paths, tags, its error schema),
+//! `handlers` (onto the use cases, each documenting its errors as
+//! [`Errors<Shape, (Case, …)>`](crate::Errors)), `schemas` (its request and
+//! response bodies) and `errors.rs` (its [`ErrorShape`](crate::ErrorShape):
+//! body, field names, words for scopes, statuses, descriptions).
+//!
+//! To add a dialect: copy one folder's layout into a new one, export its
+//! `routes`, its fragment and its shape from its `mod.rs`, and add one line
+//! to [`DIALECTS`]; the routes and the OpenAPI document both come from that
+//! list. docs/dialects.md says more.
 
 pub mod accounts;
-pub mod camel;
-pub mod plain;
-mod shape;
+pub mod generic;
+pub mod native;
+pub mod v1;
 
-use actix_web::guard::{self, GuardContext};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use chrono::{DateTime, SecondsFormat, Utc};
-use sesame_domain::ApiKey;
+use actix_web::web;
+use utoipa::OpenApi;
 
-use crate::ApiError;
-
-pub use shape::{DialectError, ErrorShape};
-
-pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+/// What Sesame needs of a dialect besides its error shape, which its
+/// handlers name.
+pub(crate) struct Dialect {
+    pub routes: fn(&mut web::ServiceConfig),
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
 }
 
-pub(crate) fn rfc3339_opt(at: Option<DateTime<Utc>>) -> Option<String> {
-    at.map(rfc3339)
-}
+/// Every dialect, in the order its routes are registered and its part of
+/// the document is merged. Seeds 004 and 001 share `/v1/api-keys`: accounts'
+/// resources are guarded by `account_id` and v1's are not, and actix-web
+/// falls through to the next resource on the same path when a resource's
+/// guard fails, so accounts must come before v1 (with v1 first, the
+/// dialect_accounts HTTP tests fail).
+pub(crate) const DIALECTS: [Dialect; 4] = [
+    Dialect { routes: native::routes, openapi: native::NativeApi::openapi },
+    Dialect { routes: accounts::routes, openapi: accounts::AccountsApi::openapi },
+    Dialect { routes: v1::routes, openapi: v1::V1Api::openapi },
+    Dialect { routes: generic::routes, openapi: generic::GenericApi::openapi },
+];
 
-/// The person behind a key: the subject of the access token that issued it.
-pub(crate) fn user_id(key: &ApiKey) -> Option<String> {
-    key.created_by.subject().map(str::to_owned)
-}
-
-/// Whether the query string names `account_id` (seed 004's requests).
-fn names_account(query: Option<&str>) -> bool {
-    query.is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("account_id")))
-}
-
-fn account_guard(ctx: &GuardContext<'_>) -> bool {
-    names_account(ctx.head().uri.query())
-}
-
-/// A method the path does not serve: 405 with `Allow`, in the shape of the
-/// dialect the request is addressed to.
-fn method_not_allowed(req: &HttpRequest, allowed: &'static str) -> ApiError {
-    ApiError::MethodNotAllowed { method: req.method().to_string(), allowed }
-}
-
-async fn v1_collection_method(req: HttpRequest) -> HttpResponse {
-    v1_reject(&req, method_not_allowed(&req, "GET, POST"))
-}
-
-async fn v1_item_method(req: HttpRequest) -> HttpResponse {
-    v1_reject(&req, method_not_allowed(&req, "GET, DELETE"))
-}
-
-fn v1_reject(req: &HttpRequest, error: ApiError) -> HttpResponse {
-    if names_account(req.uri().query()) {
-        DialectError::<accounts::Accounts>::new(error).error_response()
-    } else {
-        DialectError::<camel::Camel>::new(error).error_response()
+/// Registers every dialect's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    for dialect in &DIALECTS {
+        (dialect.routes)(cfg);
     }
-}
-
-async fn plain_collection_method(req: HttpRequest) -> HttpResponse {
-    DialectError::<plain::Plain>::new(method_not_allowed(&req, "GET, POST")).error_response()
-}
-
-async fn plain_item_method(req: HttpRequest) -> HttpResponse {
-    DialectError::<plain::Plain>::new(method_not_allowed(&req, "GET, DELETE")).error_response()
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Both with and without the trailing slash: seed 004 documents
-    // `/v1/api-keys/`, seed 001 `/v1/api-keys`, and clients send either.
-    cfg.service(
-        web::resource(["/v1/api-keys", "/v1/api-keys/"])
-            .route(web::post().guard(guard::fn_guard(account_guard)).to(accounts::create))
-            .route(web::get().guard(guard::fn_guard(account_guard)).to(accounts::list))
-            .route(web::post().to(camel::create))
-            .route(web::get().to(camel::list))
-            .default_service(web::to(v1_collection_method)),
-    )
-    .service(
-        web::resource(["/v1/api-keys/{id}", "/v1/api-keys/{id}/"])
-            .route(web::get().guard(guard::fn_guard(account_guard)).to(accounts::get))
-            .route(web::delete().guard(guard::fn_guard(account_guard)).to(accounts::revoke))
-            .route(web::get().to(camel::get))
-            .route(web::delete().to(camel::revoke))
-            .default_service(web::to(v1_item_method)),
-    )
-    .service(
-        web::resource("/api-keys")
-            .route(web::post().to(plain::create))
-            .route(web::get().to(plain::list))
-            .default_service(web::to(plain_collection_method)),
-    )
-    .service(
-        web::resource("/api-keys/{id}")
-            .route(web::get().to(plain::get))
-            .route(web::delete().to(plain::revoke))
-            .default_service(web::to(plain_item_method)),
-    );
 }

@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 use sesame_domain::{Organization, OrganizationStatus};
 use utoipa::ToSchema;
 
-use super::api_key_dto::CreatedApiKeyData;
+use super::api_keys::CreatedApiKeyData;
 use crate::time_format;
 
 #[derive(Debug, Deserialize, ToSchema)]

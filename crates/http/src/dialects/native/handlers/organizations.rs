@@ -2,11 +2,12 @@
 
 use actix_web::{get, patch, post, web, HttpResponse};
 
-use super::api_key_dto::CreatedApiKeyData;
-use super::organization_dto::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
-use crate::envelope::Envelope;
-use crate::error_responses::{
-    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+use crate::dialects::native::errors::{InvalidOrganizationId, Native};
+use crate::dialects::native::schemas::{
+    CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
+};
+use crate::error_docs::{
+    Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, TooManyRequests, Unauthenticated, UnreadableBody,
 };
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
@@ -27,7 +28,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
     path = "/developers/organizations",
     tag = TAG,
     request_body = OrganizationRequest,
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations")]
@@ -52,7 +53,7 @@ pub async fn create_organization(
     path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidOrganizationId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/organizations/{id}")]
@@ -74,7 +75,7 @@ pub async fn get_organization(
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body = OrganizationRequest,
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/organizations/{id}")]
@@ -99,7 +100,7 @@ pub async fn update_organization(
     path = "/developers/organizations/{id}/deactivate",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidOrganizationId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations/{id}/deactivate")]

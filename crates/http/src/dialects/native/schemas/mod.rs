@@ -1,5 +1,11 @@
-//! The native response envelope: `{status, data, message, error, log,
-//! validator, support_id, env}`, as Sesame's API reference documents it.
+//! The native API's request and response bodies, and the envelope
+//! `{status, data, message, error, log, validator, support_id, env}` that
+//! wraps every response, as Sesame's API reference documents it.
+
+mod api_keys;
+mod audit_events;
+mod organizations;
+mod service_accounts;
 
 use std::collections::BTreeMap;
 
@@ -7,6 +13,16 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::request_id;
+
+pub use api_keys::{
+    ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, ListApiKeysParams, RotateApiKeyRequest,
+    RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
+};
+pub use audit_events::{AuditEventData, AuditEventPage, AuditParams};
+pub use organizations::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
+pub use service_accounts::{
+    DeletedServiceAccountData, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
+};
 
 /// `{"request_id": "…"}`: where to look in the server's logs.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -43,30 +59,6 @@ pub struct Envelope<T: ToSchema> {
     #[schema(value_type = Option<String>, format = "uuid")]
     pub support_id: Option<String>,
     /// The API environment: `development` or `production`.
-    #[schema(example = "development")]
-    pub env: &'static str,
-}
-
-/// A failed response: same envelope, `data` null.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ErrorEnvelope {
-    #[schema(example = 422)]
-    pub status: u16,
-    /// Always null on failure.
-    #[schema(value_type = Option<Object>)]
-    pub data: Option<()>,
-    #[schema(example = "The request is invalid")]
-    pub message: Option<String>,
-    /// What went wrong, for a human.
-    #[schema(example = "label: must not be blank")]
-    pub error: Option<String>,
-    pub log: Option<LogInfo>,
-    /// Each bad field and what is wrong with it.
-    #[schema(example = json!({"label": "must not be blank"}))]
-    pub validator: Option<BTreeMap<String, String>>,
-    /// Set on server errors: quote it to support. Same value as the request id.
-    #[schema(format = "uuid")]
-    pub support_id: Option<String>,
     #[schema(example = "development")]
     pub env: &'static str,
 }

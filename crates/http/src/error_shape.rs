@@ -1,5 +1,6 @@
 //! What every dialect shares: its own error body over the one `ApiError`
-//! mapping, and extractors whose rejections speak the dialect.
+//! mapping, extractors whose rejections speak the dialect, and resources
+//! whose 405s do.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,15 +10,26 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Resource, ResponseError};
+use serde::Serialize;
 use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
+use utoipa::ToSchema;
 
+use crate::api_error::{ErrorKind, Vocabulary};
+use crate::error_docs::Case;
 use crate::ApiError;
 
-/// How a dialect writes an error. Statuses, causes and messages come from
-/// [`ApiError`]; a dialect only chooses the body, the statuses it documents
-/// and its own field names.
-pub trait ErrorShape: 'static {
+/// How a dialect writes an error. Kinds, statuses and causes come from
+/// [`ApiError`]; a dialect chooses its body, its words for Sesame's scopes
+/// ([`Vocabulary`]), its own field names and, if it must, another status.
+pub trait ErrorShape: Vocabulary + 'static {
+    /// What the body is written from.
+    type Body: Serialize;
+    /// The body's schema, which its documented error responses reference.
+    type Schema: ToSchema;
+    /// How its error responses describe `X-Request-Id`, if they do.
+    const REQUEST_ID_HEADER: Option<&'static str> = None;
+
     /// The dialect's name for a field Sesame calls `native` (e.g. `label` →
     /// `name`), so that an error names the field the client sent.
     fn field_name(native: &str) -> &str {
@@ -27,18 +39,23 @@ pub trait ErrorShape: 'static {
     /// The status this dialect answers with. By default a rule broken by a
     /// readable body is 400, as the documented dialects have no 422.
     fn status(error: &ApiError) -> StatusCode {
-        match error {
-            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
-            other => other.status_code(),
+        match error.kind() {
+            ErrorKind::Validation => StatusCode::BAD_REQUEST,
+            kind => kind.status(),
         }
     }
 
-    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value;
+    /// The body of `error`, answered with `status`; `fields` are its bad
+    /// fields under the dialect's names.
+    fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> Self::Body;
+
+    /// What its documentation says of a case.
+    fn description(case: Case) -> &'static str;
 }
 
 /// Each bad field under the dialect's name for it.
 fn renamed_fields<S: ErrorShape>(error: &ApiError) -> Option<BTreeMap<String, String>> {
-    error.validator().map(|fields| {
+    error.field_map().map(|fields| {
         fields
             .into_iter()
             .map(|(field, message)| {
@@ -51,14 +68,29 @@ fn renamed_fields<S: ErrorShape>(error: &ApiError) -> Option<BTreeMap<String, St
     })
 }
 
-/// "name: is required; scope: …": the fields in one human sentence.
-pub fn describe(error: &ApiError, fields: Option<&BTreeMap<String, String>>) -> String {
+/// "name: is required; scope: …": the fields in one human sentence, or else
+/// the error's message in dialect `S`'s words.
+pub fn describe<S: ErrorShape>(error: &ApiError, fields: Option<&BTreeMap<String, String>>) -> String {
     match fields {
         Some(fields) if !fields.is_empty() => {
             fields.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; ")
         }
-        _ => error.detail(),
+        _ => error.message_in::<S>(),
     }
+}
+
+/// What dialect `S` would answer `error` with, as JSON: the example its
+/// documentation shows.
+pub(crate) fn rendered<S: ErrorShape>(error: &ApiError) -> (StatusCode, serde_json::Value) {
+    let status = S::status(error);
+    let body = S::body(error, status, renamed_fields::<S>(error));
+    (status, serde_json::to_value(body).expect("an error body is JSON"))
+}
+
+/// `error` as dialect `S` answers it: its status, its headers, its body.
+pub(crate) fn respond<S: ErrorShape>(error: &ApiError) -> HttpResponse {
+    let status = S::status(error);
+    error.response_builder(status).json(S::body(error, status, renamed_fields::<S>(error)))
 }
 
 /// An [`ApiError`] rendered in dialect `S`'s shape.
@@ -91,9 +123,7 @@ impl<S: ErrorShape> ResponseError for DialectError<S> {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let body = S::body(&self.error, status, renamed_fields::<S>(&self.error));
-        self.error.response_builder(status).json(body)
+        respond::<S>(&self.error)
     }
 }
 
@@ -136,9 +166,16 @@ where
     }
 }
 
+/// A resource of dialect `S` at `paths`, serving the methods `allowed`
+/// names (its routes are added to it): any other is 405 with `Allow`, in the
+/// dialect's shape.
+pub fn resource<S: ErrorShape>(paths: &[&str], allowed: &'static str) -> Resource {
+    web::resource(paths.to_vec()).default_service(web::to(move |req: HttpRequest| async move {
+        respond::<S>(&ApiError::method_not_allowed(req.method(), allowed))
+    }))
+}
+
 /// The query string as `T`; a bad one is a 400 naming `query`.
 pub fn query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
-    actix_web::web::Query::<T>::from_query(req.query_string())
-        .map(actix_web::web::Query::into_inner)
-        .map_err(|e| ApiError::bad_request("query", e.to_string()))
+    web::Query::<T>::from_query(req.query_string()).map(web::Query::into_inner).map_err(ApiError::unreadable_query)
 }

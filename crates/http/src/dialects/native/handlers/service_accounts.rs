@@ -2,84 +2,20 @@
 //! belong to. Managed with the `api_keys.*` scopes.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use serde::{Deserialize, Serialize};
 use sesame_application::CreateServiceAccountCommand;
-use sesame_domain::ServiceAccount;
-use utoipa::{IntoParams, ToSchema};
 
-use crate::envelope::Envelope;
-use crate::error_responses::{
-    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+use crate::dialects::native::errors::Native;
+use crate::dialects::native::schemas::{
+    DeletedServiceAccountData, Envelope, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage,
+    ServiceAccountRequest,
 };
-use crate::{time_format, ApiError, Authenticated, JsonBody, Services};
+use crate::error_docs::{
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+    UnreadableBody, UnreadableQuery,
+};
+use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Service accounts";
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceAccountRequest {
-    /// 1–255 characters.
-    #[schema(max_length = 255, example = "billing-worker")]
-    pub name: String,
-    #[schema(example = "Charges invoices every night")]
-    pub description: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServiceAccountData {
-    #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
-    pub id: String,
-    #[schema(example = "org_0197c0f1-9589-7990-b421-4b806f637b0c")]
-    pub organization_id: String,
-    pub name: String,
-    pub description: String,
-    /// The key or access token that created it.
-    pub created_by: String,
-    #[schema(format = "mysql-date-time")]
-    pub created_at: String,
-    /// Set once deleted; its keys were revoked with it.
-    #[schema(format = "mysql-date-time")]
-    pub deleted_at: Option<String>,
-}
-
-impl ServiceAccountData {
-    pub fn new(account: &ServiceAccount) -> Self {
-        Self {
-            id: account.id.to_string(),
-            organization_id: account.organization_id.to_string(),
-            name: account.name.as_str().to_owned(),
-            description: account.description.as_str().to_owned(),
-            created_by: account.created_by.to_string(),
-            created_at: time_format::format(account.created_at),
-            deleted_at: time_format::format_opt(account.deleted_at),
-        }
-    }
-}
-
-/// A deleted service account and the keys revoked with it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeletedServiceAccountData {
-    #[serde(flatten)]
-    pub account: ServiceAccountData,
-    /// The ids of the keys this deletion revoked (none when it was already deleted).
-    pub revoked_key_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServiceAccountPage {
-    pub items: Vec<ServiceAccountData>,
-    #[schema(example = "cur_0197c0f195897990b4214b806f637b0c")]
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListServiceAccountsParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
 
 /// Create a service account
 ///
@@ -89,7 +25,7 @@ pub struct ListServiceAccountsParams {
     path = "/developers/service_accounts",
     tag = TAG,
     request_body = ServiceAccountRequest,
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/service_accounts")]
@@ -120,7 +56,7 @@ pub async fn create_service_account(
     path = "/developers/service_accounts",
     tag = TAG,
     params(ListServiceAccountsParams),
-    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts")]
@@ -148,7 +84,7 @@ pub async fn list_service_accounts(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Unauthorized, TooManyRequests, Forbidden, NotFound, ServerError),
+    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts/{id}")]
@@ -178,7 +114,7 @@ pub async fn get_service_account(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, ServerError),
+    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/service_accounts/{id}")]

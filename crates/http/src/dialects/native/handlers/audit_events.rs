@@ -1,24 +1,13 @@
 //! `/developers/audit_events`: the organization's change history.
 
 use actix_web::{get, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
-use super::audit_dto::{AuditEventData, AuditEventPage};
-use crate::envelope::Envelope;
-use crate::error_responses::{BadRequest, Forbidden, ServerError, TooManyRequests, Unauthorized, Unprocessable};
+use crate::dialects::native::errors::Native;
+use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, AuditParams, Envelope};
+use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
 use crate::{ApiError, Authenticated, Services};
 
 pub const TAG: &str = "Audit";
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
 
 /// List audit events
 ///
@@ -30,7 +19,7 @@ pub struct AuditParams {
     path = "/developers/audit_events",
     tag = TAG,
     params(AuditParams),
-    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/audit_events")]

@@ -1,39 +1,68 @@
-//! The native lifecycle endpoints beyond create: list, read, update, rotate,
-//! revoke, verify.
+//! `/developers/api_keys`: the key lifecycle (create, list, read, update,
+//! rotate, revoke) and verify.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use serde::Deserialize;
 use sesame_application::api_keys::Change;
-use sesame_application::{ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand};
-use utoipa::IntoParams;
-
-use super::api_key_dto::{
-    ApiKeyData, ApiKeyPage, RotateApiKeyRequest, RotatedApiKeyData, UpdateApiKeyRequest, VerificationData,
-    VerifyApiKeyRequest,
+use sesame_application::{
+    CreateApiKeyCommand, ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand,
 };
-use crate::envelope::Envelope;
-use crate::error_responses::{
-    BadRequest, Conflict, Forbidden, NotFound, ServerError, TooManyRequests, Unauthorized, Unprocessable,
+
+use crate::dialects::native::errors::Native;
+use crate::dialects::native::schemas::{
+    ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, Envelope, ListApiKeysParams, RotateApiKeyRequest,
+    RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
+};
+use crate::error_docs::{
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, TooManyRequests,
+    Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
+
+pub const TAG: &str = "API keys";
 
 fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) -> HttpResponse {
     HttpResponse::Ok().json(Envelope::new(200, message, data))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListApiKeysParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// `active`, `expired` or `revoked`.
-    pub status: Option<String>,
-    /// `live` or `test`; a key lists only keys of its own environment.
-    pub environment: Option<String>,
-    /// Only the keys of this service account (`svc_…`).
-    pub service_account_id: Option<String>,
+/// Create a new API key
+///
+/// Issues a key in the caller's organization and environment. The plaintext
+/// `secret` is in this response only. Requires `api_keys.create`; the caller
+/// may grant only scopes it holds.
+#[utoipa::path(
+    post,
+    path = "/developers/api_keys",
+    tag = TAG,
+    request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key"),
+    responses(
+        (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
+            headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
+        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, TooManyRequests, InvalidBody, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+#[post("/developers/api_keys")]
+pub async fn create_api_key(
+    services: web::Data<Services>,
+    caller: Authenticated,
+    body: JsonBody<CreateApiKeyRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.parse()?;
+    let command = CreateApiKeyCommand {
+        label: Some(request.label),
+        description: request.description,
+        scopes: request.scopes.unwrap_or_default(),
+        ip_allow_list: request.ip_allow_list.unwrap_or_default(),
+        expires_at: request.expires_at,
+        metadata: request.metadata,
+        kind: request.kind,
+        environment: request.environment,
+        service_account_id: request.service_account_id,
+        request_ip: caller.ip,
+    };
+    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    let data = CreatedApiKeyData::new(&created.key, created.token.expose());
+    Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
 }
 
 /// List API keys
@@ -43,9 +72,9 @@ pub struct ListApiKeysParams {
 #[utoipa::path(
     get,
     path = "/developers/api_keys",
-    tag = super::TAG,
+    tag = TAG,
     params(ListApiKeysParams),
-    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys")]
@@ -73,9 +102,9 @@ pub async fn list_api_keys(
 #[utoipa::path(
     get,
     path = "/developers/api_keys/{id}",
-    tag = super::TAG,
+    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys/{id}")]
@@ -96,10 +125,10 @@ pub async fn get_api_key(
 #[utoipa::path(
     patch,
     path = "/developers/api_keys/{id}",
-    tag = super::TAG,
+    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -135,10 +164,10 @@ pub async fn update_api_key(
 #[utoipa::path(
     post,
     path = "/developers/api_keys/{id}/rotate",
-    tag = super::TAG,
+    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, NotFound, Conflict, Unprocessable, ServerError),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -166,9 +195,9 @@ pub async fn rotate_api_key(
 #[utoipa::path(
     delete,
     path = "/developers/api_keys/{id}",
-    tag = super::TAG,
+    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Unauthorized, TooManyRequests, Forbidden, NotFound, Unprocessable, ServerError),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/api_keys/{id}")]
@@ -192,9 +221,9 @@ pub async fn revoke_api_key(
 #[utoipa::path(
     post,
     path = "/developers/api_keys/verify",
-    tag = super::TAG,
+    tag = TAG,
     request_body = VerifyApiKeyRequest,
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), BadRequest, Unauthorized, TooManyRequests, Forbidden, Unprocessable, ServerError),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 use sesame_domain::{ApiKey, ApiKeyId, OrganizationId, ScopeSet};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::key_status::status_now;
 use crate::scope_schema::ScopeName;
 use crate::time_format;
 
@@ -41,6 +42,21 @@ pub struct CreateApiKeyRequest {
     /// Sesame extension: `svc_…`, a service account of the caller's
     /// organization the key belongs to.
     #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub service_account_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiKeysParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// `active`, `expired` or `revoked`.
+    pub status: Option<String>,
+    /// `live` or `test`; a key lists only keys of its own environment.
+    pub environment: Option<String>,
+    /// Only the keys of this service account (`svc_…`).
     pub service_account_id: Option<String>,
 }
 
@@ -168,7 +184,7 @@ impl ApiKeyData {
             updated_at: time_format::format_opt(key.updated_at),
             metrics: ApiKeyMetrics::of(key),
             revoked_at: time_format::format_opt(key.revoked_at),
-            status: key.status(chrono::Utc::now()).as_str().to_owned(),
+            status: status_now(key).as_str().to_owned(),
             environment: key.environment.as_str().to_owned(),
             kind: key.kind.as_str().to_owned(),
             key_prefix: key.key_prefix.clone(),

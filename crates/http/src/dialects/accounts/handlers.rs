@@ -1,0 +1,192 @@
+//! Seed 004's operations, each onto the use case the native API drives, in
+//! the account the request names.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery, OrganizationError};
+use sesame_domain::ports::looks_like_jwt;
+use sesame_domain::Principal;
+use utoipa::ToSchema;
+
+use super::errors::{unknown_account, Accounts, UnknownAccount};
+use super::schemas::{
+    scopes_of, AccountApiKey, AccountApiKeyList, AccountParams, AccountsEnvelope, CreateAccountApiKeyRequest,
+};
+use crate::authenticated::BearerRequest;
+use crate::error_docs::{
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+};
+use crate::error_shape::{query, DialectError, Shaped};
+use crate::{ApiError, JsonBody, Services};
+
+type Error = DialectError<Accounts>;
+
+fn success<T: ToSchema + Serialize>(status: StatusCode, data: T) -> HttpResponse {
+    HttpResponse::build(status).json(AccountsEnvelope { message: "success", success: true, data })
+}
+
+/// Whoever the bearer token stands for: a Sesame key, or a JWT access token
+/// when a provider is configured.
+pub struct AccountCaller {
+    pub principal: Principal,
+    pub ip: Option<IpAddr>,
+}
+
+impl FromRequest for AccountCaller {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut request = BearerRequest::of(req);
+        Box::pin(async move {
+            let (services, token) = request.open()?;
+            let principal = if looks_like_jwt(&token) {
+                services.authenticate_access_token.execute(&token).await.map_err(ApiError::from)?
+            } else {
+                request.key(&services, &token).await?.principal()
+            };
+            Ok(AccountCaller { principal, ip: request.ip })
+        })
+    }
+}
+
+/// The query, and the principal to act as in its `account_id`: the caller
+/// itself in its own organization, or in one it created (with
+/// `organizations.read`). Any other account is not found, so ids of other
+/// tenants reveal nothing.
+async fn in_account(
+    services: &Services,
+    caller: &AccountCaller,
+    req: &HttpRequest,
+) -> Result<(Principal, AccountParams), ApiError> {
+    let params: AccountParams = query(req)?;
+    let principal =
+        services.act_in_organization.execute(&caller.principal, &params.account_id).await.map_err(|err| match err {
+            OrganizationError::NotFound => unknown_account(),
+            other => other.into(),
+        })?;
+    Ok((principal, params))
+}
+
+/// Create API key
+///
+/// Issues a new secret key for `account_id`. The plaintext `key` is only in
+/// this response - store it in a secret manager. Requires
+/// `account:api:key:create` (Sesame's `api_keys.create`); the caller may
+/// grant only permissions it holds. Returns **201**.
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys/",
+    tag = super::TAG,
+    params(("account_id" = String, Query, description = "Account that will own the new API key.")),
+    request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
+    responses(
+        (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
+        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, TooManyRequests, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn create(
+    services: web::Data<Services>,
+    caller: AccountCaller,
+    req: HttpRequest,
+    body: Shaped<Accounts, JsonBody<CreateAccountApiKeyRequest>>,
+) -> Result<HttpResponse, Error> {
+    let (principal, _) = in_account(&services, &caller, &req).await?;
+    let request = body.0.parse()?;
+    let scopes = scopes_of(&request.permissions.unwrap_or_default())?;
+    let command = CreateApiKeyCommand {
+        label: Some(request.name),
+        scopes,
+        expires_at: request.expires_at,
+        metadata: request.metadata,
+        request_ip: caller.ip,
+        ..Default::default()
+    };
+    let created = services.create_api_key.execute(&principal, command).await?;
+    Ok(success(StatusCode::CREATED, AccountApiKey::new(&created.key, Some(created.token.expose()))))
+}
+
+/// List API keys
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys/",
+    tag = super::TAG,
+    params(AccountParams),
+    responses(
+        (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
+        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn list(
+    services: web::Data<Services>,
+    caller: AccountCaller,
+    req: HttpRequest,
+) -> Result<HttpResponse, Error> {
+    let (principal, params) = in_account(&services, &caller, &req).await?;
+    let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
+    let page = services.list_api_keys.execute(&principal, query).await?;
+    let data = AccountApiKeyList {
+        object: "list",
+        data: page.items.iter().map(|k| AccountApiKey::new(k, None)).collect(),
+        has_more: page.next_cursor.is_some(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(success(StatusCode::OK, data))
+}
+
+/// Retrieve an API key
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys/{id}/",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
+    responses(
+        (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn get(
+    services: web::Data<Services>,
+    caller: AccountCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let (principal, _) = in_account(&services, &caller, &req).await?;
+    let key = services.get_api_key.execute(&principal, &id).await?;
+    Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
+}
+
+/// Delete (revoke) an API key
+///
+/// The key stops working at once and is returned with `deleted: true`.
+/// Requires `account:api:key:delete`.
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}/",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
+    responses(
+        (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn revoke(
+    services: web::Data<Services>,
+    caller: AccountCaller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let (principal, _) = in_account(&services, &caller, &req).await?;
+    let key = services.revoke_api_key.execute(&principal, &id, caller.ip).await?;
+    Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
+}

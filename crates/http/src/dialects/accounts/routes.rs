@@ -1,0 +1,42 @@
+//! What seed 004's API serves, and its part of the OpenAPI document.
+
+use actix_web::guard::{self, GuardContext};
+use actix_web::web;
+use utoipa::OpenApi;
+
+use super::errors::{Accounts, AccountsError};
+use super::handlers;
+use crate::error_shape::resource;
+
+/// Whether the query string names `account_id`: what makes a request to
+/// `/v1/api-keys` seed 004's rather than seed 001's.
+fn names_account(ctx: &GuardContext<'_>) -> bool {
+    ctx.head().uri.query().is_some_and(|q| q.split('&').any(|pair| pair.split('=').next() == Some("account_id")))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // The resources are guarded: a request without `account_id` falls through
+    // to the next resource on the same path, seed 001's. Both with and without
+    // the trailing slash: seed 004 documents `/v1/api-keys/`, and clients send
+    // either.
+    cfg.service(
+        resource::<Accounts>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
+            .guard(guard::fn_guard(names_account))
+            .route(web::post().to(handlers::create))
+            .route(web::get().to(handlers::list)),
+    )
+    .service(
+        resource::<Accounts>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
+            .guard(guard::fn_guard(names_account))
+            .route(web::get().to(handlers::get))
+            .route(web::delete().to(handlers::revoke)),
+    );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(handlers::create, handlers::list, handlers::get, handlers::revoke),
+    components(schemas(AccountsError)),
+    tags((name = super::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured."))
+)]
+pub struct AccountsApi;

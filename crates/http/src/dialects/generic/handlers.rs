@@ -1,0 +1,118 @@
+//! Seed 003's operations, each onto the use case the native API drives.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
+
+use super::errors::{Generic, InvalidName};
+use super::schemas::{
+    check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
+};
+use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, NotFound, TooManyRequests, Unauthenticated};
+use crate::error_shape::{query, DialectError, Shaped};
+use crate::{Authenticated, JsonBody, Services};
+
+type Error = DialectError<Generic>;
+
+/// Create a new API key
+///
+/// A key with no scopes: it authenticates and verifies, and grants nothing
+/// else. Requires `api_keys.create`.
+#[utoipa::path(
+    post,
+    path = "/api-keys",
+    tag = super::TAG,
+    request_body(content = CreateApiKeyPlainRequest, description = "Create an API key"),
+    responses(
+        (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
+            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        Errors<Generic, (InvalidName, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn create(
+    services: web::Data<Services>,
+    caller: Shaped<Generic, Authenticated>,
+    body: Shaped<Generic, JsonBody<CreateApiKeyPlainRequest>>,
+) -> Result<HttpResponse, Error> {
+    let caller = caller.0;
+    let request = body.0.parse()?;
+    check_name(&request.name)?;
+    let command = CreateApiKeyCommand { label: Some(request.name), request_ip: caller.ip, ..Default::default() };
+    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    Ok(HttpResponse::Created()
+        .json(CreatedPlainApiKey { api_key: PlainApiKey::new(&created.key), key: created.token.expose() }))
+}
+
+/// List API keys
+#[utoipa::path(
+    get,
+    path = "/api-keys",
+    tag = super::TAG,
+    params(ListPlainParams),
+    responses(
+        (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
+            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn list(
+    services: web::Data<Services>,
+    caller: Shaped<Generic, Authenticated>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Error> {
+    let params: ListPlainParams = query(&req)?;
+    let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
+    let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
+    Ok(HttpResponse::Ok().json(PlainApiKeyList {
+        data: page.items.iter().map(PlainApiKey::new).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Get an API key
+#[utoipa::path(
+    get,
+    path = "/api-keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses(
+        (status = 200, description = "The key", body = PlainApiKey,
+            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn get(
+    services: web::Data<Services>,
+    caller: Shaped<Generic, Authenticated>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
+    Ok(HttpResponse::Ok().json(PlainApiKey::new(&key)))
+}
+
+/// Delete (revoke) an API key
+///
+/// The key stops working at once. Idempotent. Requires `api_keys.delete`.
+#[utoipa::path(
+    delete,
+    path = "/api-keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses(
+        (status = 204, description = "Revoked",
+            headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn revoke(
+    services: web::Data<Services>,
+    caller: Shaped<Generic, Authenticated>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let caller = caller.0;
+    services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,71 @@
+use serde::{Deserialize, Serialize};
+use sesame_domain::ServiceAccount;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::time_format;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceAccountRequest {
+    /// 1–255 characters.
+    #[schema(max_length = 255, example = "billing-worker")]
+    pub name: String,
+    #[schema(example = "Charges invoices every night")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceAccountData {
+    #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub id: String,
+    #[schema(example = "org_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    pub organization_id: String,
+    pub name: String,
+    pub description: String,
+    /// The key or access token that created it.
+    pub created_by: String,
+    #[schema(format = "mysql-date-time")]
+    pub created_at: String,
+    /// Set once deleted; its keys were revoked with it.
+    #[schema(format = "mysql-date-time")]
+    pub deleted_at: Option<String>,
+}
+
+impl ServiceAccountData {
+    pub fn new(account: &ServiceAccount) -> Self {
+        Self {
+            id: account.id.to_string(),
+            organization_id: account.organization_id.to_string(),
+            name: account.name.as_str().to_owned(),
+            description: account.description.as_str().to_owned(),
+            created_by: account.created_by.to_string(),
+            created_at: time_format::format(account.created_at),
+            deleted_at: time_format::format_opt(account.deleted_at),
+        }
+    }
+}
+
+/// A deleted service account and the keys revoked with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeletedServiceAccountData {
+    #[serde(flatten)]
+    pub account: ServiceAccountData,
+    /// The ids of the keys this deletion revoked (none when it was already deleted).
+    pub revoked_key_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceAccountPage {
+    pub items: Vec<ServiceAccountData>,
+    #[schema(example = "cur_0197c0f195897990b4214b806f637b0c")]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListServiceAccountsParams {
+    /// Page size, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,135 @@
+//! Seed 001's operations, each onto the use case the native API drives.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
+use utoipa::ToSchema;
+
+use super::errors::V1;
+use super::schemas::{
+    AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
+};
+use crate::error_docs::{
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+};
+use crate::error_shape::{query, DialectError, Shaped};
+use crate::{request_id, Authenticated, JsonBody, Services};
+
+type Error = DialectError<V1>;
+
+fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
+    HttpResponse::Ok().json(V1Envelope { code: 200, data, message: "success", request_id: request_id::current_id() })
+}
+
+/// Create a new API key for the current organization
+///
+/// `scope` `read` (the default) grants every read-only scope outside key and
+/// organization management; `read-write` every scope outside them. The
+/// caller must hold them all. `key` is the plaintext, shown only once.
+#[utoipa::path(
+    post,
+    path = "/v1/api-keys",
+    tag = super::TAG,
+    request_body(content = CreateApiKeyV1Request, description = "API key details"),
+    responses(
+        (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
+        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, TooManyRequests, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn create(
+    services: web::Data<Services>,
+    caller: Shaped<V1, Authenticated>,
+    body: Shaped<V1, JsonBody<CreateApiKeyV1Request>>,
+) -> Result<HttpResponse, Error> {
+    let caller = caller.0;
+    let request = body.0.parse()?;
+    let level = AccessLevel::parse(request.scope.as_deref())?;
+    let command = CreateApiKeyCommand {
+        label: Some(request.name),
+        description: request.description,
+        scopes: level.scopes(),
+        expires_at: request.expires_at,
+        service_account_id: request.service_account_id,
+        request_ip: caller.ip,
+        ..Default::default()
+    };
+    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    Ok(ok(CreatedApiKeyV1 { api_key: ApiKeyV1::new(&created.key), key: created.token.expose() }))
+}
+
+/// List API keys
+///
+/// The caller's organization's keys, newest first. Requires `api_keys.read`.
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys",
+    tag = super::TAG,
+    params(ListV1Params),
+    responses(
+        (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
+        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn list(
+    services: web::Data<Services>,
+    caller: Shaped<V1, Authenticated>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Error> {
+    let params: ListV1Params = query(&req)?;
+    let query = ListApiKeysQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+        service_account_id: params.service_account_id,
+        ..Default::default()
+    };
+    let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
+    Ok(ok(ApiKeyV1Page { items: page.items.iter().map(ApiKeyV1::new).collect(), next_cursor: page.next_cursor }))
+}
+
+/// Get an API key
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses(
+        (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
+        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn get(
+    services: web::Data<Services>,
+    caller: Shaped<V1, Authenticated>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
+    Ok(ok(ApiKeyV1::new(&key)))
+}
+
+/// Revoke an API key
+///
+/// The key stops working at once and stays readable with `revokedAt` set.
+/// Requires `api_keys.delete`.
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = super::TAG,
+    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    responses(
+        (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
+        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+    ),
+    security(("bearerAuth" = []))
+)]
+pub async fn revoke(
+    services: web::Data<Services>,
+    caller: Shaped<V1, Authenticated>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let caller = caller.0;
+    let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    Ok(ok(ApiKeyV1::new(&key)))
+}
