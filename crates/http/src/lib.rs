@@ -8,7 +8,6 @@ mod config;
 mod error_docs;
 mod error_shape;
 mod json_body;
-mod key_status;
 mod openapi;
 mod request_id;
 mod root_span;

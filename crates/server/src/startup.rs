@@ -127,7 +127,7 @@ impl Adapters {
                 clock.clone(),
             ),
             list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),
-            get_api_key: GetApiKey::new(keys.clone()),
+            get_api_key: GetApiKey::new(keys.clone(), clock.clone()),
             update_api_key: UpdateApiKey::new(keys.clone(), clock.clone(), cache.clone()),
             rotate_api_key: RotateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone(), cache.clone()),
             revoke_api_key: RevokeApiKey::new(keys.clone(), clock.clone(), cache.clone()),

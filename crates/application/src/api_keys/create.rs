@@ -4,8 +4,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList, KeyDescription, KeyKind,
-    KeyLabel, Metadata, Principal, Scope, ScopeSet, ServiceAccountId, UsageMetrics,
+    ApiKey, ApiKeyId, ApiKeyStatus, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList,
+    KeyDescription, KeyKind, KeyLabel, Metadata, Principal, Scope, ScopeSet, ServiceAccountId, UsageMetrics,
 };
 use thiserror::Error;
 
@@ -110,6 +110,8 @@ impl CreateApiKeyCommand {
 #[derive(Debug, Clone)]
 pub struct CreatedApiKey {
     pub key: ApiKey,
+    /// Judged at the creation's own instant.
+    pub status: ApiKeyStatus,
     pub token: ApiToken,
 }
 
@@ -221,7 +223,7 @@ impl CreateApiKey {
         );
         self.keys.insert(&key, &secret, &event).await.map_err(CreateApiKeyError::unexpected)?;
         tracing::info!(key_id = %key.id, "api key created");
-        Ok(CreatedApiKey { key, token })
+        Ok(CreatedApiKey { status: key.status(now), key, token })
     }
 }
 

@@ -1,26 +1,29 @@
 use std::sync::Arc;
 
-use sesame_domain::ports::ApiKeyRepository;
-use sesame_domain::{ApiKey, Principal, Scope};
+use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::{Principal, Scope};
 
 use super::key_management::{load_visible, KeyManagementError};
+use super::view::ApiKeyView;
 
 /// Reads one key of the caller's organization and environment.
 #[derive(Clone)]
 pub struct GetApiKey {
     keys: Arc<dyn ApiKeyRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 impl GetApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>) -> Self {
-        Self { keys }
+    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { keys, clock }
     }
 
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a malformed id;
     /// `NotFound` for a key the caller may not see.
-    pub async fn execute(&self, caller: &Principal, id: &str) -> Result<ApiKey, KeyManagementError> {
-        load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysRead).await
+    pub async fn execute(&self, caller: &Principal, id: &str) -> Result<ApiKeyView, KeyManagementError> {
+        let key = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysRead).await?;
+        Ok(ApiKeyView::at(key, self.clock.now()))
     }
 }
 
@@ -39,8 +42,10 @@ mod tests {
         let org = caller.organization_id;
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().withf(move |o, i| *o == org && *i == id).returning(move |_, _| Ok(Some(key.clone())));
-        let found = GetApiKey::new(Arc::new(keys)).execute(&caller, &id.to_string()).await.unwrap();
-        assert_eq!(found.id, id);
+        let found =
+            GetApiKey::new(Arc::new(keys), Arc::new(fixed_clock())).execute(&caller, &id.to_string()).await.unwrap();
+        assert_eq!(found.key.id, id);
+        assert_eq!(found.status, sesame_domain::ApiKeyStatus::Active);
     }
 
     #[tokio::test]
@@ -50,13 +55,16 @@ mod tests {
         let id = key.id.to_string();
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(key.clone())));
-        let err = GetApiKey::new(Arc::new(keys)).execute(&principal(&["api_keys.read"]), &id).await.unwrap_err();
+        let err = GetApiKey::new(Arc::new(keys), Arc::new(fixed_clock()))
+            .execute(&principal(&["api_keys.read"]), &id)
+            .await
+            .unwrap_err();
         assert!(matches!(err, KeyManagementError::NotFound));
     }
 
     #[tokio::test]
     async fn a_malformed_id_is_a_validation_error_naming_id() {
-        let err = GetApiKey::new(Arc::new(MockApiKeyRepository::new()))
+        let err = GetApiKey::new(Arc::new(MockApiKeyRepository::new()), Arc::new(fixed_clock()))
             .execute(&principal(&["api_keys.read"]), "key_123")
             .await
             .unwrap_err();
@@ -65,7 +73,7 @@ mod tests {
 
     #[tokio::test]
     async fn reading_needs_api_keys_read() {
-        let err = GetApiKey::new(Arc::new(MockApiKeyRepository::new()))
+        let err = GetApiKey::new(Arc::new(MockApiKeyRepository::new()), Arc::new(fixed_clock()))
             .execute(&principal(&["api_keys.create"]), "x")
             .await
             .unwrap_err();

@@ -1,8 +1,9 @@
 use std::sync::Arc;
 
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
-use sesame_domain::{ApiKey, Environment, Principal, Scope, ServiceAccountId};
+use sesame_domain::{Environment, Principal, Scope, ServiceAccountId};
 
+use super::view::ApiKeyView;
 use crate::support::listing::{ListError, Page, PageRequest};
 use crate::support::validation::ValidationErrors;
 
@@ -81,9 +82,10 @@ impl ListApiKeys {
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit,
     /// cursor, status, or an environment other than the caller's.
-    pub async fn execute(&self, caller: &Principal, query: ListApiKeysQuery) -> Result<Page<ApiKey>, ListError> {
+    pub async fn execute(&self, caller: &Principal, query: ListApiKeysQuery) -> Result<Page<ApiKeyView>, ListError> {
         caller.require(Scope::ApiKeysRead)?;
         let listing = query.parse(caller).map_err(ListError::Validation)?;
+        let now = self.clock.now();
         let items = self
             .keys
             .list(&ApiKeyQuery {
@@ -93,11 +95,11 @@ impl ListApiKeys {
                 service_account_id: listing.service_account_id,
                 after: listing.page.after,
                 limit: listing.page.limit,
-                now: self.clock.now(),
+                now,
             })
             .await
             .map_err(|e| ListError::Unexpected(Box::new(e)))?;
-        Ok(Page::new(items, listing.page.limit, |k| k.id.uuid()))
+        Ok(Page::new(items, listing.page.limit, |k| k.id.uuid()).map(|key| ApiKeyView::at(key, now)))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod revoke;
 pub mod rotate;
 pub mod update;
 pub mod verify;
+pub mod view;
 
 pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey, NewApiKey};
 pub use get::GetApiKey;
@@ -20,3 +21,4 @@ pub use revoke::RevokeApiKey;
 pub use rotate::{RotateApiKey, RotateApiKeyCommand, RotatedApiKey, MAX_GRACE_PERIOD_SECS};
 pub use update::{Change, KeyChanges, UpdateApiKey, UpdateApiKeyCommand};
 pub use verify::{Verification, VerifyApiKey, VerifyApiKeyCommand, VerifyError};
+pub use view::ApiKeyView;

@@ -2,9 +2,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use sesame_domain::ports::{ApiKeyRepository, Clock};
-use sesame_domain::{ApiKey, AuditAction, Principal, Scope};
+use sesame_domain::{AuditAction, Principal, Scope};
 
 use super::key_management::{ensure_manageable, load_visible, KeyManagementError};
+use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit;
 /// Revokes a key: it stops authenticating and verifying at once, and stays
@@ -28,13 +29,13 @@ impl RevokeApiKey {
         caller: &Principal,
         id: &str,
         request_ip: Option<IpAddr>,
-    ) -> Result<ApiKey, KeyManagementError> {
+    ) -> Result<ApiKeyView, KeyManagementError> {
         let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysDelete).await?;
+        let now = self.clock.now();
         if before.revoked_at.is_some() {
-            return Ok(before);
+            return Ok(ApiKeyView::at(before, now));
         }
         ensure_manageable(caller, &before)?;
-        let now = self.clock.now();
         let mut key = before.clone();
         key.revoked_at = Some(now);
         key.updated_at = Some(now);
@@ -50,7 +51,7 @@ impl RevokeApiKey {
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         tracing::info!(key_id = %key.id, "api key revoked");
-        Ok(key)
+        Ok(ApiKeyView::at(key, now))
     }
 }
 
@@ -77,7 +78,8 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let revoked = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
-        assert_eq!(revoked.revoked_at, Some(now()));
+        assert_eq!(revoked.key.revoked_at, Some(now()));
+        assert_eq!(revoked.status, sesame_domain::ApiKeyStatus::Revoked);
     }
 
     #[tokio::test]
@@ -89,7 +91,7 @@ mod tests {
         keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
         keys.expect_update().never();
         let again = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
-        assert_eq!(again.revoked_at, Some(now() - chrono::Duration::days(1)));
+        assert_eq!(again.key.revoked_at, Some(now() - chrono::Duration::days(1)));
     }
 
     #[tokio::test]

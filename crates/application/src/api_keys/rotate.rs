@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use sesame_domain::ports::{ApiKeyRepository, Clock};
-use sesame_domain::{ApiKey, ApiToken, AuditAction, Principal, Scope};
+use sesame_domain::{ApiKey, ApiKeyStatus, ApiToken, AuditAction, Principal, Scope};
 
 use super::key_management::{load_changeable, KeyManagementError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
@@ -25,6 +25,8 @@ pub struct RotateApiKeyCommand {
 #[derive(Debug, Clone)]
 pub struct RotatedApiKey {
     pub key: ApiKey,
+    /// Judged at the rotation's own instant.
+    pub status: ApiKeyStatus,
     pub token: ApiToken,
     pub previous_secret_expires_at: DateTime<Utc>,
 }
@@ -99,7 +101,7 @@ impl RotateApiKey {
             .map_err(KeyManagementError::unexpected)?;
         // Cached entries of the old secret would outlive its grace period.
         self.cache.invalidate_key(key.id);
-        Ok(RotatedApiKey { key, token, previous_secret_expires_at })
+        Ok(RotatedApiKey { status: key.status(now), key, token, previous_secret_expires_at })
     }
 }
 

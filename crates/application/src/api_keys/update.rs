@@ -10,6 +10,7 @@ use sesame_domain::{
 
 use super::fields as key_fields;
 use super::key_management::{load_changeable, KeyManagementError};
+use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit;
 use crate::support::validation::ValidationErrors;
@@ -144,7 +145,7 @@ impl UpdateApiKey {
         caller: &Principal,
         id: &str,
         command: UpdateApiKeyCommand,
-    ) -> Result<ApiKey, KeyManagementError> {
+    ) -> Result<ApiKeyView, KeyManagementError> {
         let before = load_changeable(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
         let now = self.clock.now();
         let changes = command.parse(before.kind, now).map_err(KeyManagementError::Validation)?;
@@ -166,7 +167,7 @@ impl UpdateApiKey {
         );
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
-        Ok(key)
+        Ok(ApiKeyView::at(key, now))
     }
 }
 
@@ -218,7 +219,7 @@ mod tests {
         let cmd = UpdateApiKeyCommand { label: Some("renamed".into()), ..Default::default() };
         let updated =
             UpdateApiKey::new(Arc::new(keys), Arc::new(clock), test_cache()).execute(&caller, &id, cmd).await.unwrap();
-        assert_eq!(updated.updated_at, Some(now()));
+        assert_eq!(updated.key.updated_at, Some(now()));
     }
 
     #[tokio::test]
@@ -284,6 +285,6 @@ mod tests {
         let id = target.id.to_string();
         let cmd = UpdateApiKeyCommand { expires_at: Change::Clear, ..Default::default() };
         let updated = use_case(target, true).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap();
-        assert_eq!(updated.expires_at, None);
+        assert_eq!(updated.key.expires_at, None);
     }
 }

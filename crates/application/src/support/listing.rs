@@ -15,6 +15,11 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page with each item turned into `f(item)`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+
     pub(crate) fn new(items: Vec<T>, limit: PageLimit, cursor_of: impl Fn(&T) -> uuid::Uuid) -> Self {
         let next_cursor = if items.len() == limit.get() as usize {
             items.last().map(|last| Cursor::after(cursor_of(last)).encode())

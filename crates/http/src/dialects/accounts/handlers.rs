@@ -110,7 +110,7 @@ pub async fn create(
         ..Default::default()
     };
     let created = services.create_api_key.execute(&principal, command).await?;
-    Ok(success(StatusCode::CREATED, AccountApiKey::new(&created.key, Some(created.token.expose()))))
+    Ok(success(StatusCode::CREATED, AccountApiKey::new(&created.key, created.status, Some(created.token.expose()))))
 }
 
 /// List API keys
@@ -135,7 +135,7 @@ pub async fn list(
     let page = services.list_api_keys.execute(&principal, query).await?;
     let data = AccountApiKeyList {
         object: "list",
-        data: page.items.iter().map(|k| AccountApiKey::new(k, None)).collect(),
+        data: page.items.iter().map(|view| AccountApiKey::new(&view.key, view.status, None)).collect(),
         has_more: page.next_cursor.is_some(),
         next_cursor: page.next_cursor,
     };
@@ -162,7 +162,7 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let (principal, _) = in_account(&services, &caller, &req).await?;
     let key = services.get_api_key.execute(&principal, &id).await?;
-    Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
+    Ok(success(StatusCode::OK, AccountApiKey::new(&key.key, key.status, None)))
 }
 
 /// Delete (revoke) an API key
@@ -188,5 +188,5 @@ pub async fn revoke(
 ) -> Result<HttpResponse, Error> {
     let (principal, _) = in_account(&services, &caller, &req).await?;
     let key = services.revoke_api_key.execute(&principal, &id, caller.ip).await?;
-    Ok(success(StatusCode::OK, AccountApiKey::new(&key, None)))
+    Ok(success(StatusCode::OK, AccountApiKey::new(&key.key, key.status, None)))
 }

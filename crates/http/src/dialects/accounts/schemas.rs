@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
-use sesame_application::ValidationErrors;
+use sesame_application::support::ValidationErrors;
 use sesame_domain::{ApiKey, ApiKeyStatus, KeyKind, Scope, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::key_status::status_now;
 use crate::time_format::{rfc3339, rfc3339_opt};
 use crate::ApiError;
 
@@ -144,7 +143,7 @@ pub struct AccountApiKey {
 }
 
 impl AccountApiKey {
-    pub fn new(key: &ApiKey, plaintext: Option<String>) -> Self {
+    pub fn new(key: &ApiKey, status: ApiKeyStatus, plaintext: Option<String>) -> Self {
         Self {
             object: "api_key",
             id: key.id.to_string(),
@@ -158,7 +157,7 @@ impl AccountApiKey {
             last_used_ip: key.usage.last_used_ip.clone(),
             metadata: key.metadata.to_value(),
             permissions: permissions_of(&key.scopes),
-            status: match status_now(key) {
+            status: match status {
                 ApiKeyStatus::Active => "ACTIVE",
                 ApiKeyStatus::Expired => "EXPIRED",
                 ApiKeyStatus::Revoked => "REVOKED",

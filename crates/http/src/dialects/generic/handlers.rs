@@ -39,8 +39,10 @@ pub async fn create(
     check_name(&request.name)?;
     let command = CreateApiKeyCommand { label: Some(request.name), request_ip: caller.ip, ..Default::default() };
     let created = services.create_api_key.execute(&caller.principal, command).await?;
-    Ok(HttpResponse::Created()
-        .json(CreatedPlainApiKey { api_key: PlainApiKey::new(&created.key), key: created.token.expose() }))
+    Ok(HttpResponse::Created().json(CreatedPlainApiKey {
+        api_key: PlainApiKey::new(&created.key, created.status),
+        key: created.token.expose(),
+    }))
 }
 
 /// List API keys
@@ -65,7 +67,7 @@ pub async fn list(
     let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
     let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
     Ok(HttpResponse::Ok().json(PlainApiKeyList {
-        data: page.items.iter().map(PlainApiKey::new).collect(),
+        data: page.items.iter().map(|view| PlainApiKey::new(&view.key, view.status)).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -89,7 +91,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
-    Ok(HttpResponse::Ok().json(PlainApiKey::new(&key)))
+    Ok(HttpResponse::Ok().json(PlainApiKey::new(&key.key, key.status)))
 }
 
 /// Delete (revoke) an API key

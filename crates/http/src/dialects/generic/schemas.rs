@@ -1,11 +1,10 @@
 //! Seed 003's request and response bodies: a key is just a name.
 
 use serde::{Deserialize, Serialize};
-use sesame_application::ValidationErrors;
-use sesame_domain::ApiKey;
+use sesame_application::support::ValidationErrors;
+use sesame_domain::{ApiKey, ApiKeyStatus};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::key_status::status_now;
 use crate::time_format::rfc3339;
 use crate::ApiError;
 
@@ -41,12 +40,13 @@ pub struct PlainApiKey {
 }
 
 impl PlainApiKey {
-    pub fn new(key: &ApiKey) -> Self {
+    /// `status` as the use case judged it, at its own instant.
+    pub fn new(key: &ApiKey, status: ApiKeyStatus) -> Self {
         Self {
             id: key.id.to_string(),
             name: key.label.as_str().to_owned(),
             key_prefix: key.key_prefix.clone(),
-            status: status_now(key).as_str().to_owned(),
+            status: status.as_str().to_owned(),
             created_at: rfc3339(key.created_at),
             last_used_at: key.usage.last_used_at.map(rfc3339),
             revoked_at: key.revoked_at.map(rfc3339),

@@ -85,7 +85,10 @@ pub async fn list(
         ..Default::default()
     };
     let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
-    Ok(ok(ApiKeyV1Page { items: page.items.iter().map(ApiKeyV1::new).collect(), next_cursor: page.next_cursor }))
+    Ok(ok(ApiKeyV1Page {
+        items: page.items.iter().map(|view| ApiKeyV1::new(&view.key)).collect(),
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Get an API key
@@ -106,7 +109,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
-    Ok(ok(ApiKeyV1::new(&key)))
+    Ok(ok(ApiKeyV1::new(&key.key)))
 }
 
 /// Revoke an API key
@@ -131,5 +134,5 @@ pub async fn revoke(
 ) -> Result<HttpResponse, Error> {
     let caller = caller.0;
     let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
-    Ok(ok(ApiKeyV1::new(&key)))
+    Ok(ok(ApiKeyV1::new(&key.key)))
 }

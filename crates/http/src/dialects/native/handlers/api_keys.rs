@@ -92,7 +92,10 @@ pub async fn list_api_keys(
         service_account_id: params.service_account_id,
     };
     let page = services.list_api_keys.execute(&caller.principal, query).await?;
-    let data = ApiKeyPage { items: page.items.iter().map(ApiKeyData::new).collect(), next_cursor: page.next_cursor };
+    let data = ApiKeyPage {
+        items: page.items.iter().map(|view| ApiKeyData::new(&view.key, view.status)).collect(),
+        next_cursor: page.next_cursor,
+    };
     Ok(ok("Resources retrieved successfully", data))
 }
 
@@ -114,7 +117,7 @@ pub async fn get_api_key(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = services.get_api_key.execute(&caller.principal, &id).await?;
-    Ok(ok("Resource retrieved successfully", ApiKeyData::new(&key)))
+    Ok(ok("Resource retrieved successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
 /// Update an API key
@@ -153,7 +156,7 @@ pub async fn update_api_key(
         request_ip: caller.ip,
     };
     let key = services.update_api_key.execute(&caller.principal, &id, command).await?;
-    Ok(ok("Resource updated successfully", ApiKeyData::new(&key)))
+    Ok(ok("Resource updated successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
 /// Rotate an API key
@@ -181,7 +184,7 @@ pub async fn rotate_api_key(
         RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds, request_ip: caller.ip };
     let rotated = services.rotate_api_key.execute(&caller.principal, &id, command).await?;
     let data = RotatedApiKeyData {
-        key: ApiKeyData::new(&rotated.key),
+        key: ApiKeyData::new(&rotated.key, rotated.status),
         secret: rotated.token.expose(),
         previous_secret_expires_at: time_format::format(rotated.previous_secret_expires_at),
     };
@@ -207,7 +210,7 @@ pub async fn revoke_api_key(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
-    Ok(ok("Resource revoked successfully", ApiKeyData::new(&key)))
+    Ok(ok("Resource revoked successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
 /// Verify an API key

@@ -1,8 +1,7 @@
 use serde::{Deserialize, Serialize};
-use sesame_domain::{ApiKey, ApiKeyId, OrganizationId, ScopeSet};
+use sesame_domain::{ApiKey, ApiKeyId, ApiKeyStatus, OrganizationId, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::key_status::status_now;
 use crate::scope_schema::ScopeName;
 use crate::time_format;
 
@@ -171,7 +170,8 @@ pub struct ApiKeyData {
 }
 
 impl ApiKeyData {
-    pub fn new(key: &ApiKey) -> Self {
+    /// `status` as the use case judged it, at its own instant.
+    pub fn new(key: &ApiKey, status: ApiKeyStatus) -> Self {
         Self {
             id: key.id.to_string(),
             organization_id: key.organization_id.to_string(),
@@ -184,7 +184,7 @@ impl ApiKeyData {
             updated_at: time_format::format_opt(key.updated_at),
             metrics: ApiKeyMetrics::of(key),
             revoked_at: time_format::format_opt(key.revoked_at),
-            status: status_now(key).as_str().to_owned(),
+            status: status.as_str().to_owned(),
             environment: key.environment.as_str().to_owned(),
             kind: key.kind.as_str().to_owned(),
             key_prefix: key.key_prefix.clone(),
