@@ -11,10 +11,12 @@ use std::time::Duration;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
-use sesame_application::{
-    AccessTokenAuthenticationError, AuthenticationError, CreateApiKeyError, KeyManagementError, ListError,
-    OrganizationError, ServiceAccountError, Unexpected, ValidationErrors, VerifyError,
-};
+use sesame_application::api_keys::{CreateApiKeyError, KeyManagementError, VerifyError};
+use sesame_application::authentication::{AccessTokenAuthenticationError, AuthenticationError};
+use sesame_application::organizations::OrganizationError;
+use sesame_application::service_accounts::ServiceAccountError;
+use sesame_application::support::{ListError, ValidationErrors};
+use sesame_application::Unexpected;
 use sesame_domain::ports::AccessTokenError;
 use sesame_domain::{Forbidden, Scope, VerificationCode};
 

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use sesame_application::Verified;
+use sesame_application::authentication::Verified;
 use sesame_domain::{Principal, ScopeSet};
 
 use crate::{ApiError, Services};

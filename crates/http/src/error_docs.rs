@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use sesame_application::{AuthenticationError, KeyManagementError, ValidationErrors};
+use sesame_application::api_keys::KeyManagementError;
+use sesame_application::authentication::AuthenticationError;
+use sesame_application::support::ValidationErrors;
 use sesame_domain::{ApiKeyId, KeyLabel, PageLimit, Scope, VerificationCode};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};

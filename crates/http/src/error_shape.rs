@@ -12,7 +12,10 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, Resource, ResponseError};
 use serde::Serialize;
-use sesame_application::{AuthenticationError, CreateApiKeyError, KeyManagementError, ListError, ServiceAccountError};
+use sesame_application::api_keys::{CreateApiKeyError, KeyManagementError};
+use sesame_application::authentication::AuthenticationError;
+use sesame_application::service_accounts::ServiceAccountError;
+use sesame_application::support::ListError;
 use utoipa::ToSchema;
 
 use crate::api_error::{ErrorKind, Vocabulary};

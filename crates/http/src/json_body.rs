@@ -11,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
-use sesame_application::ValidationErrors;
+use sesame_application::support::ValidationErrors;
 
 use crate::ApiError;
 

@@ -1,7 +1,13 @@
-use sesame_application::{
-    ActInOrganization, Authenticate, AuthenticateAccessToken, CreateApiKey, CreateOrganization, CreateServiceAccount,
-    DeactivateOrganization, DeleteServiceAccount, GetApiKey, GetOrganization, GetServiceAccount, ListApiKeys,
-    ListAuditEvents, ListServiceAccounts, RevokeApiKey, RotateApiKey, UpdateApiKey, UpdateOrganization, VerifyApiKey,
+use sesame_application::api_keys::{
+    CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+};
+use sesame_application::audit_events::ListAuditEvents;
+use sesame_application::authentication::{Authenticate, AuthenticateAccessToken};
+use sesame_application::organizations::{
+    ActInOrganization, CreateOrganization, DeactivateOrganization, GetOrganization, UpdateOrganization,
+};
+use sesame_application::service_accounts::{
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.

@@ -110,7 +110,7 @@ impl ErrorCase for UnknownAccount {
 
 #[cfg(test)]
 mod tests {
-    use sesame_application::{CreateApiKeyError, KeyManagementError};
+    use sesame_application::api_keys::{CreateApiKeyError, KeyManagementError};
     use sesame_domain::Forbidden;
 
     use super::*;

@@ -1,7 +1,7 @@
 //! Seed 003's operations, each onto the use case the native API drives.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
+use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 
 use super::errors::{Generic, InvalidName};
 use super::schemas::{

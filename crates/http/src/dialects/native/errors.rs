@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
-use sesame_application::ValidationErrors;
+use sesame_application::support::ValidationErrors;
 use sesame_domain::OrganizationId;
 use utoipa::ToSchema;
 

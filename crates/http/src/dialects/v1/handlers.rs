@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sesame_application::{CreateApiKeyCommand, ListApiKeysQuery};
+use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 use utoipa::ToSchema;
 
 use super::errors::V1;

@@ -2,7 +2,7 @@
 //! a key's access as one coarse `scope` (see docs/dialects.md).
 
 use serde::{Deserialize, Serialize};
-use sesame_application::ValidationErrors;
+use sesame_application::support::ValidationErrors;
 use sesame_domain::{ApiKey, Scope};
 use utoipa::{IntoParams, ToSchema};
 

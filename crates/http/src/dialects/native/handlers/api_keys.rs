@@ -3,7 +3,7 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use sesame_application::api_keys::Change;
-use sesame_application::{
+use sesame_application::api_keys::{
     CreateApiKeyCommand, ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand,
 };
 

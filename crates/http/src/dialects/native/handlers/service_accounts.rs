@@ -2,7 +2,7 @@
 //! belong to. Managed with the `api_keys.*` scopes.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use sesame_application::CreateServiceAccountCommand;
+use sesame_application::service_accounts::CreateServiceAccountCommand;
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
