@@ -12,8 +12,9 @@ use sesame_domain::{
     UsageRecord,
 };
 
-use crate::conversions::{api_key_from_row, api_key_to_row, audit_event_to_row};
-use crate::entities::{api_key, api_key_secret, audit_event, organization};
+use crate::audit_log;
+use crate::conversions::{api_key_from_row, api_key_to_row};
+use crate::entities::{api_key, api_key_secret, organization};
 use crate::error::from_db;
 
 /// Keys per usage UPDATE: four CASE arms and an IN entry each stay far
@@ -64,7 +65,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         let txn = self.db.begin().await.map_err(from_db)?;
         api_key::Entity::insert(api_key_to_row(key)).exec(&txn).await.map_err(from_db)?;
         api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&txn).await.map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -159,7 +160,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         row.last_used_ip = sea_orm::ActiveValue::NotSet;
         row.last_used_user_agent = sea_orm::ActiveValue::NotSet;
         api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -192,7 +193,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             .exec(&txn)
             .await
             .map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)
     }
 

@@ -1,11 +1,23 @@
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use sesame_domain::ports::{AuditLog, AuditQuery, RepositoryError};
 use sesame_domain::{AuditEvent, AuditEventId};
 
-use crate::conversions::audit_event_from_row;
+use crate::conversions::{audit_event_from_row, audit_event_to_row};
 use crate::entities::audit_event;
 use crate::error::from_db;
+
+/// Writes the events of a change inside the change's own transaction, so the
+/// trail never records a change that was not made, nor misses one that was.
+pub(crate) async fn append(txn: &DatabaseTransaction, events: &[AuditEvent]) -> Result<(), RepositoryError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    audit_event::Entity::insert_many(events.iter().map(audit_event_to_row)).exec(txn).await.map_err(from_db)?;
+    Ok(())
+}
 
 /// Reads the audit trail that the repositories write.
 #[derive(Clone)]

@@ -4,8 +4,9 @@ use sesame_domain::ports::{OrganizationRepository, RepositoryError};
 use sesame_domain::{ApiKey, AuditEvent, NewSecret, Organization, OrganizationId};
 
 use crate::api_key_repository::secret_row;
-use crate::conversions::{api_key_to_row, audit_event_to_row, organization_from_row, organization_to_row};
-use crate::entities::{api_key, api_key_secret, audit_event, organization};
+use crate::audit_log;
+use crate::conversions::{api_key_to_row, organization_from_row, organization_to_row};
+use crate::entities::{api_key, api_key_secret, organization};
 use crate::error::from_db;
 
 /// Organizations in SQLite or PostgreSQL.
@@ -33,9 +34,7 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
         organization::Entity::insert(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
         api_key::Entity::insert(api_key_to_row(first_key)).exec(&txn).await.map_err(from_db)?;
         api_key_secret::Entity::insert(secret_row(&first_key.id, secret)).exec(&txn).await.map_err(from_db)?;
-        for event in audit {
-            audit_event::Entity::insert(audit_event_to_row(event)).exec(&txn).await.map_err(from_db)?;
-        }
+        audit_log::append(&txn, audit).await?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -51,7 +50,7 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
     async fn update(&self, org: &Organization, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
         organization::Entity::update(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)
     }
 

@@ -4,8 +4,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use sesame_domain::ports::{RepositoryError, ServiceAccountRepository};
 use sesame_domain::{ApiKey, AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
 
-use crate::conversions::{api_key_from_row, audit_event_to_row, service_account_from_row, service_account_to_row};
-use crate::entities::{api_key, audit_event, service_account};
+use crate::audit_log;
+use crate::conversions::{api_key_from_row, service_account_from_row, service_account_to_row};
+use crate::entities::{api_key, service_account};
 use crate::error::from_db;
 
 /// Service accounts in SQLite or PostgreSQL.
@@ -25,7 +26,7 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
     async fn insert(&self, account: &ServiceAccount, audit: &AuditEvent) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
         service_account::Entity::insert(service_account_to_row(account)).exec(&txn).await.map_err(from_db)?;
-        audit_event::Entity::insert(audit_event_to_row(audit)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)
     }
 
@@ -78,9 +79,7 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
             };
             api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
         }
-        for event in audit {
-            audit_event::Entity::insert(audit_event_to_row(event)).exec(&txn).await.map_err(from_db)?;
-        }
+        audit_log::append(&txn, audit).await?;
         txn.commit().await.map_err(from_db)
     }
 

@@ -2,6 +2,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
     ApiKey, ApiKeyId, ApiKeyStatus, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList,
@@ -135,7 +136,7 @@ impl CreateApiKeyError {
 }
 
 /// Issues a new key in the caller's organization and environment.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct CreateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     service_accounts: Arc<dyn ServiceAccountRepository>,
@@ -144,15 +145,6 @@ pub struct CreateApiKey {
 }
 
 impl CreateApiKey {
-    pub fn new(
-        keys: Arc<dyn ApiKeyRepository>,
-        service_accounts: Arc<dyn ServiceAccountRepository>,
-        issuer: SecretIssuer,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        Self { keys, service_accounts, issuer, clock }
-    }
-
     /// A key may belong only to a live service account of the caller's
     /// organization; anything else is a problem of `service_account_id`.
     async fn check_service_account(&self, caller: &Principal, id: ServiceAccountId) -> Result<(), CreateApiKeyError> {

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{Principal, Scope};
 
@@ -7,17 +8,13 @@ use super::key_management::{load_visible, KeyManagementError};
 use super::view::ApiKeyView;
 
 /// Reads one key of the caller's organization and environment.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct GetApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
 }
 
 impl GetApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, clock }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a malformed id;
     /// `NotFound` for a key the caller may not see.

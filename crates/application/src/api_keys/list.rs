@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
 use sesame_domain::{Environment, Principal, Scope, ServiceAccountId};
 
@@ -59,7 +60,7 @@ impl ListApiKeysQuery {
 
 /// Lists the caller's organization's keys of the caller's environment,
 /// newest first, by keyset pagination: every page costs one index seek.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct ListApiKeys {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
@@ -75,10 +76,6 @@ fn parse_status(raw: &str) -> Result<StatusFilter, &'static str> {
 }
 
 impl ListApiKeys {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, clock }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit,
     /// cursor, status, or an environment other than the caller's.

@@ -1,25 +1,23 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{AuditAction, Principal, Scope};
 
 use super::key_management::{ensure_manageable, load_visible, KeyManagementError};
 use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 /// Revokes a key: it stops authenticating and verifying at once, and stays
 /// readable with `revoked_at` set. Revoking a revoked key changes nothing.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct RevokeApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
 }
 impl RevokeApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
-        Self { keys, clock, cache }
-    }
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
     /// key holding scopes the caller lacks.
@@ -39,15 +37,7 @@ impl RevokeApiKey {
         let mut key = before.clone();
         key.revoked_at = Some(now);
         key.updated_at = Some(now);
-        let event = audit::change(
-            caller,
-            request_ip,
-            now,
-            &key.id.to_string(),
-            AuditAction::ApiKeyRevoked,
-            &audit::key_snapshot(&before),
-            &audit::key_snapshot(&key),
-        );
+        let event = ChangeBy { caller, ip: request_ip, at: now }.key(AuditAction::ApiKeyRevoked, &before, &key);
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         tracing::info!(key_id = %key.id, "api key revoked");

@@ -2,6 +2,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{ApiKey, ApiKeyStatus, ApiToken, AuditAction, Principal, Scope};
 
@@ -33,7 +34,7 @@ pub struct RotatedApiKey {
 
 /// Issues a new secret for an existing key; the key keeps its id, scopes
 /// and history.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct RotateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     issuer: SecretIssuer,
@@ -41,15 +42,6 @@ pub struct RotateApiKey {
     cache: VerifiedKeyCache,
 }
 impl RotateApiKey {
-    pub fn new(
-        keys: Arc<dyn ApiKeyRepository>,
-        issuer: SecretIssuer,
-        clock: Arc<dyn Clock>,
-        cache: VerifiedKeyCache,
-    ) -> Self {
-        Self { keys, issuer, clock, cache }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation` for a key holding scopes the caller lacks; `Validation`

@@ -2,6 +2,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock};
 use sesame_domain::{
     ApiKey, AuditAction, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, Metadata, Principal, Scope,
@@ -12,7 +13,7 @@ use super::fields as key_fields;
 use super::key_management::{load_changeable, KeyManagementError};
 use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
 /// A field that may be kept, removed (JSON `null`) or set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -124,7 +125,7 @@ impl UpdateApiKeyCommand {
 /// Changes a key's label, description, scopes, IP allow list, expiry or
 /// metadata. The same rules as creation apply, and the caller may neither
 /// grant scopes it lacks nor change a key holding scopes it lacks.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct UpdateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
@@ -132,10 +133,6 @@ pub struct UpdateApiKey {
 }
 
 impl UpdateApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
-        Self { keys, clock, cache }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation`; `Validation` naming each bad field.
@@ -156,15 +153,7 @@ impl UpdateApiKey {
         }
         key.updated_at = Some(now);
 
-        let event = audit::change(
-            caller,
-            command.request_ip,
-            now,
-            &key.id.to_string(),
-            AuditAction::ApiKeyUpdated,
-            &audit::key_snapshot(&before),
-            &audit::key_snapshot(&key),
-        );
+        let event = ChangeBy { caller, ip: command.request_ip, at: now }.key(AuditAction::ApiKeyUpdated, &before, &key);
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         Ok(ApiKeyView::at(key, now))

@@ -1,5 +1,6 @@
 use std::net::IpAddr;
 
+use derive_new::new;
 use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
@@ -81,16 +82,12 @@ pub enum VerifyError {
 ///   holding the key already tells it.
 ///
 /// An invalid key learns nothing but its code. A valid one counts one use.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct VerifyApiKey {
     authenticate: Authenticate,
 }
 
 impl VerifyApiKey {
-    pub fn new(authenticate: Authenticate) -> Self {
-        Self { authenticate }
-    }
-
     /// # Errors
     /// `Forbidden` for a caller without `api_keys.read`; `Validation` for an
     /// unknown required scope or an unreadable `ip`.

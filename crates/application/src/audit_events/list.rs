@@ -1,21 +1,18 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{AuditLog, AuditQuery};
 use sesame_domain::{AuditEvent, Principal, Scope};
 
 use crate::support::listing::{ListError, Page, PageRequest};
 
 /// Lists the caller's organization's audit events, newest first.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct ListAuditEvents {
     audit: Arc<dyn AuditLog>,
 }
 
 impl ListAuditEvents {
-    pub fn new(audit: Arc<dyn AuditLog>) -> Self {
-        Self { audit }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit or cursor.
     pub async fn execute(

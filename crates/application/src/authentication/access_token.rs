@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{AccessTokenError, AccessTokenVerifier, OrganizationRepository};
 use sesame_domain::{Actor, KeyKind, OrganizationStatus, Principal, VerificationCode};
 use thiserror::Error;
@@ -22,17 +23,13 @@ pub enum AccessTokenAuthenticationError {
 /// signature and claims are the verifier's business; the organization must
 /// exist and be active, as for a key. The principal holds exactly the
 /// token's scopes, so the same grant rules apply as to a key.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct AuthenticateAccessToken {
     verifier: Arc<dyn AccessTokenVerifier>,
     organizations: Arc<dyn OrganizationRepository>,
 }
 
 impl AuthenticateAccessToken {
-    pub fn new(verifier: Arc<dyn AccessTokenVerifier>, organizations: Arc<dyn OrganizationRepository>) -> Self {
-        Self { verifier, organizations }
-    }
-
     /// # Errors
     /// `Token` when the verifier refuses it; `Rejected` for an unknown or
     /// deactivated organization.

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretHasher};
 use sesame_domain::{
     Actor, ApiKey, ApiKeyStatus, ApiToken, Credential, OrganizationStatus, Principal, ScopeSet, SecretBytes,
@@ -58,7 +59,7 @@ impl Verified {
 /// recently (the cache), the failure budget, the stored argon2id hash;
 /// then status, organization, IP allow list and scopes. Used both to
 /// authenticate requests and to answer `verify` for gateways.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct Authenticate {
     keys: Arc<dyn ApiKeyRepository>,
     hasher: Arc<dyn SecretHasher>,
@@ -68,6 +69,7 @@ pub struct Authenticate {
     limiter: FailureLimiter,
     /// A hash of no real secret: unknown lookup ids are verified against it so
     /// they cost what known ones cost, and timing reveals nothing.
+    #[new(default)]
     decoy: Arc<OnceCell<SecretHash>>,
 }
 
@@ -105,17 +107,6 @@ fn evaluate(
 }
 
 impl Authenticate {
-    pub fn new(
-        keys: Arc<dyn ApiKeyRepository>,
-        hasher: Arc<dyn SecretHasher>,
-        clock: Arc<dyn Clock>,
-        usage: UsageBuffer,
-        cache: VerifiedKeyCache,
-        limiter: FailureLimiter,
-    ) -> Self {
-        Self { keys, hasher, clock, usage, cache, limiter, decoy: Arc::new(OnceCell::new()) }
-    }
-
     /// Checks `raw` as presented from `ip`, requiring `required` scopes, and
     /// counts one use of the key when it is valid.
     ///

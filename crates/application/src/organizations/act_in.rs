@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{OrganizationId, OrganizationStatus, Principal, Scope};
 
@@ -12,16 +13,12 @@ use super::organization_error::OrganizationError;
 /// environment) in that organization, so every key rule (what it may grant,
 /// which keys it may manage, test/live confinement) applies unchanged, and
 /// the changes are recorded in that organization's audit trail.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct ActInOrganization {
     organizations: Arc<dyn OrganizationRepository>,
 }
 
 impl ActInOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>) -> Self {
-        Self { organizations }
-    }
-
     /// # Errors
     /// `NotFound` for a malformed id or an organization the caller may not
     /// see; `Forbidden` without `organizations.read` for another organization

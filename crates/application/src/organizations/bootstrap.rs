@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{Actor, ApiKey, ApiToken, Environment, KeyKind, Organization, OrganizationName, ScopeSet};
 use thiserror::Error;
@@ -27,7 +28,7 @@ pub struct Bootstrapped {
 
 /// Creates an organization with a root key from outside the API (the CLI and
 /// the first start of an empty installation).
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct Bootstrap {
     organizations: Arc<dyn OrganizationRepository>,
     issuer: SecretIssuer,
@@ -35,10 +36,6 @@ pub struct Bootstrap {
 }
 
 impl Bootstrap {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self { organizations, issuer, clock }
-    }
-
     /// Always creates a new organization.
     ///
     /// # Errors

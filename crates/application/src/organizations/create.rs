@@ -1,6 +1,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{ApiKey, ApiToken, KeyKind, Organization, OrganizationName, Principal, Scope};
 
@@ -20,7 +21,7 @@ pub struct CreatedOrganization {
 /// Onboards a tenant in one call: the organization and a first key holding
 /// the caller's own scopes (never more), in the caller's environment. The
 /// caller's organization becomes its parent and may manage it.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct CreateOrganization {
     organizations: Arc<dyn OrganizationRepository>,
     issuer: SecretIssuer,
@@ -28,10 +29,6 @@ pub struct CreateOrganization {
 }
 
 impl CreateOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>, issuer: SecretIssuer, clock: Arc<dyn Clock>) -> Self {
-        Self { organizations, issuer, clock }
-    }
-
     /// # Errors
     /// `Forbidden` without `organizations.create`; `Validation` for a bad name.
     pub async fn execute(

@@ -1,24 +1,22 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, Principal, Scope};
 
 use super::organization_error::{load_visible, OrganizationError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 /// Deactivates an organization the caller created: every key of it stops
 /// authenticating and verifying at once. Deactivating twice changes nothing.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct DeactivateOrganization {
     organizations: Arc<dyn OrganizationRepository>,
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
 }
 impl DeactivateOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
-        Self { organizations, clock, cache }
-    }
     /// # Errors
     /// `Forbidden` without `organizations.deactivate`; `NotFound`;
     /// `OwnOrganization` when the target is the caller's own organization.
@@ -39,14 +37,10 @@ impl DeactivateOrganization {
         let mut organization = before.clone();
         organization.deactivated_at = Some(now);
         organization.updated_at = Some(now);
-        let event = audit::change(
-            caller,
-            request_ip,
-            now,
-            &organization.id.to_string(),
+        let event = ChangeBy { caller, ip: request_ip, at: now }.organization(
             AuditAction::OrganizationDeactivated,
-            &audit::organization_snapshot(&before),
-            &audit::organization_snapshot(&organization),
+            &before,
+            &organization,
         );
         self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         self.cache.invalidate_organization(organization.id);

@@ -1,21 +1,18 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{Organization, Principal, Scope};
 
 use super::organization_error::{load_visible, OrganizationError};
 
 /// Reads the caller's organization, or one it created.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct GetOrganization {
     organizations: Arc<dyn OrganizationRepository>,
 }
 
 impl GetOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>) -> Self {
-        Self { organizations }
-    }
-
     /// # Errors
     /// `Forbidden` without `organizations.read`; `Validation` for a malformed
     /// id; `NotFound` for an organization the caller may not see.

@@ -1,25 +1,22 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::{Clock, OrganizationRepository};
 use sesame_domain::{AuditAction, Organization, OrganizationName, Principal, Scope};
 
 use super::organization_error::{load_visible, OrganizationError};
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
 
 /// Renames the caller's organization, or one it created.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct UpdateOrganization {
     organizations: Arc<dyn OrganizationRepository>,
     clock: Arc<dyn Clock>,
 }
 
 impl UpdateOrganization {
-    pub fn new(organizations: Arc<dyn OrganizationRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { organizations, clock }
-    }
-
     /// # Errors
     /// `Forbidden` without `organizations.update`; `NotFound`; `Deactivated`;
     /// `Validation` for a bad name.
@@ -40,14 +37,10 @@ impl UpdateOrganization {
         let mut organization = before.clone();
         organization.name = name;
         organization.updated_at = Some(now);
-        let event = audit::change(
-            caller,
-            request_ip,
-            now,
-            &organization.id.to_string(),
+        let event = ChangeBy { caller, ip: request_ip, at: now }.organization(
             AuditAction::OrganizationUpdated,
-            &audit::organization_snapshot(&before),
-            &audit::organization_snapshot(&organization),
+            &before,
+            &organization,
         );
         self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         Ok(organization)

@@ -1,6 +1,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use serde_json::json;
 use sesame_domain::ports::{Clock, ServiceAccountRepository};
 use sesame_domain::{
@@ -8,7 +9,7 @@ use sesame_domain::{
 };
 
 use super::service_account_error::ServiceAccountError;
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
 
 /// A service account as a client asks for it.
@@ -50,17 +51,13 @@ fn snapshot(account: &ServiceAccount) -> serde_json::Value {
 
 /// Creates a service account in the caller's organization. A service
 /// account exists only to hold keys, so this takes `api_keys.create`.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct CreateServiceAccount {
     accounts: Arc<dyn ServiceAccountRepository>,
     clock: Arc<dyn Clock>,
 }
 
 impl CreateServiceAccount {
-    pub fn new(accounts: Arc<dyn ServiceAccountRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { accounts, clock }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.create`; `Validation` naming each bad field.
     pub async fn execute(
@@ -81,10 +78,7 @@ impl CreateServiceAccount {
             deleted_at: None,
         };
         let target = account.id.to_string();
-        let event = audit::change(
-            caller,
-            command.request_ip,
-            now,
+        let event = ChangeBy { caller, ip: command.request_ip, at: now }.of(
             &target,
             AuditAction::ServiceAccountCreated,
             &serde_json::Value::Null,

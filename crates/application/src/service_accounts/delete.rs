@@ -1,13 +1,14 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use derive_new::new;
 use serde_json::json;
 use sesame_domain::ports::{Clock, ServiceAccountRepository};
 use sesame_domain::{ApiKey, AuditAction, Principal, Scope, ScopeSet, ServiceAccount};
 
 use super::service_account_error::{find, ServiceAccountError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
-use crate::support::audit;
+use crate::support::audit::ChangeBy;
 
 /// A deleted service account and the keys revoked with it.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub struct DeletedServiceAccount {
 /// must be able to revoke each of those keys itself (same environment,
 /// scopes it holds), so deleting is no way around the revoke rules.
 /// Deleting a deleted account changes nothing.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct DeleteServiceAccount {
     accounts: Arc<dyn ServiceAccountRepository>,
     clock: Arc<dyn Clock>,
@@ -29,10 +30,6 @@ pub struct DeleteServiceAccount {
 }
 
 impl DeleteServiceAccount {
-    pub fn new(accounts: Arc<dyn ServiceAccountRepository>, clock: Arc<dyn Clock>, cache: VerifiedKeyCache) -> Self {
-        Self { accounts, clock, cache }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `KeysElsewhere`;
     /// `Escalation`.
@@ -65,10 +62,8 @@ impl DeleteServiceAccount {
         let now = self.clock.now();
         let account = ServiceAccount { deleted_at: Some(now), ..before.clone() };
         let target = account.id.to_string();
-        let mut events = vec![audit::change(
-            caller,
-            request_ip,
-            now,
+        let by = ChangeBy { caller, ip: request_ip, at: now };
+        let mut events = vec![by.of(
             &target,
             AuditAction::ServiceAccountDeleted,
             &json!({ "deleted_at": null }),
@@ -78,15 +73,7 @@ impl DeleteServiceAccount {
             .into_iter()
             .map(|key| {
                 let revoked = ApiKey { revoked_at: Some(now), updated_at: Some(now), ..key.clone() };
-                events.push(audit::change(
-                    caller,
-                    request_ip,
-                    now,
-                    &revoked.id.to_string(),
-                    AuditAction::ApiKeyRevoked,
-                    &audit::key_snapshot(&key),
-                    &audit::key_snapshot(&revoked),
-                ));
+                events.push(by.key(AuditAction::ApiKeyRevoked, &key, &revoked));
                 revoked
             })
             .collect();

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::ServiceAccountRepository;
 use sesame_domain::{Principal, Scope, ServiceAccount};
 
@@ -7,16 +8,12 @@ use super::service_account_error::{find, ServiceAccountError};
 
 /// Reads one service account of the caller's organization. Its keys are
 /// listed by `ListApiKeys` with `service_account_id`.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct GetServiceAccount {
     accounts: Arc<dyn ServiceAccountRepository>,
 }
 
 impl GetServiceAccount {
-    pub fn new(accounts: Arc<dyn ServiceAccountRepository>) -> Self {
-        Self { accounts }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `NotFound` for a malformed id or
     /// one of another organization.

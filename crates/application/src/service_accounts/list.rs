@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use derive_new::new;
 use sesame_domain::ports::ServiceAccountRepository;
 use sesame_domain::{Principal, Scope, ServiceAccount};
 
@@ -7,16 +8,12 @@ use crate::support::listing::{ListError, Page, PageRequest};
 
 /// Lists the caller's organization's service accounts, newest first, by
 /// keyset pagination.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct ListServiceAccounts {
     accounts: Arc<dyn ServiceAccountRepository>,
 }
 
 impl ListServiceAccounts {
-    pub fn new(accounts: Arc<dyn ServiceAccountRepository>) -> Self {
-        Self { accounts }
-    }
-
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit or cursor.
     pub async fn execute(

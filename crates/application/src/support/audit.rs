@@ -57,27 +57,37 @@ pub(crate) struct AuditContext<'a> {
     pub target_id: &'a str,
 }
 
-/// An event for a change `caller` made from `before` to `after` (snapshots),
-/// keeping only the changed fields, in the caller's organization's trail.
-pub(crate) fn change(
-    caller: &Principal,
-    ip: Option<IpAddr>,
-    at: DateTime<Utc>,
-    target_id: &str,
-    action: AuditAction,
-    before: &Value,
-    after: &Value,
-) -> AuditEvent {
-    let (old, new) = changed_fields(before, after);
-    let ctx = AuditContext {
-        organization_id: caller.organization_id,
-        environment: caller.environment,
-        actor: caller.actor.clone(),
-        ip,
-        at,
-        target_id,
-    };
-    event(ctx, action, old, new)
+/// Who made a change, from where, and when: what every event of one change
+/// shares. Events go to the caller's organization's trail and keep only
+/// the fields that changed.
+pub(crate) struct ChangeBy<'a> {
+    pub caller: &'a Principal,
+    pub ip: Option<IpAddr>,
+    pub at: DateTime<Utc>,
+}
+
+impl ChangeBy<'_> {
+    /// An event for `target_id`, from snapshot `before` to snapshot `after`.
+    pub(crate) fn of(&self, target_id: &str, action: AuditAction, before: &Value, after: &Value) -> AuditEvent {
+        let (old, new) = changed_fields(before, after);
+        let ctx = AuditContext {
+            organization_id: self.caller.organization_id,
+            environment: self.caller.environment,
+            actor: self.caller.actor.clone(),
+            ip: self.ip,
+            at: self.at,
+            target_id,
+        };
+        event(ctx, action, old, new)
+    }
+
+    pub(crate) fn key(&self, action: AuditAction, before: &ApiKey, after: &ApiKey) -> AuditEvent {
+        self.of(&after.id.to_string(), action, &key_snapshot(before), &key_snapshot(after))
+    }
+
+    pub(crate) fn organization(&self, action: AuditAction, before: &Organization, after: &Organization) -> AuditEvent {
+        self.of(&after.id.to_string(), action, &organization_snapshot(before), &organization_snapshot(after))
+    }
 }
 
 pub(crate) fn event(ctx: AuditContext<'_>, action: AuditAction, before: Value, after: Value) -> AuditEvent {

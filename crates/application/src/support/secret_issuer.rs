@@ -1,22 +1,19 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use derive_new::new;
 use sesame_domain::ports::{HashError, SecretGenerator, SecretHasher};
 use sesame_domain::{ApiToken, Environment, KeyKind, NewSecret};
 
 /// Mints a token and the hashed secret to store for it. Shared by every use
 /// case that shows a secret: create, bootstrap, rotate, onboarding.
-#[derive(Clone)]
+#[derive(Clone, new)]
 pub struct SecretIssuer {
     generator: Arc<dyn SecretGenerator>,
     hasher: Arc<dyn SecretHasher>,
 }
 
 impl SecretIssuer {
-    pub fn new(generator: Arc<dyn SecretGenerator>, hasher: Arc<dyn SecretHasher>) -> Self {
-        Self { generator, hasher }
-    }
-
     /// # Errors
     /// The hasher's error, if hashing fails.
     pub async fn issue(
