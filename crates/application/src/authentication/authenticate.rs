@@ -55,10 +55,11 @@ impl Verified {
     }
 }
 
-/// Checks a presented token: shape and checksum; then, unless it verified
-/// recently (the cache), the failure budget, the stored argon2id hash;
-/// then status, organization, IP allow list and scopes. Used both to
-/// authenticate requests and to answer `verify` for gateways.
+/// Checks a presented token: first the cache of recently verified tokens;
+/// on a miss, its shape and checksum, the failure budget, the stored
+/// argon2id hash; then, cached or not, status, organization, IP allow list
+/// and scopes. Used both to authenticate requests and to answer `verify`
+/// for gateways.
 #[derive(Clone, new)]
 pub struct Authenticate {
     keys: Arc<dyn ApiKeyRepository>,
