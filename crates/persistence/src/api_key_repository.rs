@@ -164,6 +164,28 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         txn.commit().await.map_err(from_db)
     }
 
+    async fn revoke(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        // Conditional: a concurrent revocation that committed first leaves no
+        // row to change, and then no event to write.
+        let changed = api_key::Entity::update_many()
+            .col_expr(api_key::Column::RevokedAt, Expr::value(key.revoked_at))
+            .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
+            .filter(api_key::Column::Id.eq(key.id.to_string()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(from_db)?
+            .rows_affected;
+        if changed == 0 {
+            txn.rollback().await.map_err(from_db)?;
+            return Ok(false);
+        }
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)?;
+        Ok(true)
+    }
+
     async fn rotate(
         &self,
         key: &ApiKey,

@@ -9,6 +9,7 @@ use super::key_management::{ensure_manageable, load_visible, KeyManagementError}
 use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
+
 /// Revokes a key: it stops authenticating and verifying at once, and stays
 /// readable with `revoked_at` set. Revoking a revoked key changes nothing.
 #[derive(Clone, new)]
@@ -17,6 +18,7 @@ pub struct RevokeApiKey {
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
 }
+
 impl RevokeApiKey {
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
@@ -38,8 +40,13 @@ impl RevokeApiKey {
         key.revoked_at = Some(now);
         key.updated_at = Some(now);
         let event = ChangeBy { caller, ip: request_ip, at: now }.key(AuditAction::ApiKeyRevoked, &before, &key);
-        self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
+        let revoked_here = self.keys.revoke(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
+        if !revoked_here {
+            // A concurrent revocation won; answer with the key as it stored it.
+            let stored = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysDelete).await?;
+            return Ok(ApiKeyView::at(stored, now));
+        }
         tracing::info!(key_id = %key.id, "api key revoked");
         Ok(ApiKeyView::at(key, now))
     }
@@ -63,10 +70,10 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
-        keys.expect_update()
+        keys.expect_revoke()
             .withf(|key, event| key.revoked_at == Some(now()) && event.action == AuditAction::ApiKeyRevoked)
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(true));
         let revoked = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
         assert_eq!(revoked.key.revoked_at, Some(now()));
         assert_eq!(revoked.status, sesame_domain::ApiKeyStatus::Revoked);
@@ -79,7 +86,7 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
-        keys.expect_update().never();
+        keys.expect_revoke().never();
         let again = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
         assert_eq!(again.key.revoked_at, Some(now() - chrono::Duration::days(1)));
     }
@@ -91,5 +98,20 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, KeyManagementError::Forbidden(_)));
+    }
+
+    #[tokio::test]
+    async fn a_revocation_that_lost_a_race_answers_with_the_stored_key() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let stored = sesame_domain::ApiKey { revoked_at: Some(now() - chrono::Duration::seconds(1)), ..target.clone() };
+        let mut keys = MockApiKeyRepository::new();
+        let mut reads = mockall::Sequence::new();
+        keys.expect_get().times(1).in_sequence(&mut reads).return_once(move |_, _| Ok(Some(target)));
+        keys.expect_revoke().times(1).in_sequence(&mut reads).returning(|_, _| Ok(false));
+        keys.expect_get().times(1).in_sequence(&mut reads).return_once(move |_, _| Ok(Some(stored)));
+        let answer = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
+        assert_eq!(answer.key.revoked_at, Some(now() - chrono::Duration::seconds(1)));
+        assert_eq!(answer.status, sesame_domain::ApiKeyStatus::Revoked);
     }
 }

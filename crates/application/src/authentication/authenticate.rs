@@ -450,6 +450,13 @@ mod tests {
         ) -> Result<(), sesame_domain::ports::RepositoryError> {
             self.inner.update(key, audit).await
         }
+        async fn revoke(
+            &self,
+            key: &ApiKey,
+            audit: &sesame_domain::AuditEvent,
+        ) -> Result<bool, sesame_domain::ports::RepositoryError> {
+            self.inner.revoke(key, audit).await
+        }
         async fn rotate(
             &self,
             key: &ApiKey,

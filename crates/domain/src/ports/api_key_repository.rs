@@ -69,6 +69,15 @@ pub trait ApiKeyRepository: Send + Sync {
     /// `Unexpected` only.
     async fn update(&self, key: &ApiKey, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
+    /// Sets the key's `revoked_at` and `updated_at` to `key`'s, and writes
+    /// `audit`, in one transaction, only if the stored key is not revoked
+    /// yet: of concurrent revocations exactly one changes the row and
+    /// records the event. Returns whether this one did.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn revoke(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError>;
+
     /// Adds `secret` as the key's current secret and makes every older secret
     /// of the key stop working at `old_secrets_expire_at` (or earlier, if it
     /// was already due to). Also writes the key's new prefix and updated_at.

@@ -23,6 +23,7 @@ on_both_backends!(
     list_is_confined_to_one_environment_and_one_organization,
     list_filters_by_status_with_revocation_winning_over_expiry,
     update_writes_the_mutable_fields_but_never_the_usage_counters,
+    of_concurrent_revocations_exactly_one_changes_the_key_and_is_audited,
     after_rotation_the_new_lookup_id_finds_the_key_without_expiry,
     after_rotation_the_old_lookup_id_works_until_the_grace_end,
     a_later_rotation_does_not_extend_an_old_secrets_expiry,
@@ -263,6 +264,40 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(backend: 
         "the usage recorded meanwhile survives the update"
     );
     assert_eq!(stored, ApiKey { usage: stored.usage.clone(), ..changed }, "every other field is the updated copy's");
+}
+
+async fn of_concurrent_revocations_exactly_one_changes_the_key_and_is_audited(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    insert_key(&db, &key).await;
+    let events_before = all_audit_events(&db, &tenant.org.id).await.len();
+
+    let revocations = (0..8).map(|_| {
+        let revoked = ApiKey { revoked_at: Some(now()), updated_at: Some(now()), ..key.clone() };
+        let event = audit(&tenant.org.id, AuditAction::ApiKeyRevoked, &key.id.to_string());
+        let repo = db.api_keys();
+        async move { repo.revoke(&revoked, &event).await.expect("revoke") }
+    });
+    let won: Vec<bool> = futures_join_all(revocations).await;
+
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "exactly one revocation changes the row: {won:?}");
+    let events = all_audit_events(&db, &tenant.org.id).await;
+    assert_eq!(events.len(), events_before + 1, "exactly one event is written");
+    let stored = db.api_keys().get(&tenant.org.id, &key.id).await.expect("get").expect("the key");
+    assert_eq!(stored.revoked_at, Some(now()));
+}
+
+/// Runs the futures concurrently on the test's runtime, in order of results.
+async fn futures_join_all<T: Send + 'static>(
+    futures: impl Iterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
+    let tasks: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.expect("the task"));
+    }
+    results
 }
 
 async fn after_rotation_the_new_lookup_id_finds_the_key_without_expiry(backend: Backend) {

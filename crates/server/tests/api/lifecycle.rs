@@ -337,7 +337,29 @@ async fn usage_is_counted_per_authenticated_request(backend: Backend) {
     assert_eq!(key["last_used_user_agent"], "sesame-test/1.0");
 }
 
+async fn concurrent_revokes_of_one_key_are_audited_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, _) = app.key_with(&[]).await;
+    let mut revokes = tokio::task::JoinSet::new();
+    for _ in 0..25 {
+        let (client, url, root) = (app.client.clone(), app.url(&key_path(&id)), app.root_secret.clone());
+        revokes.spawn(async move { client.delete(url).bearer_auth(root).send().await.map(|r| r.status().as_u16()) });
+    }
+    while let Some(status) = revokes.join_next().await {
+        assert_eq!(status.expect("the request task").expect("the request is sent"), 200);
+    }
+    let (_, body) = app.get("/developers/audit_events?limit=100", &app.root_secret).await;
+    let revocations = body["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "api_key.revoked" && e["target_id"] == id.as_str())
+        .count();
+    assert_eq!(revocations, 1, "one revocation, one event: {body}");
+}
+
 on_both_backends!(
+    concurrent_revokes_of_one_key_are_audited_once,
     the_whole_lifecycle_of_one_key,
     a_revoked_key_fails_the_very_next_request,
     a_rotated_keys_old_secret_works_only_during_its_grace_period,
