@@ -8,6 +8,16 @@ pub enum NameError {
     Blank,
     #[error("must be at most {max} characters")]
     TooLong { max: usize },
+    #[error("must not contain control characters (found U+{:04X})", u32::from(*.0))]
+    ControlCharacter(char),
+}
+
+/// The first control character of `text` (C0, DEL, C1), if any; with
+/// `line_breaks`, tab, line feed and carriage return are allowed. Control
+/// characters have no place in a name, PostgreSQL cannot store NUL in text,
+/// and a line break in a name would forge lines in whatever prints it.
+pub(crate) fn first_control(text: &str, line_breaks: bool) -> Option<char> {
+    text.chars().find(|c| c.is_control() && !(line_breaks && matches!(c, '\t' | '\n' | '\r')))
 }
 
 /// Declares a human-readable name: 1–255 characters once trimmed.
@@ -27,6 +37,9 @@ macro_rules! display_name {
                 }
                 if trimmed.chars().count() > Self::MAX_CHARS {
                     return Err($crate::display_name::NameError::TooLong { max: Self::MAX_CHARS });
+                }
+                if let Some(c) = $crate::display_name::first_control(trimmed, false) {
+                    return Err($crate::display_name::NameError::ControlCharacter(c));
                 }
                 Ok(Self(trimmed.to_owned()))
             }

@@ -12,6 +12,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_label_with_a_control_character_is_rejected_naming_it() {
+        assert_eq!(KeyLabel::parse("a\u{0}b"), Err(KeyLabelError::ControlCharacter('\u{0}')));
+        assert_eq!(KeyLabel::parse("fake\nINFO api key revoked"), Err(KeyLabelError::ControlCharacter('\n')));
+        assert_eq!(
+            KeyLabel::parse("a\u{0}b").unwrap_err().to_string(),
+            "must not contain control characters (found U+0000)"
+        );
+    }
+
+    #[test]
     fn a_blank_label_is_rejected() {
         assert_eq!(KeyLabel::parse("   "), Err(KeyLabelError::Blank));
     }

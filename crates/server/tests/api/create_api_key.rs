@@ -213,7 +213,31 @@ async fn both_documented_time_formats_are_accepted_and_written_back_as_documente
     assert_eq!(rfc["expires_at"], "2099-06-29 16:03:44");
 }
 
+async fn a_control_character_in_any_text_field_is_a_4xx_naming_the_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.root_secret.clone();
+    let nul = "a\u{0}b";
+    let cases = [
+        ("/developers/api_keys", json!({"label": nul}), 422, "/validator/label"),
+        ("/developers/api_keys", json!({"label": "ok", "description": nul}), 422, "/validator/description"),
+        ("/developers/organizations", json!({"name": nul}), 422, "/validator/name"),
+        ("/developers/service_accounts", json!({"name": "ok", "description": nul}), 422, "/validator/description"),
+        ("/developers/service_accounts", json!({"name": "fake\nINFO api key revoked"}), 422, "/validator/name"),
+        ("/v1/api-keys", json!({"name": nul}), 400, "/message"),
+        ("/api-keys", json!({"name": nul}), 400, "/errors/name"),
+    ];
+    for (path, body, status, pointer) in cases {
+        let (got, reply) = app.post(path, &root, &body).await;
+        assert_eq!(got, status, "{path} {body}: {reply}");
+        let problem = reply.pointer(pointer).and_then(Value::as_str).unwrap_or_default();
+        assert!(problem.contains("control characters"), "{path} {body}: {reply}");
+    }
+    let (_, keys) = app.get("/developers/api_keys?limit=100", &root).await;
+    assert_eq!(keys["data"]["items"].as_array().unwrap().len(), 1, "nothing was written: {keys}");
+}
+
 on_both_backends!(
+    a_control_character_in_any_text_field_is_a_4xx_naming_the_field,
     a_storage_failure_is_a_500_whose_support_id_is_the_request_id,
     create_returns_201_and_shows_the_secret_once,
     a_created_secret_holding_api_keys_create_can_create_another_key,
