@@ -59,6 +59,8 @@ pub enum StartupError {
 
 /// Adapters behind their ports, shared by every command.
 pub struct Adapters {
+    /// The pool the repositories share, kept to close it cleanly.
+    pub database: sesame_persistence::Database,
     pub keys: Arc<dyn ApiKeyRepository>,
     pub organizations: Arc<dyn OrganizationRepository>,
     pub service_accounts: Arc<dyn ServiceAccountRepository>,
@@ -89,6 +91,7 @@ impl Adapters {
             service_accounts: Arc::new(db.service_accounts()),
             access_tokens,
             keys: Arc::new(db.api_keys()),
+            database: db.clone(),
             organizations: Arc::new(db.organizations()),
             audit: Arc::new(db.audit_log()),
             issuer: SecretIssuer::new(generator.clone(), hasher.clone()),
@@ -157,6 +160,7 @@ pub struct Application {
     flusher: JoinHandle<()>,
     stop_flushing: Arc<Notify>,
     bootstrapped: Option<Bootstrapped>,
+    database: sesame_persistence::Database,
 }
 
 impl Application {
@@ -211,7 +215,7 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped })
+        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, database: adapters.database })
     }
 
     pub fn port(&self) -> u16 {
@@ -249,6 +253,9 @@ impl Application {
         match self.usage.flush().await {
             Ok(n) => tracing::info!(keys = n, "usage flushed on shutdown"),
             Err(err) => tracing::error!(error = %err, "usage could not be flushed on shutdown"),
+        }
+        if let Err(err) = self.database.checkpoint().await {
+            tracing::error!(error = %err, source = ?std::error::Error::source(&err), "the database was not closed cleanly");
         }
         result
     }

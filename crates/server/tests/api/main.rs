@@ -13,6 +13,7 @@ mod dialect_plain;
 mod hot_path;
 mod lifecycle;
 mod organizations;
+mod process;
 mod seed_text;
 mod service;
 mod service_accounts;

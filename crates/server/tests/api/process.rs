@@ -1,0 +1,138 @@
+//! The real `sesame` binary as an operator runs it: a process of its own,
+//! settings from the environment, stopped by a signal.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::json;
+use sesame_persistence::{Database, DatabaseSettings};
+
+/// A running `sesame serve` on a SQLite file, with what its first start
+/// printed: the root key's organization and secret, and its port. Killed
+/// when dropped, so a failing test leaves no server behind.
+struct Process {
+    child: Child,
+    port: u16,
+    organization_id: String,
+    root_secret: String,
+    /// Kept open: a child writing to a closed pipe would fail.
+    _output: (mpsc::Receiver<String>, mpsc::Receiver<String>),
+}
+
+fn sqlite_url(file: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// The line of `lines` that contains `marker`, within 60 s.
+fn wait_for(lines: &mpsc::Receiver<String>, marker: &str) -> String {
+    loop {
+        match lines.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) if line.contains(marker) => return line,
+            Ok(_) => {}
+            Err(err) => panic!("the server never printed `{marker}`: {err}"),
+        }
+    }
+}
+
+/// Every line `read` gives, on a channel, from a thread of its own.
+fn lines_of(read: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(read).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receive
+}
+
+/// The word after `label` on `line`.
+fn value_after(line: &str, label: &str) -> String {
+    line.split(label).nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap_or_default().to_owned()
+}
+
+fn start(database: &Path) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sesame"))
+        .env("SESAME__DATABASE__URL", sqlite_url(database))
+        .env("SESAME__SERVER__BIND", "127.0.0.1:0")
+        .env("SESAME__SERVER__WORKERS", "1")
+        .env("SESAME__HASHING__MEMORY_KIB", "256")
+        .env("SESAME__HASHING__ITERATIONS", "1")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sesame binary starts");
+    let stdout = lines_of(child.stdout.take().expect("stdout"));
+    let stderr = lines_of(child.stderr.take().expect("stderr"));
+    let organization_id = value_after(&wait_for(&stdout, "organization:"), "organization:");
+    let root_secret = value_after(&wait_for(&stdout, "secret:"), "secret:");
+    let listening = wait_for(&stderr, "listening on http://127.0.0.1:");
+    let port = listening
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok())
+        .unwrap_or_else(|| panic!("no port in `{listening}`"));
+    Process { child, port, organization_id, root_secret, _output: (stdout, stderr) }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SIGTERM, as an orchestrator stops it; then waits for a clean exit.
+fn stop(mut process: Process) {
+    let status = Command::new("kill").args(["-TERM", &process.child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success(), "kill -TERM failed");
+    let exit = process.child.wait().expect("the server exits");
+    assert!(exit.success(), "a graceful stop exits 0, got {exit}");
+}
+
+#[tokio::test]
+async fn after_a_graceful_stop_the_sqlite_file_alone_holds_every_change() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database = dir.path().join("sesame.db");
+    let process = start(&database);
+    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+    let created: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{}/developers/api_keys", process.port))
+        .bearer_auth(&process.root_secret)
+        .json(&json!({"label": "written before the stop"}))
+        .send()
+        .await
+        .expect("the request is sent")
+        .json()
+        .await
+        .expect("a JSON body");
+    let key_id = created["data"]["id"].as_str().expect("the new key's id").to_owned();
+    let organization_id = process.organization_id.clone();
+    stop(process);
+
+    let wal = dir.path().join("sesame.db-wal");
+    let wal_bytes = std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert_eq!(wal_bytes, 0, "the write-ahead log was checkpointed into the database file");
+    // The file copied alone, as a backup copies it.
+    let copy_dir = tempfile::tempdir().expect("a temporary directory");
+    let copy = copy_dir.path().join("copy.db");
+    std::fs::copy(&database, &copy).expect("copy the database file");
+    let settings =
+        DatabaseSettings { url: sqlite_url(&copy), max_connections: 1, connect_timeout: Duration::from_secs(5) };
+    let db = Database::connect(&settings).await.expect("open the copy");
+    let found = sesame_domain::ports::ApiKeyRepository::get(
+        &db.api_keys(),
+        &organization_id.parse().expect("an organization id"),
+        &key_id.parse().expect("a key id"),
+    )
+    .await
+    .expect("read the copy");
+    assert!(found.is_some(), "the key created before the stop is in the copied file");
+}
