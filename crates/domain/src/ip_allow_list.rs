@@ -1,6 +1,6 @@
 use std::net::IpAddr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -20,7 +20,9 @@ impl IpAllowList {
     pub const MAX_ENTRIES: usize = 100;
 
     /// Parses `127.0.0.1`, `10.0.0.0/8`, `::1` and `2001:db8::/32` alike. A
-    /// bare address becomes a host range (/32 or /128).
+    /// bare address becomes a host range (/32 or /128). An IPv4-mapped IPv6
+    /// entry (`::ffff:10.0.0.1`, `::ffff:10.0.0.0/104`) is kept as the IPv4
+    /// range it stands for, since that is how client addresses are compared.
     pub fn parse<I, S>(entries: I) -> Result<Self, IpAllowListError>
     where
         I: IntoIterator<Item = S>,
@@ -33,6 +35,7 @@ impl IpAllowList {
                 .parse::<IpNet>()
                 .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
                 .map_err(|_| IpAllowListError::Invalid(raw.to_owned()))?;
+            let net = canonical(net);
             if !nets.contains(&net) {
                 nets.push(net);
             }
@@ -67,6 +70,18 @@ impl IpAllowList {
             .iter()
             .map(|net| if net.prefix_len() == net.max_prefix_len() { net.addr().to_string() } else { net.to_string() })
             .collect()
+    }
+}
+
+/// `::ffff:a.b.c.d/n` with n ≥ 96 is `a.b.c.d/(n − 96)`; anything else is itself.
+fn canonical(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+            .addr()
+            .to_ipv4_mapped()
+            .and_then(|v4| Ipv4Net::new(v4, v6.prefix_len() - 96).ok())
+            .map_or(net, |v4| IpNet::V4(v4.trunc())),
+        other => other,
     }
 }
 
@@ -109,5 +124,23 @@ mod tests {
     fn host_entries_print_without_a_prefix_length() {
         let list = IpAllowList::parse(["127.0.0.1", "10.0.0.0/8"]).unwrap();
         assert_eq!(list.entries(), vec!["127.0.0.1", "10.0.0.0/8"]);
+    }
+
+    #[test]
+    fn an_ipv4_mapped_entry_is_the_ipv4_range_it_stands_for() {
+        let list = IpAllowList::parse(["::ffff:127.0.0.1", "::ffff:10.0.0.0/104"]).unwrap();
+        assert_eq!(list.entries(), vec!["127.0.0.1".to_owned(), "10.0.0.0/8".to_owned()]);
+        assert!(list.allows(ip("127.0.0.1")));
+        assert!(list.allows(ip("::ffff:10.1.2.3")));
+        assert!(list.allows(ip("10.1.2.3")));
+        assert!(!list.allows(ip("11.0.0.1")));
+    }
+
+    #[test]
+    fn an_ipv4_range_does_not_cover_ipv6() {
+        let any_v4 = IpAllowList::parse(["0.0.0.0/0"]).unwrap();
+        assert!(any_v4.allows(ip("203.0.113.9")));
+        assert!(!any_v4.allows(ip("2001:db8::1")));
+        assert!(IpAllowList::parse(["::/0"]).unwrap().allows(ip("2001:db8::1")));
     }
 }

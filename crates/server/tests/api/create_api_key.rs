@@ -203,6 +203,16 @@ async fn the_callers_ip_allow_list_is_enforced_on_the_peer_address(backend: Back
     assert_eq!(res.status().as_u16(), 201);
 }
 
+async fn an_ipv4_mapped_allow_list_entry_admits_its_ipv4_client(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mapped = app
+        .create_key(&json!({ "label": "mapped", "scopes": ["api_keys.create"], "ip_allow_list": ["::ffff:127.0.0.1"] }))
+        .await;
+    assert_eq!(mapped["ip_allow_list"], json!(["127.0.0.1"]), "kept as the IPv4 address it stands for");
+    let res = app.post_api_key(mapped["secret"].as_str().unwrap(), &body(&[])).await;
+    assert_eq!(res.status().as_u16(), 201, "a client at 127.0.0.1 may use it");
+}
+
 async fn both_documented_time_formats_are_accepted_and_written_back_as_documented(backend: Backend) {
     let app = spawn_app(backend).await;
 
@@ -250,6 +260,7 @@ on_both_backends!(
     requests_without_a_valid_key_get_401,
     an_expired_key_gets_401,
     the_callers_ip_allow_list_is_enforced_on_the_peer_address,
+    an_ipv4_mapped_allow_list_entry_admits_its_ipv4_client,
     both_documented_time_formats_are_accepted_and_written_back_as_documented,
 );
 
