@@ -12,6 +12,7 @@ mod openapi;
 mod request_id;
 mod root_span;
 mod scope_schema;
+mod security_headers;
 mod services;
 mod time_format;
 
@@ -27,6 +28,7 @@ pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
 pub use root_span::{RequestTracing, SesameRootSpan};
+pub use security_headers::add as security_headers_middleware;
 pub use services::Services;
 
 use actix_web::{web, HttpRequest, HttpResponse};

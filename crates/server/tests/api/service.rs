@@ -1,4 +1,4 @@
-use serde_json::Value;
+use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
@@ -39,7 +39,37 @@ async fn the_openapi_document_and_swagger_ui_are_served(backend: Backend) {
     assert!(ui.text().await.unwrap().contains("swagger-ui"));
 }
 
+async fn no_response_may_be_cached_and_secrets_above_all(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.root_secret.clone();
+    let (key_id, _) = app.key_with(&[]).await;
+    let account = format!("/v1/api-keys/?account_id={}", app.organization_id);
+    let secret_bearing = [
+        (reqwest::Method::POST, "/developers/api_keys".to_owned(), json!({"label": "a"})),
+        (reqwest::Method::POST, format!("/developers/api_keys/{key_id}/rotate"), json!({})),
+        (reqwest::Method::POST, "/developers/organizations".to_owned(), json!({"name": "Tenant"})),
+        (reqwest::Method::POST, "/v1/api-keys".to_owned(), json!({"name": "b"})),
+        (reqwest::Method::POST, "/api-keys".to_owned(), json!({"name": "c"})),
+        (reqwest::Method::POST, account, json!({"name": "d"})),
+    ];
+    for (method, path, body) in secret_bearing {
+        let reply = app.send(method.clone(), &path, Some(&root), Some(&body)).await;
+        assert!((200..300).contains(&reply.status), "{method} {path}: {}", reply.text);
+        assert_eq!(reply.header("cache-control"), "no-store", "{method} {path}");
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{method} {path}");
+        assert_eq!(reply.header("content-security-policy"), "default-src 'none'; frame-ancestors 'none'");
+    }
+    let error = app.send(reqwest::Method::GET, "/developers/api_keys", None, None).await;
+    assert_eq!((error.status, error.header("cache-control")), (401, "no-store"));
+
+    let page = app.client.get(app.url("/swagger-ui/")).send().await.expect("the request is sent");
+    let policy = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("'unsafe-eval'"), "{policy}");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+}
+
 on_both_backends!(
+    no_response_may_be_cached_and_secrets_above_all,
     every_response_carries_the_request_id_of_its_envelope,
     an_unknown_route_is_a_404_envelope,
     the_openapi_document_and_swagger_ui_are_served,
