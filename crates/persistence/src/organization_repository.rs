@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use sesame_domain::ports::{OrganizationRepository, RepositoryError};
 use sesame_domain::{ApiKey, AuditEvent, NewSecret, Organization, OrganizationId};
 
@@ -51,6 +51,38 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
         let txn = self.db.begin().await.map_err(from_db)?;
         organization::Entity::update(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
         audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn descendants(&self, id: &OrganizationId) -> Result<Vec<Organization>, RepositoryError> {
+        // One query per generation, so both backends run it the same way;
+        // `seen` ends the walk even if stored parent links formed a cycle.
+        let mut seen = std::collections::HashSet::from([id.to_string()]);
+        let mut generation = vec![id.to_string()];
+        let mut found = Vec::new();
+        while !generation.is_empty() {
+            let children = organization::Entity::find()
+                .filter(organization::Column::ParentId.is_in(generation))
+                .all(&self.db)
+                .await
+                .map_err(from_db)?;
+            generation = Vec::new();
+            for child in children {
+                if seen.insert(child.id.clone()) {
+                    generation.push(child.id.clone());
+                    found.push(organization_from_row(child)?);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn update_all(&self, organizations: &[Organization], audit: &[AuditEvent]) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        for org in organizations {
+            organization::Entity::update(organization_to_row(org)).exec(&txn).await.map_err(from_db)?;
+        }
+        audit_log::append(&txn, audit).await?;
         txn.commit().await.map_err(from_db)
     }
 

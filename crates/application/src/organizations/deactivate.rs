@@ -8,14 +8,18 @@ use sesame_domain::{AuditAction, Organization, Principal, Scope};
 use super::organization_error::{load_visible, OrganizationError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
-/// Deactivates an organization the caller created: every key of it stops
-/// authenticating and verifying at once. Deactivating twice changes nothing.
+
+/// Deactivates an organization the caller created, and with it every
+/// organization below it (suspending a reseller suspends its customers):
+/// every key of them stops authenticating and verifying at once.
+/// Deactivating twice changes nothing.
 #[derive(Clone, new)]
 pub struct DeactivateOrganization {
     organizations: Arc<dyn OrganizationRepository>,
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
 }
+
 impl DeactivateOrganization {
     /// # Errors
     /// `Forbidden` without `organizations.deactivate`; `NotFound`;
@@ -34,17 +38,20 @@ impl DeactivateOrganization {
             return Ok(before);
         }
         let now = self.clock.now();
-        let mut organization = before.clone();
-        organization.deactivated_at = Some(now);
-        organization.updated_at = Some(now);
-        let event = ChangeBy { caller, ip: request_ip, at: now }.organization(
-            AuditAction::OrganizationDeactivated,
-            &before,
-            &organization,
-        );
-        self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
-        self.cache.invalidate_organization(organization.id);
-        tracing::info!(organization_id = %organization.id, "organization deactivated");
+        let below = self.organizations.descendants(&before.id).await.map_err(OrganizationError::unexpected)?;
+        let by = ChangeBy { caller, ip: request_ip, at: now };
+        let (mut deactivated, mut events) = (Vec::new(), Vec::new());
+        for org in std::iter::once(before).chain(below.into_iter().filter(|o| o.deactivated_at.is_none())) {
+            let after = Organization { deactivated_at: Some(now), updated_at: Some(now), ..org.clone() };
+            events.push(by.organization(AuditAction::OrganizationDeactivated, &org, &after));
+            deactivated.push(after);
+        }
+        self.organizations.update_all(&deactivated, &events).await.map_err(OrganizationError::unexpected)?;
+        for org in &deactivated {
+            self.cache.invalidate_organization(org.id);
+        }
+        let organization = deactivated.swap_remove(0);
+        tracing::info!(organization_id = %organization.id, below = deactivated.len(), "organization deactivated");
         Ok(organization)
     }
 }
@@ -80,14 +87,44 @@ mod tests {
         let id = child.id.to_string();
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(child.clone())));
-        orgs.expect_update()
-            .withf(|org, event| {
-                org.deactivated_at == Some(now()) && event.action == AuditAction::OrganizationDeactivated
+        orgs.expect_descendants().returning(|_| Ok(vec![]));
+        orgs.expect_update_all()
+            .withf(|orgs, events| {
+                orgs.len() == 1
+                    && orgs[0].deactivated_at == Some(now())
+                    && events.len() == 1
+                    && events[0].action == AuditAction::OrganizationDeactivated
             })
             .times(1)
             .returning(|_, _| Ok(()));
         let done = use_case(orgs).execute(&caller, &id, None).await.unwrap();
         assert!(done.deactivated_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn the_organizations_below_are_deactivated_with_it_each_audited() {
+        let caller = principal(&["organizations.deactivate"]);
+        let child = organization(OrganizationId::generate(), Some(caller.organization_id));
+        let grandchild = organization(OrganizationId::generate(), Some(child.id));
+        let closed = Organization {
+            deactivated_at: Some(now() - chrono::Duration::days(1)),
+            ..organization(OrganizationId::generate(), Some(child.id))
+        };
+        let (id, child_id, grandchild_id) = (child.id.to_string(), child.id, grandchild.id);
+        let mut orgs = MockOrganizationRepository::new();
+        orgs.expect_get().returning(move |_| Ok(Some(child.clone())));
+        orgs.expect_descendants().returning(move |_| Ok(vec![grandchild.clone(), closed.clone()]));
+        orgs.expect_update_all()
+            .withf(move |orgs, events| {
+                orgs.iter().map(|o| o.id).collect::<Vec<_>>() == vec![child_id, grandchild_id]
+                    && orgs.iter().all(|o| o.deactivated_at == Some(now()))
+                    && events.len() == 2
+                    && events[1].target_id == grandchild_id.to_string()
+            })
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let done = use_case(orgs).execute(&caller, &id, None).await.unwrap();
+        assert_eq!(done.id, child_id);
     }
 
     #[tokio::test]
@@ -97,7 +134,7 @@ mod tests {
         let id = own.id.to_string();
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(own.clone())));
-        orgs.expect_update().never();
+        orgs.expect_update_all().never();
         let err = use_case(orgs).execute(&caller, &id, None).await.unwrap_err();
         assert!(matches!(err, OrganizationError::OwnOrganization));
     }

@@ -31,6 +31,21 @@ pub trait OrganizationRepository: Send + Sync {
     /// `Unexpected` only.
     async fn update(&self, organization: &Organization, audit: &AuditEvent) -> Result<(), RepositoryError>;
 
+    /// Every organization below `id`: those it created, those they created,
+    /// and so on, whatever their status.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn descendants(&self, id: &OrganizationId) -> Result<Vec<Organization>, RepositoryError>;
+
+    /// Writes each organization as `update` does, and every audit event, in
+    /// one transaction: a deactivation and the cascade it causes land
+    /// together or not at all.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn update_all(&self, organizations: &[Organization], audit: &[AuditEvent]) -> Result<(), RepositoryError>;
+
     /// Whether any organization exists (the bootstrap runs only on none).
     ///
     /// # Errors

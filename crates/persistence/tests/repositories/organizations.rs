@@ -13,6 +13,7 @@ on_both_backends!(
     insert_with_key_stores_the_organization_its_first_key_and_their_audit_events,
     get_of_an_unknown_organization_is_none,
     a_child_organization_keeps_its_parent,
+    descendants_are_every_generation_below_and_update_all_writes_them_together,
     update_writes_the_name_and_deactivation,
     a_deactivated_organization_is_reported_by_find_credential,
     insert_with_key_with_a_taken_lookup_id_conflicts_and_writes_nothing,
@@ -71,6 +72,52 @@ async fn a_child_organization_keeps_its_parent(backend: Backend) {
     assert_eq!(stored.parent_id, Some(parent.org.id));
     assert_eq!(stored, child);
     assert_eq!(repo.get(&parent.org.id).await.expect("get"), Some(parent.org), "the parent has no parent");
+}
+
+/// Stores an organization created by `parent`, with a first key.
+async fn child_of(
+    db: &sesame_persistence::Database,
+    parent: OrganizationId,
+    name: &str,
+) -> sesame_domain::Organization {
+    let mut child = organization(name);
+    child.parent_id = Some(parent);
+    let key = api_key(&child.id, Environment::Live, "root key");
+    let events = [audit(&child.id, AuditAction::OrganizationCreated, &child.id.to_string())];
+    db.organizations().insert_with_key(&child, &key, &new_secret(), &events).await.expect("insert a child");
+    child
+}
+
+async fn descendants_are_every_generation_below_and_update_all_writes_them_together(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let top = create_tenant(&db, "Platform").await.org;
+    let unrelated = create_tenant(&db, "Elsewhere").await.org;
+    let reseller = child_of(&db, top.id, "Reseller").await;
+    let customer = child_of(&db, reseller.id, "Customer").await;
+    let other = child_of(&db, unrelated.id, "Not below").await;
+    let repo = db.organizations();
+
+    let mut below: Vec<OrganizationId> =
+        repo.descendants(&top.id).await.expect("descendants").iter().map(|o| o.id).collect();
+    below.sort_by_key(|id| id.to_string());
+    let mut expected = vec![reseller.id, customer.id];
+    expected.sort_by_key(|id| id.to_string());
+    assert_eq!(below, expected, "children and grandchildren, nothing else");
+    assert!(repo.descendants(&customer.id).await.expect("descendants").is_empty());
+
+    let closed: Vec<_> = [reseller, customer]
+        .into_iter()
+        .map(|o| sesame_domain::Organization { deactivated_at: Some(now()), updated_at: Some(now()), ..o })
+        .collect();
+    let events: Vec<AuditEvent> =
+        closed.iter().map(|o| audit(&top.id, AuditAction::OrganizationDeactivated, &o.id.to_string())).collect();
+    repo.update_all(&closed, &events).await.expect("update all");
+    for org in &closed {
+        assert_eq!(repo.get(&org.id).await.expect("get").expect("stored").status(), OrganizationStatus::Deactivated);
+    }
+    assert_eq!(repo.get(&other.id).await.expect("get").expect("stored").status(), OrganizationStatus::Active);
+    let trail = all_audit_events(&db, &top.id).await;
+    assert_eq!(trail.iter().filter(|e| e.action == AuditAction::OrganizationDeactivated).count(), 2);
 }
 
 async fn update_writes_the_name_and_deactivation(backend: Backend) {

@@ -75,6 +75,34 @@ async fn deactivating_an_organization_stops_all_its_keys_at_once(backend: Backen
     assert_eq!(app.patch(&format!("{ORGS}/{org}"), &app.root_secret, &json!({"name": "x"})).await.0, 409);
 }
 
+async fn deactivating_a_reseller_stops_the_keys_of_its_customers_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (reseller, _, reseller_secret) = onboard(&app, "Reseller").await;
+    let (status, body) = app.post(ORGS, &reseller_secret, &json!({"name": "Customer"})).await;
+    assert_eq!(status, 201, "{body}");
+    let customer = body["data"]["organization"]["id"].as_str().unwrap().to_owned();
+    let customer_secret = body["data"]["api_key"]["secret"].as_str().unwrap().to_owned();
+    // Cached, so the deactivation must reach the cache too.
+    assert_eq!(app.get("/developers/api_keys", &customer_secret).await.0, 200);
+
+    let (status, body) = app.post(&format!("{ORGS}/{reseller}/deactivate"), &app.root_secret, &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, body) = app.get("/developers/api_keys", &customer_secret).await;
+    assert_eq!((status, &body["error"]), (401, &json!("the API key's organization is deactivated")), "{body}");
+    assert_eq!(app.verify(&json!({"key": customer_secret})).await.1["data"]["code"], "ORGANIZATION_DEACTIVATED");
+    let (_, events) = app.get("/developers/audit_events?limit=100", &app.root_secret).await;
+    let deactivated: Vec<&str> = events["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "organization.deactivated")
+        .filter_map(|e| e["target_id"].as_str())
+        .collect();
+    assert_eq!(deactivated.len(), 2, "one event each: {events}");
+    assert!(deactivated.contains(&reseller.as_str()) && deactivated.contains(&customer.as_str()));
+}
+
 async fn a_key_cannot_deactivate_its_own_organization(backend: Backend) {
     let app = spawn_app(backend).await;
     let (status, _) =
@@ -116,6 +144,7 @@ async fn organization_endpoints_need_their_scopes(backend: Backend) {
 }
 
 on_both_backends!(
+    deactivating_a_reseller_stops_the_keys_of_its_customers_too,
     creating_an_organization_returns_its_first_key,
     another_organizations_keys_are_404_not_403,
     deactivating_an_organization_stops_all_its_keys_at_once,
