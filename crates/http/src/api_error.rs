@@ -37,6 +37,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// The resource's state forbids the change (revoked, deactivated).
     Conflict,
+    /// The body did not arrive within the server's deadline.
+    RequestTimeout,
     /// Too many failed attempts for a key id or from an IP.
     TooManyRequests,
     /// Logged with its cause; the client gets only the request id.
@@ -55,6 +57,7 @@ impl ErrorKind {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -173,6 +176,12 @@ impl ApiError {
 
     pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(ErrorKind::Conflict, Detail::Said(message.into()))
+    }
+
+    /// The body was still arriving when `deadline` passed.
+    pub fn body_too_slow(deadline: Duration) -> Self {
+        let message = format!("body: did not arrive within {} s", deadline.as_secs().max(1));
+        Self::new(ErrorKind::RequestTimeout, Detail::Said(message.into()))
     }
 
     /// Whole seconds, rounded up, never 0: `Retry-After` has no fractions.

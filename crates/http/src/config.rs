@@ -23,4 +23,6 @@ pub struct HttpConfig {
     pub env: ApiEnvironment,
     /// Largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a request body may take to arrive, once its headers have.
+    pub body_timeout: std::time::Duration,
 }

@@ -61,6 +61,8 @@ cases!(
     Forbidden,
     NotFound,
     Conflict,
+    /// The body did not arrive within `server.body_timeout_secs`.
+    SlowBody,
     TooManyRequests,
     Internal,
 );
@@ -86,6 +88,7 @@ impl Case {
             Case::Forbidden => sesame_domain::Forbidden { missing: Scope::ApiKeysCreate }.into(),
             Case::NotFound => KeyManagementError::NotFound.into(),
             Case::Conflict => KeyManagementError::Revoked.into(),
+            Case::SlowBody => ApiError::body_too_slow(Duration::from_secs(10)),
             Case::TooManyRequests => AuthenticationError::RateLimited { retry_after: Duration::from_secs(42) }.into(),
             Case::Internal => ApiError::internal("the example's cause"),
         }
@@ -134,6 +137,8 @@ tuple_cases!(A, B, C, D, E);
 tuple_cases!(A, B, C, D, E, F);
 tuple_cases!(A, B, C, D, E, F, G);
 tuple_cases!(A, B, C, D, E, F, G, H);
+tuple_cases!(A, B, C, D, E, F, G, H, I);
+tuple_cases!(A, B, C, D, E, F, G, H, I, J);
 
 /// The error responses `K` of an operation of dialect `S`, for
 /// `#[utoipa::path(responses(…))]`.
@@ -182,6 +187,7 @@ mod tests {
                 ErrorKind::Forbidden,
                 ErrorKind::NotFound,
                 ErrorKind::Conflict,
+                ErrorKind::RequestTimeout,
                 ErrorKind::TooManyRequests,
                 ErrorKind::Internal,
             ]

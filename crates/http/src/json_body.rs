@@ -13,7 +13,10 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 use sesame_application::support::ValidationErrors;
 
-use crate::ApiError;
+use crate::{ApiError, HttpConfig};
+
+/// The deadline of a body when the app was built without an `HttpConfig`.
+const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 fn is_json(req: &HttpRequest) -> bool {
     match req.mime_type() {
@@ -116,9 +119,12 @@ impl<T: 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = is_json(req);
+        let deadline = req.app_data::<web::Data<HttpConfig>>().map_or(DEFAULT_BODY_TIMEOUT, |c| c.body_timeout);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = bytes.await.map_err(|err| match err.as_error::<PayloadError>() {
+            // A body sent a byte at a time would hold the connection forever.
+            let bytes = tokio::time::timeout(deadline, bytes).await.map_err(|_| ApiError::body_too_slow(deadline))?;
+            let bytes = bytes.map_err(|err| match err.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::bad_request("body", "is too large"),
                 _ => ApiError::bad_request("body", "could not be read"),
             })?;

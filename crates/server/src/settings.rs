@@ -39,6 +39,11 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Seconds given to in-flight requests on SIGTERM/SIGINT.
     pub shutdown_timeout_secs: u64,
+    /// Seconds a request body may take to arrive once its headers have
+    /// (a slower one is answered 408); headers have 5 s.
+    pub body_timeout_secs: u64,
+    /// Connections served at once, per worker; more wait to be accepted.
+    pub max_connections_per_worker: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,7 +133,14 @@ impl Default for Settings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8080".into(), workers: None, max_body_bytes: 64 * 1024, shutdown_timeout_secs: 10 }
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            workers: None,
+            max_body_bytes: 64 * 1024,
+            shutdown_timeout_secs: 10,
+            body_timeout_secs: 10,
+            max_connections_per_worker: 25_000,
+        }
     }
 }
 
@@ -219,6 +231,12 @@ impl Settings {
         }
         sesame_crypto::JwtAccessTokenVerifier::new(&self.access_tokens)
             .map_err(|e| SettingsError(format!("access_tokens: {e}")))?;
+        if self.server.body_timeout_secs == 0 {
+            return Err(SettingsError("server.body_timeout_secs must be at least 1".into()));
+        }
+        if self.server.max_connections_per_worker == 0 {
+            return Err(SettingsError("server.max_connections_per_worker must be at least 1".into()));
+        }
         if self.usage.flush_interval_ms == 0 {
             return Err(SettingsError("usage.flush_interval_ms must be at least 1".into()));
         }

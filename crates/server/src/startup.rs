@@ -176,7 +176,11 @@ impl Application {
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
         let services = adapters.services(&settings, usage.clone());
-        let http_config = HttpConfig { env: settings.env, max_body_bytes: settings.server.max_body_bytes };
+        let http_config = HttpConfig {
+            env: settings.env,
+            max_body_bytes: settings.server.max_body_bytes,
+            body_timeout: Duration::from_secs(settings.server.body_timeout_secs),
+        };
 
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?;
@@ -199,6 +203,7 @@ impl Application {
                 .configure(sesame_http::configure)
         })
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .max_connections(settings.server.max_connections_per_worker)
         // actix stops at once on SIGINT; Sesame handles both signals itself
         // so that both are graceful.
         .disable_signals();

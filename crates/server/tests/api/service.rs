@@ -2,7 +2,7 @@ use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json};
+use crate::helpers::{spawn_app, spawn_app_with, status_and_json};
 
 async fn every_response_carries_the_request_id_of_its_envelope(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -68,7 +68,32 @@ async fn no_response_may_be_cached_and_secrets_above_all(backend: Backend) {
     assert_eq!(page.headers()["x-frame-options"], "DENY");
 }
 
+async fn a_body_sent_too_slowly_is_answered_408_and_the_connection_freed(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(backend, |settings| settings.server.body_timeout_secs = 1).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let head = format!(
+        "POST /developers/api_keys/verify HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{{"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send the head and one byte");
+    let started = std::time::Instant::now();
+    let mut reply = Vec::new();
+    // The server answers and closes; a slow client is never waited on for long.
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut reply))
+        .await
+        .expect("the server answers within the deadline, not never")
+        .expect("read the answer");
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("did not arrive within 1 s"), "{reply}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "answered after {:?}", started.elapsed());
+    // The server still serves everyone else.
+    assert_eq!(app.get("/developers/api_keys", &app.root_secret).await.0, 200);
+}
+
 on_both_backends!(
+    a_body_sent_too_slowly_is_answered_408_and_the_connection_freed,
     no_response_may_be_cached_and_secrets_above_all,
     every_response_carries_the_request_id_of_its_envelope,
     an_unknown_route_is_a_404_envelope,

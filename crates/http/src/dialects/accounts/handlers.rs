@@ -21,7 +21,7 @@ use super::schemas::{
 };
 use crate::authenticated::BearerRequest;
 use crate::error_docs::{
-    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{ApiError, JsonBody, Services};
@@ -89,7 +89,7 @@ async fn in_account(
     request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
     responses(
         (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, TooManyRequests, Internal)>,
+        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, SlowBody, TooManyRequests, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

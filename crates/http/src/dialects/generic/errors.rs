@@ -24,6 +24,7 @@ impl Generic {
             ErrorKind::NotFound => "not_found",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::TooManyRequests => "rate_limited",
             ErrorKind::Internal => "internal_error",
         }
@@ -62,6 +63,7 @@ impl ErrorShape for Generic {
             Case::Forbidden => "Permission denied",
             Case::NotFound => "No such key in the caller's organization",
             Case::Conflict => "The key's state forbids this",
+            Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Internal Server Error",
         }

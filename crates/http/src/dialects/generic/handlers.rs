@@ -7,7 +7,9 @@ use super::errors::{Generic, InvalidName};
 use super::schemas::{
     check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
 };
-use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, NotFound, TooManyRequests, Unauthenticated};
+use crate::error_docs::{
+    Errors, Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+};
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{Authenticated, JsonBody, Services};
 
@@ -25,7 +27,7 @@ type Error = DialectError<Generic>;
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (InvalidName, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+        Errors<Generic, (InvalidName, Unauthenticated, SlowBody, TooManyRequests, Forbidden, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

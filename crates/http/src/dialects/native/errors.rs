@@ -72,6 +72,9 @@ impl ErrorShape for Native {
                 "The resource's state forbids this (revoked key, deactivated organization, or a key deactivating \
                  its own organization)"
             }
+            Case::SlowBody => {
+                "The body did not arrive within the server's deadline (`server.body_timeout_secs`); nothing was done"
+            }
             Case::TooManyRequests => {
                 "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says \
                  when to retry"
@@ -91,6 +94,7 @@ fn title(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "Resource not found",
         ErrorKind::MethodNotAllowed => "Method not allowed",
         ErrorKind::Conflict => "The resource's state forbids this",
+        ErrorKind::RequestTimeout => "The request body arrived too slowly",
         ErrorKind::TooManyRequests => "Too many failed attempts",
         ErrorKind::Internal => "Internal server error",
     }

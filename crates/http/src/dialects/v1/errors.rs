@@ -53,6 +53,7 @@ impl ErrorShape for V1 {
             }
             Case::NotFound => "No such key in this organization",
             Case::Conflict => "The key's state forbids this",
+            Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Unexpected failure",
         }

@@ -10,7 +10,7 @@ use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
 };
 use crate::error_docs::{
-    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
+    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{request_id, Authenticated, JsonBody, Services};
@@ -33,7 +33,7 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
     request_body(content = CreateApiKeyV1Request, description = "API key details"),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
-        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, TooManyRequests, Internal)>,
+        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

@@ -13,7 +13,7 @@ use crate::dialects::native::schemas::{
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, TooManyRequests,
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, SlowBody, TooManyRequests,
     Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
@@ -37,7 +37,7 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
-        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, TooManyRequests, InvalidBody, Internal)>,
+        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, InvalidBody, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -131,7 +131,7 @@ pub async fn get_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -170,7 +170,7 @@ pub async fn update_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -226,7 +226,7 @@ pub async fn revoke_api_key(
     path = "/developers/api_keys/verify",
     tag = TAG,
     request_body = VerifyApiKeyRequest,
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

@@ -7,7 +7,8 @@ use crate::dialects::native::schemas::{
     CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
 };
 use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, TooManyRequests, Unauthenticated, UnreadableBody,
+    Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    UnreadableBody,
 };
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
@@ -28,7 +29,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
     path = "/developers/organizations",
     tag = TAG,
     request_body = OrganizationRequest,
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations")]
@@ -75,7 +76,7 @@ pub async fn get_organization(
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body = OrganizationRequest,
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/organizations/{id}")]

@@ -10,8 +10,8 @@ use crate::dialects::native::schemas::{
     ServiceAccountRequest,
 };
 use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, TooManyRequests, Unauthenticated,
-    UnreadableBody, UnreadableQuery,
+    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests,
+    Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
@@ -25,7 +25,7 @@ pub const TAG: &str = "Service accounts";
     path = "/developers/service_accounts",
     tag = TAG,
     request_body = ServiceAccountRequest,
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/service_accounts")]
