@@ -1,3 +1,6 @@
+use std::borrow::Cow;
+use std::io::{self, IsTerminal, Write};
+
 use tracing::subscriber::set_global_default;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
@@ -5,12 +8,101 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber. Logs go to `sink` (stderr for the binary),
 /// never stdout, which carries the root key banner and `bootstrap`'s JSON.
 /// Secrets never reach a span or an event: see `SecretBytes`' `Debug`.
+///
+/// Colours only on a terminal, and not when `NO_COLOR` is set. Every control
+/// character a request put into a log line (an unknown field's name, a scope
+/// that does not exist) is written escaped, so no client can forge a line.
 pub fn init_subscriber<W>(default_filter: &str, sink: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
+    let colours = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let subscriber = tracing_subscriber::fmt().with_env_filter(filter).with_writer(sink).with_target(false).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(Escaping { inner: sink, colours })
+        .with_ansi(colours)
+        .with_target(false)
+        .finish();
     // A second call (several apps in one test binary) keeps the first subscriber.
     let _ = set_global_default(subscriber);
+}
+
+/// Makes writers that escape what [`escape_line`] escapes.
+struct Escaping<M> {
+    inner: M,
+    colours: bool,
+}
+
+impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Escaping<M> {
+    type Writer = EscapingWriter<M::Writer>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        EscapingWriter { inner: self.inner.make_writer(), colours: self.colours }
+    }
+}
+
+/// The formatter writes each event whole, in one call, ending in its one
+/// line break: everything before that break is the event's text.
+struct EscapingWriter<W> {
+    inner: W,
+    colours: bool,
+}
+
+impl<W: Write> Write for EscapingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write_all(&escape_line(buf, self.colours))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `line` with every control character but tab written as `\n`, `\r` or
+/// `\xNN`, except its final line break, and ESC when `colours` keeps the
+/// formatter's own colour codes.
+pub fn escape_line(line: &[u8], colours: bool) -> Cow<'_, [u8]> {
+    let (body, end) = match line.strip_suffix(b"\n") {
+        Some(body) => (body, &b"\n"[..]),
+        None => (line, &b""[..]),
+    };
+    let escaped = |b: u8| (b < 0x20 && b != b'\t' && !(colours && b == 0x1b)) || b == 0x7f;
+    if !body.iter().copied().any(escaped) {
+        return Cow::Borrowed(line);
+    }
+    let mut out = Vec::with_capacity(line.len() + 16);
+    for &b in body {
+        match b {
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b if escaped(b) => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+            b => out.push(b),
+        }
+    }
+    out.extend_from_slice(end);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_break_inside_an_event_cannot_start_a_line_of_its_own() {
+        let forged = b"WARN unknown field `a\nINFO api key revoked` in body\n";
+        assert_eq!(&*escape_line(forged, false), &b"WARN unknown field `a\\nINFO api key revoked` in body\n"[..]);
+    }
+
+    #[test]
+    fn nul_carriage_return_and_escape_are_written_escaped_without_colours() {
+        assert_eq!(&*escape_line(b"a\0b\rc\x1b[31md\n", false), &b"a\\x00b\\rc\\x1b[31md\n"[..]);
+    }
+
+    #[test]
+    fn with_colours_the_formatters_escape_codes_stay_and_a_clean_line_is_not_copied() {
+        assert_eq!(&*escape_line(b"\x1b[32mINFO\x1b[0m ok\n", true), &b"\x1b[32mINFO\x1b[0m ok\n"[..]);
+        assert!(matches!(escape_line(b"plain\tline\n", false), Cow::Borrowed(_)));
+    }
 }

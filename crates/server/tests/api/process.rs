@@ -19,7 +19,7 @@ struct Process {
     organization_id: String,
     root_secret: String,
     /// Kept open: a child writing to a closed pipe would fail.
-    _output: (mpsc::Receiver<String>, mpsc::Receiver<String>),
+    output: (mpsc::Receiver<String>, mpsc::Receiver<String>),
 }
 
 fn sqlite_url(file: &Path) -> String {
@@ -79,7 +79,7 @@ fn start(database: &Path) -> Process {
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|digits| digits.parse().ok())
         .unwrap_or_else(|| panic!("no port in `{listening}`"));
-    Process { child, port, organization_id, root_secret, _output: (stdout, stderr) }
+    Process { child, port, organization_id, root_secret, output: (stdout, stderr) }
 }
 
 impl Drop for Process {
@@ -89,12 +89,15 @@ impl Drop for Process {
     }
 }
 
-/// SIGTERM, as an orchestrator stops it; then waits for a clean exit.
-fn stop(mut process: Process) {
+/// SIGTERM, as an orchestrator stops it; then waits for a clean exit and
+/// returns what it logged since start-up.
+fn stop(mut process: Process) -> Vec<String> {
     let status = Command::new("kill").args(["-TERM", &process.child.id().to_string()]).status().expect("kill runs");
     assert!(status.success(), "kill -TERM failed");
     let exit = process.child.wait().expect("the server exits");
     assert!(exit.success(), "a graceful stop exits 0, got {exit}");
+    // The pipe closes with the process, so the reader thread ends the channel.
+    process.output.1.iter().collect()
 }
 
 #[tokio::test]
@@ -135,4 +138,26 @@ async fn after_a_graceful_stop_the_sqlite_file_alone_holds_every_change() {
     .await
     .expect("read the copy");
     assert!(found.is_some(), "the key created before the stop is in the copied file");
+}
+
+#[tokio::test]
+async fn no_request_can_forge_a_line_of_the_log() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let process = start(&dir.path().join("sesame.db"));
+    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+    let verify = format!("http://127.0.0.1:{}/developers/api_keys/verify", process.port);
+    for body in [
+        r#"{"key": "x", "a\nINFO api key revoked key_id=api_key_1": 1}"#,
+        r#"{"key": "x", "required_scopes": ["a\nINFO forged scope\u0000"]}"#,
+    ] {
+        let res = client.post(&verify).header("content-type", "application/json").body(body).send().await;
+        assert_eq!(res.expect("the request is sent").status().as_u16(), 422);
+    }
+    let log = stop(process);
+    assert!(log.iter().any(|line| line.contains("is not a known field")), "the rejection is logged: {log:#?}");
+    for line in &log {
+        assert!(!line.trim_start().starts_with("INFO api key revoked"), "a forged line: {line}");
+        assert!(!line.trim_start().starts_with("INFO forged"), "a forged line: {line}");
+        assert!(!line.contains('\0') && !line.contains('\x1b'), "a raw control character: {line:?}");
+    }
 }
