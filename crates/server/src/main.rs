@@ -28,6 +28,18 @@ enum Command {
         #[arg(long)]
         org_name: String,
     },
+    /// Break-glass, for an operator with access to the database: a new root
+    /// key (every scope) for an existing organization whose root key was
+    /// lost; prints it as one JSON line, as `bootstrap` does.
+    RootKey {
+        /// The organization, `org_…`.
+        #[arg(long)]
+        organization: String,
+        /// Also revoke the root keys Sesame issued before (bootstrap's and
+        /// earlier `root-key`s'); keys issued through the API stay.
+        #[arg(long)]
+        revoke_previous: bool,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -71,6 +83,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 "organization_id": done.organization.id.to_string(),
                 "key_id": done.key.id.to_string(),
                 "secret": done.token.expose(),
+            });
+            println!("{line}");
+            Ok(())
+        }
+        Command::RootKey { organization, revoke_previous } => {
+            let adapters = Adapters::build(&settings).await?;
+            let issued = adapters.issue_root_key().execute(&organization, revoke_previous).await?;
+            let line = serde_json::json!({
+                "organization_id": issued.key.organization_id.to_string(),
+                "key_id": issued.key.id.to_string(),
+                "secret": issued.token.expose(),
+                "revoked_key_ids": issued.revoked.iter().map(|k| k.id.to_string()).collect::<Vec<_>>(),
             });
             println!("{line}");
             Ok(())

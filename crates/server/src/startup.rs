@@ -17,7 +17,7 @@ use sesame_application::authentication::{
 };
 use sesame_application::organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, DeactivateOrganization,
-    GetOrganization, UpdateOrganization,
+    GetOrganization, IssueRootKey, UpdateOrganization,
 };
 use sesame_application::service_accounts::{
     CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
@@ -49,7 +49,7 @@ pub enum StartupError {
     AccessTokens(#[from] sesame_crypto::JwtConfigError),
     #[error("cannot bootstrap the first organization: {0}")]
     Bootstrap(#[from] BootstrapError),
-    #[error("cannot listen on {bind}: {source}")]
+    #[error("cannot listen on `{bind}` (setting server.bind, env SESAME__SERVER__BIND)")]
     Bind {
         bind: String,
         #[source]
@@ -147,6 +147,11 @@ impl Adapters {
         }
     }
 
+    /// Break-glass: a new root key for an existing organization.
+    pub fn issue_root_key(&self) -> IssueRootKey {
+        IssueRootKey::new(self.organizations.clone(), self.keys.clone(), self.issuer.clone(), self.clock.clone())
+    }
+
     pub fn bootstrap(&self) -> Bootstrap {
         Bootstrap::new(self.organizations.clone(), self.issuer.clone(), self.clock.clone())
     }
@@ -164,13 +169,21 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates, bootstraps an empty database, binds the listener and builds
-    /// the server. Port 0 in `server.bind` picks a free port; read it back
+    /// Binds the listener, then migrates, bootstraps an empty database and
+    /// builds the server. Port 0 in `server.bind` picks a free port; read it back
     /// with [`Application::port`].
     ///
     /// # Errors
     /// See [`StartupError`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // The port first: a start that cannot serve must create nothing, or
+        // the root key of an empty database would be made and never shown.
+        let listener = TcpListener::bind(&settings.server.bind)
+            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
+            .port();
         let adapters = Adapters::build(&settings).await?;
         let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
 
@@ -181,13 +194,6 @@ impl Application {
             max_body_bytes: settings.server.max_body_bytes,
             body_timeout: Duration::from_secs(settings.server.body_timeout_secs),
         };
-
-        let listener = TcpListener::bind(&settings.server.bind)
-            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
-            .port();
 
         let services = web::Data::new(services);
         let http_data = web::Data::new(http_config.clone());
@@ -245,8 +251,9 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
+        let signal = shutdown_signal();
         tokio::spawn(async move {
-            shutdown_signal().await;
+            signal.await;
             tracing::info!("shutting down: finishing in-flight requests");
             handle.stop(true).await;
         });
@@ -267,26 +274,33 @@ impl Application {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGTERM or SIGINT. Both are listened for from the call on,
+/// not from the first poll, so a signal that arrives while the server starts
+/// is a graceful stop rather than the default handler's kill.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(err) => {
-                tracing::error!(error = %err, "cannot listen for SIGTERM; only SIGINT stops the server");
-                let _ = interrupt.await;
-                return;
+        use tokio::signal::unix::{signal, SignalKind};
+        let signals = signal(SignalKind::terminate()).and_then(|t| Ok((t, signal(SignalKind::interrupt())?)));
+        async move {
+            match signals {
+                Ok((mut terminate, mut interrupt)) => {
+                    tokio::select! {
+                        _ = terminate.recv() => {}
+                        _ = interrupt.recv() => {}
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 async fn flush_periodically(usage: UsageBuffer, every: Duration, stop: Arc<Notify>) {

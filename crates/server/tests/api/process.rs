@@ -55,23 +55,36 @@ fn value_after(line: &str, label: &str) -> String {
     line.split(label).nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap_or_default().to_owned()
 }
 
-fn start(database: &Path) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sesame"))
+/// The settings every test process runs with, on the SQLite file `database`.
+fn command(database: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sesame"));
+    command
         .env("SESAME__DATABASE__URL", sqlite_url(database))
         .env("SESAME__SERVER__BIND", "127.0.0.1:0")
         .env("SESAME__SERVER__WORKERS", "1")
         .env("SESAME__HASHING__MEMORY_KIB", "256")
         .env("SESAME__HASHING__ITERATIONS", "1")
         .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the sesame binary starts");
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// The first start of an empty database: waits for the root key's banner.
+fn start(database: &Path) -> Process {
+    start_serving(database, true)
+}
+
+fn start_serving(database: &Path, first: bool) -> Process {
+    let mut child =
+        command(database).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sesame binary starts");
     let stdout = lines_of(child.stdout.take().expect("stdout"));
     let stderr = lines_of(child.stderr.take().expect("stderr"));
-    let organization_id = value_after(&wait_for(&stdout, "organization:"), "organization:");
-    let root_secret = value_after(&wait_for(&stdout, "secret:"), "secret:");
+    let (organization_id, root_secret) = if first {
+        let organization = value_after(&wait_for(&stdout, "organization:"), "organization:");
+        (organization, value_after(&wait_for(&stdout, "secret:"), "secret:"))
+    } else {
+        (String::new(), String::new())
+    };
     let listening = wait_for(&stderr, "listening on http://127.0.0.1:");
     let port = listening
         .split("http://127.0.0.1:")
@@ -160,4 +173,51 @@ async fn no_request_can_forge_a_line_of_the_log() {
         assert!(!line.trim_start().starts_with("INFO forged"), "a forged line: {line}");
         assert!(!line.contains('\0') && !line.contains('\x1b'), "a raw control character: {line:?}");
     }
+}
+
+/// `GET /developers/api_keys` as `secret`: the status.
+async fn list_keys_as(port: u16, secret: &str) -> u16 {
+    let client = reqwest::Client::builder().no_proxy().build().expect("an HTTP client");
+    let res = client.get(format!("http://127.0.0.1:{port}/developers/api_keys")).bearer_auth(secret).send().await;
+    res.expect("the request is sent").status().as_u16()
+}
+
+#[tokio::test]
+async fn a_start_that_cannot_listen_creates_nothing_and_the_next_start_shows_the_root_key() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database = dir.path().join("sesame.db");
+    let failed = command(&database).env("SESAME__SERVER__BIND", "nonsense").output().expect("the binary runs");
+    assert!(!failed.status.success());
+    let (stdout, stderr) = (String::from_utf8_lossy(&failed.stdout), String::from_utf8_lossy(&failed.stderr));
+    assert!(!stdout.contains("secret:"), "no root key is made by a start that cannot serve: {stdout}");
+    assert!(stderr.contains("server.bind") && stderr.contains("SESAME__SERVER__BIND"), "{stderr}");
+
+    let process = start(&database);
+    assert_eq!(list_keys_as(process.port, &process.root_secret).await, 200, "the banner's key works");
+    stop(process);
+}
+
+#[tokio::test]
+async fn sesame_root_key_gives_an_existing_organization_a_working_root_key() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database = dir.path().join("sesame.db");
+    let first = start(&database);
+    let (organization, lost) = (first.organization_id.clone(), first.root_secret.clone());
+    stop(first);
+
+    let issued = command(&database)
+        .args(["root-key", "--organization", &organization, "--revoke-previous"])
+        .output()
+        .expect("the binary runs");
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&issued.stdout).expect("one JSON line");
+    assert_eq!(line["organization_id"], organization.as_str());
+    assert_eq!(line["revoked_key_ids"].as_array().map(Vec::len), Some(1), "{line}");
+    let secret = line["secret"].as_str().expect("the new secret").to_owned();
+
+    let again = start_serving(&database, false);
+    assert_eq!(list_keys_as(again.port, &secret).await, 200, "the new root key manages the organization's keys");
+    assert_eq!(list_keys_as(again.port, &lost).await, 401, "the previous root key is revoked");
+    let log = stop(again);
+    assert!(log.iter().all(|l| !l.contains(&secret)), "the secret is never logged");
 }
