@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
-    ApiKey, ApiKeyId, ApiKeyStatus, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList,
-    KeyDescription, KeyKind, KeyLabel, Metadata, Principal, Scope, ScopeSet, ServiceAccountId, UsageMetrics,
+    Actor, ApiKey, ApiKeyId, ApiKeyStatus, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList,
+    KeyDescription, KeyKind, KeyLabel, Metadata, OrganizationId, Principal, Scope, ScopeSet, ServiceAccountId,
+    UsageMetrics,
 };
 use thiserror::Error;
 
@@ -51,6 +52,53 @@ pub struct NewApiKey {
     pub kind: KeyKind,
     pub environment: Environment,
     pub service_account_id: Option<ServiceAccountId>,
+}
+
+impl NewApiKey {
+    /// A root key: every field at its default but `scopes` and `environment`.
+    pub(crate) fn root(scopes: ScopeSet, environment: Environment) -> Self {
+        Self {
+            label: KeyLabel::parse("Root key").unwrap_or_else(|_| unreachable!("a constant, valid label")),
+            description: KeyDescription::default(),
+            scopes,
+            ip_allow_list: IpAllowList::default(),
+            expires_at: None,
+            metadata: Metadata::default(),
+            kind: KeyKind::Secret,
+            environment,
+            service_account_id: None,
+        }
+    }
+
+    /// The key as stored: issued by `created_by` at `now` in
+    /// `organization_id`, shown by `token`'s prefix, unused so far.
+    pub(crate) fn issue(
+        self,
+        organization_id: OrganizationId,
+        created_by: Actor,
+        now: DateTime<Utc>,
+        token: &ApiToken,
+    ) -> ApiKey {
+        ApiKey {
+            id: ApiKeyId::generate(),
+            organization_id,
+            label: self.label,
+            description: self.description,
+            scopes: self.scopes,
+            ip_allow_list: self.ip_allow_list,
+            expires_at: self.expires_at,
+            environment: self.environment,
+            kind: self.kind,
+            metadata: self.metadata,
+            service_account_id: self.service_account_id,
+            created_by,
+            created_at: now,
+            updated_at: None,
+            revoked_at: None,
+            key_prefix: token.display_prefix(),
+            usage: UsageMetrics::default(),
+        }
+    }
 }
 
 impl CreateApiKeyCommand {
@@ -180,25 +228,7 @@ impl CreateApiKey {
 
         let (token, secret) =
             self.issuer.issue(spec.kind, spec.environment, now).await.map_err(CreateApiKeyError::unexpected)?;
-        let key = ApiKey {
-            id: ApiKeyId::generate(),
-            organization_id: caller.organization_id,
-            label: spec.label,
-            description: spec.description,
-            scopes: spec.scopes,
-            ip_allow_list: spec.ip_allow_list,
-            expires_at: spec.expires_at,
-            environment: spec.environment,
-            kind: spec.kind,
-            metadata: spec.metadata,
-            service_account_id: spec.service_account_id,
-            created_by: caller.actor.clone(),
-            created_at: now,
-            updated_at: None,
-            revoked_at: None,
-            key_prefix: token.display_prefix(),
-            usage: UsageMetrics::default(),
-        };
+        let key = spec.issue(caller.organization_id, caller.actor.clone(), now, &token);
         let target = key.id.to_string();
         let event = audit::event(
             AuditContext {

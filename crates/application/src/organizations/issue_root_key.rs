@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use derive_new::new;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, OrganizationRepository, StatusFilter};
 use sesame_domain::{
-    Actor, ApiKey, ApiKeyId, ApiToken, AuditAction, Cursor, Environment, IpAllowList, KeyDescription, KeyKind,
-    KeyLabel, Metadata, OrganizationId, OrganizationStatus, PageLimit, ScopeSet, UsageMetrics,
+    Actor, ApiKey, ApiToken, AuditAction, Cursor, Environment, KeyDescription, KeyKind, OrganizationId,
+    OrganizationStatus, PageLimit, ScopeSet,
 };
 use thiserror::Error;
 
+use crate::api_keys::NewApiKey;
 use crate::support::audit::{self, AuditContext};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::Unexpected;
@@ -84,26 +85,12 @@ impl IssueRootKey {
         let now = self.clock.now();
         let (token, secret) =
             self.issuer.issue(KeyKind::Secret, Environment::Live, now).await.map_err(IssueRootKeyError::unexpected)?;
-        let key = ApiKey {
-            id: ApiKeyId::generate(),
-            organization_id: id,
-            label: KeyLabel::parse("Root key").unwrap_or_else(|_| unreachable!("a constant, valid label")),
+        let key = NewApiKey {
             description: KeyDescription::parse("issued by `sesame root-key`")
                 .unwrap_or_else(|_| unreachable!("a constant, valid description")),
-            scopes: ScopeSet::all(),
-            ip_allow_list: IpAllowList::default(),
-            expires_at: None,
-            environment: Environment::Live,
-            kind: KeyKind::Secret,
-            metadata: Metadata::default(),
-            service_account_id: None,
-            created_by: operator(),
-            created_at: now,
-            updated_at: None,
-            revoked_at: None,
-            key_prefix: token.display_prefix(),
-            usage: UsageMetrics::default(),
-        };
+            ..NewApiKey::root(ScopeSet::all(), Environment::Live)
+        }
+        .issue(id, operator(), now, &token);
         let target = key.id.to_string();
         let created = audit::event(
             operator_context(id, now, &target),
@@ -197,7 +184,7 @@ mod tests {
     #[tokio::test]
     async fn revoking_the_previous_root_keys_leaves_keys_issued_by_keys_alone() {
         let root = active_key();
-        let issued_by_a_key = ApiKey { created_by: Actor::ApiKey(ApiKeyId::generate()), ..active_key() };
+        let issued_by_a_key = ApiKey { created_by: Actor::ApiKey(sesame_domain::ApiKeyId::generate()), ..active_key() };
         let root_id = root.id;
         let mut keys = MockApiKeyRepository::new();
         keys.expect_list().returning(move |_| Ok(vec![root.clone(), issued_by_a_key.clone()]));

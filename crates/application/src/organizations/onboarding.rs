@@ -5,10 +5,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use sesame_domain::{
-    Actor, ApiKey, ApiKeyId, ApiToken, AuditAction, AuditEvent, Environment, IpAllowList, KeyDescription, KeyKind,
-    KeyLabel, Metadata, NewSecret, Organization, OrganizationId, OrganizationName, ScopeSet, UsageMetrics,
+    Actor, ApiKey, ApiToken, AuditAction, AuditEvent, Environment, NewSecret, Organization, OrganizationId,
+    OrganizationName, ScopeSet,
 };
 
+use crate::api_keys::NewApiKey;
 use crate::support::audit::{self, AuditContext};
 
 pub(crate) struct Onboarded {
@@ -40,25 +41,7 @@ pub(crate) fn onboard(request: OnboardingRequest, token: ApiToken, secret: NewSe
         updated_at: None,
         deactivated_at: None,
     };
-    let key = ApiKey {
-        id: ApiKeyId::generate(),
-        organization_id: organization.id,
-        label: KeyLabel::parse("Root key").unwrap_or_else(|_| unreachable!("a constant, valid label")),
-        description: KeyDescription::default(),
-        scopes,
-        ip_allow_list: IpAllowList::default(),
-        expires_at: None,
-        environment,
-        kind: KeyKind::Secret,
-        service_account_id: None,
-        metadata: Metadata::default(),
-        created_by: actor.clone(),
-        created_at: now,
-        updated_at: None,
-        revoked_at: None,
-        key_prefix: token.display_prefix(),
-        usage: UsageMetrics::default(),
-    };
+    let key = NewApiKey::root(scopes, environment).issue(organization.id, actor.clone(), now, &token);
     let org_target = organization.id.to_string();
     let key_target = key.id.to_string();
     let ctx = |target_id| AuditContext {
