@@ -42,3 +42,36 @@ pub fn openapi() -> OpenApiDoc {
     }
     doc
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn every_operation_id_names_one_operation() {
+        let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, item) in &openapi().paths.paths {
+            let operations = [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ];
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    let id = operation.operation_id.clone().unwrap_or_default();
+                    seen.entry(id).or_default().push(format!("{method} {path}"));
+                }
+            }
+        }
+        let twice: Vec<_> = seen.iter().filter(|(id, ops)| id.is_empty() || ops.len() > 1).collect();
+        assert!(
+            twice.is_empty(),
+            "operation ids missing or used more than once (Swagger UI would call the wrong path): {twice:?}"
+        );
+        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 28, "every operation was looked at");
+    }
+}

@@ -84,6 +84,7 @@ async fn in_account(
 #[utoipa::path(
     post,
     path = "/v1/api-keys/",
+    operation_id = "accounts_create_api_key",
     tag = super::TAG,
     params(("account_id" = String, Query, description = "Account that will own the new API key.")),
     request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
@@ -118,6 +119,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/",
+    operation_id = "accounts_list_api_keys",
     tag = super::TAG,
     params(AccountParams),
     responses(
@@ -147,6 +149,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}/",
+    operation_id = "accounts_get_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
@@ -173,6 +176,7 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}/",
+    operation_id = "accounts_revoke_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(

@@ -22,6 +22,7 @@ type Error = DialectError<Generic>;
 #[utoipa::path(
     post,
     path = "/api-keys",
+    operation_id = "generic_create_api_key",
     tag = super::TAG,
     request_body(content = CreateApiKeyPlainRequest, description = "Create an API key"),
     responses(
@@ -51,6 +52,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api-keys",
+    operation_id = "generic_list_api_keys",
     tag = super::TAG,
     params(ListPlainParams),
     responses(
@@ -78,6 +80,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api-keys/{id}",
+    operation_id = "generic_get_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
@@ -102,6 +105,7 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/api-keys/{id}",
+    operation_id = "generic_revoke_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(

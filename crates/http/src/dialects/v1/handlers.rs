@@ -29,6 +29,7 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
 #[utoipa::path(
     post,
     path = "/v1/api-keys",
+    operation_id = "v1_create_api_key",
     tag = super::TAG,
     request_body(content = CreateApiKeyV1Request, description = "API key details"),
     responses(
@@ -64,6 +65,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/api-keys",
+    operation_id = "v1_list_api_keys",
     tag = super::TAG,
     params(ListV1Params),
     responses(
@@ -95,6 +97,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}",
+    operation_id = "v1_get_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
@@ -119,6 +122,7 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",
+    operation_id = "v1_revoke_api_key",
     tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
