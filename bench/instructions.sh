@@ -8,6 +8,7 @@
 #
 #   bash bench/instructions.sh [BINARY]     # FEW=200 MANY=6200; BINARY defaults to target/release/sesame
 set -euo pipefail
+shopt -s inherit_errexit  # a failed run inside $(…) stops the script
 cd "$(dirname "$0")/.."
 
 FEW=${FEW:-200}
@@ -29,9 +30,13 @@ total_for() {
     SESAME__SERVER__WORKERS=1 RUST_LOG=warn \
     valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out" "$BINARY" >"$dir/stdout" 2>"$dir/stderr" &
   local pid=$!
+  # The port is bound before the database is set up: the banner says when
+  # the root key exists, the port when the server accepts.
+  for _ in $(seq 1 600); do grep -q 'secret:' "$dir/stdout" && break; sleep 0.2; done
   for _ in $(seq 1 600); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
   local root
   root=$(awk '/secret:/ {print $2}' "$dir/stdout")
+  [ -n "$root" ] || { echo "no root key banner on the server's stdout" >&2; exit 1; }
   python3 - "$PORT" "$root" "$n" <<'PY'
 import http.client, json, sys
 port, root, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])

@@ -52,6 +52,8 @@ SESAME=$!; PIDS+=("$SESAME")
 BASELINE_BIND="127.0.0.1:$BASE_PORT" BASELINE_WORKERS=2 target/release/sesame-baseline &
 PIDS+=("$!")
 wait_port $PORT; wait_port $BASE_PORT
+# The port is bound before the database is set up: wait for the banner too.
+for _ in $(seq 1 100); do grep -q 'secret:' "$WORK/out.txt" && break; sleep 0.1; done
 ROOT=$(awk '/secret:/ {print $2}' "$WORK/out.txt")
 
 KEY_JSON=$(curl -sf -X POST "http://127.0.0.1:$PORT/developers/api_keys" -H "Authorization: Bearer $ROOT" \

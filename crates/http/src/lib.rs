@@ -28,7 +28,6 @@ pub use json_body::JsonBody;
 pub use openapi::openapi;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
 pub use root_span::{RequestTracing, SesameRootSpan};
-pub use security_headers::add as security_headers_middleware;
 pub use services::Services;
 
 use actix_web::{web, HttpRequest, HttpResponse};

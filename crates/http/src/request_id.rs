@@ -51,8 +51,9 @@ pub(crate) fn as_example<R>(f: impl FnOnce() -> R) -> R {
     CURRENT.sync_scope(context, f)
 }
 
-/// Middleware: scope the request id around the handler and echo it in the
-/// response header. Must run inside `TracingLogger`.
+/// Middleware: scope the request id around the handler, echo it in the
+/// response header, and add the security headers every response carries
+/// (`security_headers`). Must run inside `TracingLogger`.
 pub async fn propagate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -68,9 +69,11 @@ pub async fn propagate(
     // The header value is built first so the id itself moves into the context.
     let header = HeaderValue::from_str(&id).ok();
     let context = RequestContext { request_id: id, env };
+    let swagger_ui = crate::security_headers::is_swagger_ui(req.path());
     let mut res = CURRENT.scope(context, next.call(req)).await?;
     if let Some(value) = header {
         res.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    crate::security_headers::apply(res.headers_mut(), swagger_ui);
     Ok(res)
 }

@@ -200,7 +200,6 @@ impl Application {
         let max_body = http_config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(sesame_http::security_headers_middleware))
                 .wrap(from_fn(sesame_http::request_id_middleware))
                 .wrap(sesame_http::RequestTracing::new())
                 .app_data(services.clone())
