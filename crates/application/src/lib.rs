@@ -15,3 +15,13 @@ pub type Unexpected = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(test)]
 mod test_support;
+
+/// Gives every use-case error with an `Unexpected(#[from] Unexpected)`
+/// variant an `unexpected` constructor for `map_err` over a port's error.
+pub(crate) trait UnexpectedCause: From<Unexpected> {
+    fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::from(Box::new(err))
+    }
+}
+
+impl<E: From<Unexpected>> UnexpectedCause for E {}

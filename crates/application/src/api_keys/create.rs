@@ -16,6 +16,7 @@ use crate::support::audit::{self, AuditContext};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
+use crate::UnexpectedCause;
 
 /// What a client asks for, as received: [`CreateApiKeyCommand::parse`] turns
 /// it into a [`NewApiKey`] once, so every HTTP dialect applies the same rules.
@@ -174,13 +175,7 @@ pub enum CreateApiKeyError {
     #[error("a key cannot grant scopes it does not hold")]
     Escalation { scopes: Vec<Scope> },
     #[error("creating the key failed")]
-    Unexpected(#[source] Unexpected),
-}
-
-impl CreateApiKeyError {
-    fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Unexpected(Box::new(err))
-    }
+    Unexpected(#[from] Unexpected),
 }
 
 /// Issues a new key in the caller's organization and environment.

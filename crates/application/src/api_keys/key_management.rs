@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
+use crate::UnexpectedCause;
 
 /// What can go wrong when reading or changing one existing key.
 #[derive(Debug, Error)]
@@ -28,13 +29,7 @@ pub enum KeyManagementError {
     #[error("the API key is revoked")]
     Revoked,
     #[error("the operation failed")]
-    Unexpected(#[source] Unexpected),
-}
-
-impl KeyManagementError {
-    pub(crate) fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Unexpected(Box::new(err))
-    }
+    Unexpected(#[from] Unexpected),
 }
 
 /// Parses `raw_id` and loads that key if `caller` holds `scope` and may see

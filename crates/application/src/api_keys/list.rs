@@ -104,12 +104,11 @@ impl ListApiKeys {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+    use sesame_domain::ports::MockApiKeyRepository;
     use sesame_domain::Cursor;
 
     fn use_case(keys: MockApiKeyRepository) -> ListApiKeys {
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         ListApiKeys::new(Arc::new(keys), Arc::new(clock))
     }
 

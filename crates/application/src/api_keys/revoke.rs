@@ -9,6 +9,7 @@ use super::key_management::{ensure_manageable, load_visible, KeyManagementError}
 use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
+use crate::UnexpectedCause;
 
 /// Revokes a key: it stops authenticating and verifying at once, and stays
 /// readable with `revoked_at` set. Revoking a revoked key changes nothing.
@@ -56,11 +57,10 @@ impl RevokeApiKey {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+    use sesame_domain::ports::MockApiKeyRepository;
 
     fn use_case(keys: MockApiKeyRepository) -> RevokeApiKey {
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         RevokeApiKey::new(Arc::new(keys), Arc::new(clock), test_cache())
     }
 

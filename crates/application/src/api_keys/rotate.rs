@@ -11,6 +11,7 @@ use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::{self, AuditContext};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
+use crate::UnexpectedCause;
 /// The longest grace period a rotation may give the old secret (as Stripe's
 /// "roll key" allows): 7 days.
 pub const MAX_GRACE_PERIOD_SECS: u64 = 7 * 24 * 3600;

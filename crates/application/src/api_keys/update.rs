@@ -15,6 +15,7 @@ use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
+use crate::UnexpectedCause;
 /// A field that may be kept, removed (JSON `null`) or set.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Change<T> {
@@ -164,7 +165,7 @@ impl UpdateApiKey {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{MockApiKeyRepository, MockClock};
+    use sesame_domain::ports::MockApiKeyRepository;
 
     fn use_case(target: ApiKey, expect_write: bool) -> UpdateApiKey {
         let mut keys = MockApiKeyRepository::new();
@@ -177,8 +178,7 @@ mod tests {
         } else {
             keys.expect_update().never();
         }
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         UpdateApiKey::new(Arc::new(keys), Arc::new(clock), test_cache())
     }
 
@@ -202,8 +202,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _| Ok(()));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         let caller = principal(&["api_keys.update", "products.read"]);
         let cmd = UpdateApiKeyCommand { label: Some("renamed".into()), ..Default::default() };
         let updated =

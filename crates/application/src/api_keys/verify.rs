@@ -124,7 +124,7 @@ mod tests {
     use super::*;
     use crate::test_support::*;
     use crate::usage::UsageBuffer;
-    use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
+    use sesame_domain::ports::{MockApiKeyRepository, MockSecretHasher};
     use sesame_domain::OrganizationId;
 
     fn use_case() -> (VerifyApiKey, UsageBuffer) {
@@ -132,8 +132,7 @@ mod tests {
         keys.expect_find_credential().returning(|_| Ok(Some(credential(active_key()))));
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         let (auth, usage) =
             authenticate_with(keys, hasher, clock, crate::authentication::failure_limiter::FailureLimits::default());
         (VerifyApiKey::new(auth), usage)

@@ -234,8 +234,7 @@ mod tests {
 
     impl Fixture {
         fn new() -> Self {
-            let mut clock = MockClock::new();
-            clock.expect_now().return_const(now());
+            let clock = fixed_clock();
             Self { keys: MockApiKeyRepository::new(), hasher: MockSecretHasher::new(), clock }
         }
 

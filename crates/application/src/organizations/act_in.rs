@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use crate::UnexpectedCause;
 use derive_new::new;
 use sesame_domain::ports::OrganizationRepository;
 use sesame_domain::{OrganizationId, OrganizationStatus, Principal, Scope};

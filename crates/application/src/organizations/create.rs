@@ -9,6 +9,7 @@ use super::onboarding::{onboard, OnboardingRequest};
 use super::organization_error::OrganizationError;
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
+use crate::UnexpectedCause;
 
 /// A new organization and its first key, whose secret is shown this once.
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ use sesame_domain::{AuditAction, Organization, Principal, Scope};
 use super::organization_error::{load_visible, OrganizationError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
+use crate::UnexpectedCause;
 
 /// Deactivates an organization the caller created, and with it every
 /// organization below it (suspending a reseller suspends its customers):
@@ -60,12 +61,11 @@ impl DeactivateOrganization {
 mod tests {
     use super::*;
     use crate::test_support::*;
-    use sesame_domain::ports::{MockClock, MockOrganizationRepository};
+    use sesame_domain::ports::MockOrganizationRepository;
     use sesame_domain::{OrganizationId, OrganizationName};
 
     fn use_case(orgs: MockOrganizationRepository) -> DeactivateOrganization {
-        let mut clock = MockClock::new();
-        clock.expect_now().return_const(now());
+        let clock = fixed_clock();
         DeactivateOrganization::new(Arc::new(orgs), Arc::new(clock), test_cache())
     }
 

@@ -13,6 +13,7 @@ use crate::api_keys::NewApiKey;
 use crate::support::audit::{self, AuditContext};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::Unexpected;
+use crate::UnexpectedCause;
 
 #[derive(Debug, Error)]
 pub enum IssueRootKeyError {
@@ -23,13 +24,7 @@ pub enum IssueRootKeyError {
     #[error("organization {0} is deactivated; its keys cannot authenticate")]
     Deactivated(OrganizationId),
     #[error("issuing the root key failed")]
-    Unexpected(#[source] Unexpected),
-}
-
-impl IssueRootKeyError {
-    fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Unexpected(Box::new(err))
-    }
+    Unexpected(#[from] Unexpected),
 }
 
 /// A new root key, shown this once, and the root keys it replaced.

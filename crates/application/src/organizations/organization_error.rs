@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
+use crate::UnexpectedCause;
 
 #[derive(Debug, Error)]
 pub enum OrganizationError {
@@ -24,13 +25,7 @@ pub enum OrganizationError {
     #[error("the organization is deactivated")]
     Deactivated,
     #[error("the operation failed")]
-    Unexpected(#[source] Unexpected),
-}
-
-impl OrganizationError {
-    pub(crate) fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Unexpected(Box::new(err))
-    }
+    Unexpected(#[from] Unexpected),
 }
 
 pub(crate) async fn load_visible(

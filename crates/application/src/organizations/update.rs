@@ -8,6 +8,7 @@ use sesame_domain::{AuditAction, Organization, OrganizationName, Principal, Scop
 use super::organization_error::{load_visible, OrganizationError};
 use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
+use crate::UnexpectedCause;
 
 /// Renames the caller's organization, or one it created.
 #[derive(Clone, new)]

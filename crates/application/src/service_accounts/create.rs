@@ -11,6 +11,7 @@ use sesame_domain::{
 use super::service_account_error::ServiceAccountError;
 use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
+use crate::UnexpectedCause;
 
 /// A service account as a client asks for it.
 #[derive(Debug, Clone, Default)]

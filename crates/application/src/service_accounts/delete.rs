@@ -9,6 +9,7 @@ use sesame_domain::{ApiKey, AuditAction, Principal, Scope, ScopeSet, ServiceAcco
 use super::service_account_error::{find, ServiceAccountError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
 use crate::support::audit::ChangeBy;
+use crate::UnexpectedCause;
 
 /// A deleted service account and the keys revoked with it.
 #[derive(Debug, Clone)]

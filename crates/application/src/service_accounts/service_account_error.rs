@@ -7,6 +7,7 @@ use thiserror::Error;
 
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
+use crate::UnexpectedCause;
 
 #[derive(Debug, Error)]
 pub enum ServiceAccountError {
@@ -28,13 +29,7 @@ pub enum ServiceAccountError {
     #[error("the service account's keys hold scopes the caller does not")]
     Escalation { scopes: Vec<Scope> },
     #[error("the service account operation failed")]
-    Unexpected(#[source] Unexpected),
-}
-
-impl ServiceAccountError {
-    pub(crate) fn unexpected(err: impl std::error::Error + Send + Sync + 'static) -> Self {
-        Self::Unexpected(Box::new(err))
-    }
+    Unexpected(#[from] Unexpected),
 }
 
 /// The service account `raw_id` names in the caller's organization. A
