@@ -4,7 +4,7 @@ use sea_orm::sea_query::{Alias, CaseStatement, Expr, Query, SimpleExpr};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Iterable, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, RepositoryError, StatusFilter};
 use sesame_domain::{
@@ -16,6 +16,7 @@ use crate::audit_log;
 use crate::conversions::{api_key_from_row, api_key_to_row};
 use crate::entities::{api_key, api_key_secret, organization};
 use crate::error::from_db;
+use crate::rows;
 
 /// Keys per usage UPDATE: four CASE arms and an IN entry each stay far
 /// below SQLite's and PostgreSQL's bound-parameter limits.
@@ -117,13 +118,9 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
     }
 
     async fn get(&self, organization_id: &OrganizationId, id: &ApiKeyId) -> Result<Option<ApiKey>, RepositoryError> {
-        api_key::Entity::find_by_id(id.to_string())
-            .filter(api_key::Column::OrganizationId.eq(organization_id.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
-            .map(api_key_from_row)
-            .transpose()
+        let select = api_key::Entity::find_by_id(id.to_string())
+            .filter(api_key::Column::OrganizationId.eq(organization_id.to_string()));
+        rows::one(select, &self.db, api_key_from_row).await
     }
 
     async fn list(&self, query: &ApiKeyQuery) -> Result<Vec<ApiKey>, RepositoryError> {
@@ -136,18 +133,8 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         if let Some(account) = &query.service_account_id {
             select = select.filter(api_key::Column::ServiceAccountId.eq(account.to_string()));
         }
-        if let Some(cursor) = &query.after {
-            select = select.filter(api_key::Column::Id.lt(ApiKeyId::from_uuid(cursor.uuid()).to_string()));
-        }
-        select
-            .order_by_desc(api_key::Column::Id)
-            .limit(u64::from(query.limit.get()))
-            .all(&self.db)
-            .await
-            .map_err(from_db)?
-            .into_iter()
-            .map(api_key_from_row)
-            .collect()
+        let after = query.after.as_ref().map(|cursor| ApiKeyId::from_uuid(cursor.uuid()).to_string());
+        rows::page(select, api_key::Column::Id, after, u64::from(query.limit.get()), &self.db, api_key_from_row).await
     }
 
     async fn update(&self, key: &ApiKey, audit: &AuditEvent) -> Result<(), RepositoryError> {

@@ -1,13 +1,12 @@
 use async_trait::async_trait;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use sesame_domain::ports::{AuditLog, AuditQuery, RepositoryError};
 use sesame_domain::{AuditEvent, AuditEventId};
 
 use crate::conversions::{audit_event_from_row, audit_event_to_row};
 use crate::entities::audit_event;
 use crate::error::from_db;
+use crate::rows;
 
 /// Writes the events of a change inside the change's own transaction, so the
 /// trail never records a change that was not made, nor misses one that was.
@@ -34,20 +33,11 @@ impl SeaOrmAuditLog {
 #[async_trait]
 impl AuditLog for SeaOrmAuditLog {
     async fn list(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, RepositoryError> {
-        let mut select = audit_event::Entity::find()
+        let select = audit_event::Entity::find()
             .filter(audit_event::Column::OrganizationId.eq(query.organization_id.to_string()))
             .filter(audit_event::Column::Environment.eq(query.environment.as_str()));
-        if let Some(cursor) = &query.after {
-            select = select.filter(audit_event::Column::Id.lt(AuditEventId::from_uuid(cursor.uuid()).to_string()));
-        }
-        select
-            .order_by_desc(audit_event::Column::Id)
-            .limit(u64::from(query.limit.get()))
-            .all(&self.db)
-            .await
-            .map_err(from_db)?
-            .into_iter()
-            .map(audit_event_from_row)
-            .collect()
+        let after = query.after.as_ref().map(|cursor| AuditEventId::from_uuid(cursor.uuid()).to_string());
+        let limit = u64::from(query.limit.get());
+        rows::page(select, audit_event::Column::Id, after, limit, &self.db, audit_event_from_row).await
     }
 }

@@ -9,6 +9,7 @@ mod conversions;
 mod entities;
 mod error;
 mod organization_repository;
+mod rows;
 mod service_account_repository;
 #[cfg(feature = "test-support")]
 pub mod test_support;

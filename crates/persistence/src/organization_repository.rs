@@ -8,6 +8,7 @@ use crate::audit_log;
 use crate::conversions::{api_key_to_row, organization_from_row, organization_to_row};
 use crate::entities::{api_key, api_key_secret, organization};
 use crate::error::from_db;
+use crate::rows;
 
 /// Organizations in SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -39,12 +40,7 @@ impl OrganizationRepository for SeaOrmOrganizationRepository {
     }
 
     async fn get(&self, id: &OrganizationId) -> Result<Option<Organization>, RepositoryError> {
-        organization::Entity::find_by_id(id.to_string())
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
-            .map(organization_from_row)
-            .transpose()
+        rows::one(organization::Entity::find_by_id(id.to_string()), &self.db, organization_from_row).await
     }
 
     async fn update(&self, org: &Organization, audit: &AuditEvent) -> Result<(), RepositoryError> {

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 use sesame_domain::ports::{RepositoryError, ServiceAccountRepository};
 use sesame_domain::{ApiKey, AuditEvent, Cursor, OrganizationId, PageLimit, ServiceAccount, ServiceAccountId};
 
@@ -8,6 +8,7 @@ use crate::audit_log;
 use crate::conversions::{api_key_from_row, service_account_from_row, service_account_to_row};
 use crate::entities::{api_key, service_account};
 use crate::error::from_db;
+use crate::rows;
 
 /// Service accounts in SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -35,13 +36,9 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         organization_id: &OrganizationId,
         id: &ServiceAccountId,
     ) -> Result<Option<ServiceAccount>, RepositoryError> {
-        service_account::Entity::find_by_id(id.to_string())
-            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()))
-            .one(&self.db)
-            .await
-            .map_err(from_db)?
-            .map(service_account_from_row)
-            .transpose()
+        let select = service_account::Entity::find_by_id(id.to_string())
+            .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()));
+        rows::one(select, &self.db, service_account_from_row).await
     }
 
     async fn active_keys(
@@ -49,17 +46,12 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         organization_id: &OrganizationId,
         id: &ServiceAccountId,
     ) -> Result<Vec<ApiKey>, RepositoryError> {
-        api_key::Entity::find()
+        let select = api_key::Entity::find()
             .filter(api_key::Column::OrganizationId.eq(organization_id.to_string()))
             .filter(api_key::Column::ServiceAccountId.eq(id.to_string()))
             .filter(api_key::Column::RevokedAt.is_null())
-            .order_by_asc(api_key::Column::Id)
-            .all(&self.db)
-            .await
-            .map_err(from_db)?
-            .into_iter()
-            .map(api_key_from_row)
-            .collect()
+            .order_by_asc(api_key::Column::Id);
+        rows::all(select, &self.db, api_key_from_row).await
     }
 
     async fn delete(
@@ -89,21 +81,11 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         after: Option<Cursor>,
         limit: PageLimit,
     ) -> Result<Vec<ServiceAccount>, RepositoryError> {
-        let mut select = service_account::Entity::find()
+        let select = service_account::Entity::find()
             .filter(service_account::Column::OrganizationId.eq(organization_id.to_string()))
             .filter(service_account::Column::DeletedAt.is_null());
-        if let Some(cursor) = after {
-            select =
-                select.filter(service_account::Column::Id.lt(ServiceAccountId::from_uuid(cursor.uuid()).to_string()));
-        }
-        select
-            .order_by_desc(service_account::Column::Id)
-            .limit(u64::from(limit.get()))
-            .all(&self.db)
-            .await
-            .map_err(from_db)?
-            .into_iter()
-            .map(service_account_from_row)
-            .collect()
+        let after = after.map(|cursor| ServiceAccountId::from_uuid(cursor.uuid()).to_string());
+        let limit = u64::from(limit.get());
+        rows::page(select, service_account::Column::Id, after, limit, &self.db, service_account_from_row).await
     }
 }
