@@ -15,6 +15,8 @@ use crate::{ApiError, Services};
 /// A request whose bearer key authenticated. Scope checks belong to the use
 /// cases; this only establishes who is calling.
 pub struct Authenticated {
+    /// The use cases, so that a handler needs no other extractor to reach them.
+    pub services: web::Data<Services>,
     pub verified: Verified,
     /// Who the key stands for; what the use cases authorize against.
     pub principal: Principal,
@@ -106,7 +108,7 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let (services, token) = request.open()?;
             let verified = request.key(&services, &token).await?;
-            Ok(Authenticated { principal: verified.principal(), verified, ip: request.ip })
+            Ok(Authenticated { principal: verified.principal(), verified, ip: request.ip, services })
         })
     }
 }

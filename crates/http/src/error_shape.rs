@@ -153,6 +153,14 @@ impl<S> From<ApiError> for DialectError<S> {
 /// written in dialect `S`'s shape.
 pub struct Shaped<S, T>(pub T, PhantomData<S>);
 
+impl<S, T> std::ops::Deref for Shaped<S, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 impl<S: ErrorShape, T> FromRequest for Shaped<S, T>
 where
     T: FromRequest + 'static,

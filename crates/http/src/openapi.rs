@@ -30,7 +30,9 @@ impl Modify for BearerAuth {
         description = "API key management: issue keys with scopes, IP allow lists and expiry; store only argon2id hashes; verify fast.",
         license(name = "Apache-2.0")
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth),
+    // Every operation needs a key unless it says otherwise (verify).
+    security(("bearerAuth" = []))
 )]
 struct Info;
 

@@ -84,17 +84,14 @@ async fn in_account(
 #[utoipa::path(
     post,
     path = "/v1/api-keys/",
-    operation_id = "accounts_create_api_key",
-    tag = super::TAG,
     params(("account_id" = String, Query, description = "Account that will own the new API key.")),
     request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
     responses(
         (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, SlowBody, TooManyRequests, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn create(
+pub async fn create_api_key(
     services: web::Data<Services>,
     caller: AccountCaller,
     req: HttpRequest,
@@ -119,16 +116,13 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/",
-    operation_id = "accounts_list_api_keys",
-    tag = super::TAG,
     params(AccountParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
         Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn list(
+pub async fn list_api_keys(
     services: web::Data<Services>,
     caller: AccountCaller,
     req: HttpRequest,
@@ -149,16 +143,13 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}/",
-    operation_id = "accounts_get_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn get(
+pub async fn get_api_key(
     services: web::Data<Services>,
     caller: AccountCaller,
     req: HttpRequest,
@@ -176,16 +167,13 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}/",
-    operation_id = "accounts_revoke_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn revoke(
+pub async fn revoke_api_key(
     services: web::Data<Services>,
     caller: AccountCaller,
     req: HttpRequest,

@@ -10,6 +10,6 @@ mod routes;
 mod schemas;
 
 pub use errors::Accounts;
-pub use routes::{routes, AccountsApi};
+pub use routes::{openapi, routes};
 
 pub const TAG: &str = "Accounts v1 (seed 004)";

@@ -22,21 +22,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource::<Accounts>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
             .guard(guard::fn_guard(names_account))
-            .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list)),
+            .route(web::post().to(handlers::create_api_key))
+            .route(web::get().to(handlers::list_api_keys)),
     )
     .service(
         resource::<Accounts>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
             .guard(guard::fn_guard(names_account))
-            .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke)),
+            .route(web::get().to(handlers::get_api_key))
+            .route(web::delete().to(handlers::revoke_api_key)),
     );
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(handlers::create, handlers::list, handlers::get, handlers::revoke),
+    paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(AccountsError)),
     tags((name = super::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured."))
 )]
-pub struct AccountsApi;
+struct AccountsApi;
+
+/// This dialect's part of the document, under its tag, its operation ids
+/// prefixed with `accounts_`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    super::super::dialect_fragment(AccountsApi::openapi(), super::TAG, "accounts")
+}

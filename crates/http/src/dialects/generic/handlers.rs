@@ -11,7 +11,7 @@ use crate::error_docs::{
     Errors, Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_shape::{query, DialectError, Shaped};
-use crate::{Authenticated, JsonBody, Services};
+use crate::{Authenticated, JsonBody};
 
 type Error = DialectError<Generic>;
 
@@ -22,18 +22,14 @@ type Error = DialectError<Generic>;
 #[utoipa::path(
     post,
     path = "/api-keys",
-    operation_id = "generic_create_api_key",
-    tag = super::TAG,
     request_body(content = CreateApiKeyPlainRequest, description = "Create an API key"),
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
         Errors<Generic, (InvalidName, Unauthenticated, SlowBody, TooManyRequests, Forbidden, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn create(
-    services: web::Data<Services>,
+pub async fn create_api_key(
     caller: Shaped<Generic, Authenticated>,
     body: Shaped<Generic, JsonBody<CreateApiKeyPlainRequest>>,
 ) -> Result<HttpResponse, Error> {
@@ -41,7 +37,7 @@ pub async fn create(
     let request = body.0.parse()?;
     check_name(&request.name)?;
     let command = CreateApiKeyCommand { label: Some(request.name), request_ip: caller.ip, ..Default::default() };
-    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(CreatedPlainApiKey {
         api_key: PlainApiKey::new(&created.key, created.status),
         key: created.token.expose(),
@@ -52,24 +48,17 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api-keys",
-    operation_id = "generic_list_api_keys",
-    tag = super::TAG,
     params(ListPlainParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
         Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn list(
-    services: web::Data<Services>,
-    caller: Shaped<Generic, Authenticated>,
-    req: HttpRequest,
-) -> Result<HttpResponse, Error> {
+pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let params: ListPlainParams = query(&req)?;
     let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
-    let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
+    let page = caller.services.list_api_keys.execute(&caller.0.principal, query).await?;
     Ok(HttpResponse::Ok().json(PlainApiKeyList {
         data: page.items.iter().map(|view| PlainApiKey::new(&view.key, view.status)).collect(),
         next_cursor: page.next_cursor,
@@ -80,22 +69,15 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/api-keys/{id}",
-    operation_id = "generic_get_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
         Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn get(
-    services: web::Data<Services>,
-    caller: Shaped<Generic, Authenticated>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
-    let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
+pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
+    let key = caller.services.get_api_key.execute(&caller.0.principal, &id).await?;
     Ok(HttpResponse::Ok().json(PlainApiKey::new(&key.key, key.status)))
 }
 
@@ -105,22 +87,18 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/api-keys/{id}",
-    operation_id = "generic_revoke_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
         Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn revoke(
-    services: web::Data<Services>,
+pub async fn revoke_api_key(
     caller: Shaped<Generic, Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let caller = caller.0;
-    services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(HttpResponse::NoContent().finish())
 }

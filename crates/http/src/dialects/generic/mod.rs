@@ -7,6 +7,6 @@ mod routes;
 mod schemas;
 
 pub use errors::Generic;
-pub use routes::{routes, GenericApi};
+pub use routes::{openapi, routes};
 
 pub const TAG: &str = "Plain /api-keys (seed 003)";

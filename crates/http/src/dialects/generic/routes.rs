@@ -10,20 +10,26 @@ use crate::error_shape::resource;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource::<Generic>(&["/api-keys"], "GET, POST")
-            .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list)),
+            .route(web::post().to(handlers::create_api_key))
+            .route(web::get().to(handlers::list_api_keys)),
     )
     .service(
         resource::<Generic>(&["/api-keys/{id}"], "GET, DELETE")
-            .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke)),
+            .route(web::get().to(handlers::get_api_key))
+            .route(web::delete().to(handlers::revoke_api_key)),
     );
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(handlers::create, handlers::list, handlers::get, handlers::revoke),
+    paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(GenericError)),
     tags((name = super::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."))
 )]
-pub struct GenericApi;
+struct GenericApi;
+
+/// This dialect's part of the document, under its tag, its operation ids
+/// prefixed with `generic_`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    super::super::dialect_fragment(GenericApi::openapi(), super::TAG, "generic")
+}

@@ -13,7 +13,7 @@ use crate::error_docs::{
     Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_shape::{query, DialectError, Shaped};
-use crate::{request_id, Authenticated, JsonBody, Services};
+use crate::{request_id, Authenticated, JsonBody};
 
 type Error = DialectError<V1>;
 
@@ -29,17 +29,13 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
 #[utoipa::path(
     post,
     path = "/v1/api-keys",
-    operation_id = "v1_create_api_key",
-    tag = super::TAG,
     request_body(content = CreateApiKeyV1Request, description = "API key details"),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
         Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn create(
-    services: web::Data<Services>,
+pub async fn create_api_key(
     caller: Shaped<V1, Authenticated>,
     body: Shaped<V1, JsonBody<CreateApiKeyV1Request>>,
 ) -> Result<HttpResponse, Error> {
@@ -55,7 +51,7 @@ pub async fn create(
         request_ip: caller.ip,
         ..Default::default()
     };
-    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     Ok(ok(CreatedApiKeyV1 { api_key: ApiKeyV1::new(&created.key), key: created.token.expose() }))
 }
 
@@ -65,20 +61,13 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/v1/api-keys",
-    operation_id = "v1_list_api_keys",
-    tag = super::TAG,
     params(ListV1Params),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
         Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn list(
-    services: web::Data<Services>,
-    caller: Shaped<V1, Authenticated>,
-    req: HttpRequest,
-) -> Result<HttpResponse, Error> {
+pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let params: ListV1Params = query(&req)?;
     let query = ListApiKeysQuery {
         limit: params.limit,
@@ -86,7 +75,7 @@ pub async fn list(
         service_account_id: params.service_account_id,
         ..Default::default()
     };
-    let page = services.list_api_keys.execute(&caller.0.principal, query).await?;
+    let page = caller.services.list_api_keys.execute(&caller.0.principal, query).await?;
     Ok(ok(ApiKeyV1Page {
         items: page.items.iter().map(|view| ApiKeyV1::new(&view.key)).collect(),
         next_cursor: page.next_cursor,
@@ -97,21 +86,14 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}",
-    operation_id = "v1_get_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
         Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn get(
-    services: web::Data<Services>,
-    caller: Shaped<V1, Authenticated>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
-    let key = services.get_api_key.execute(&caller.0.principal, &id).await?;
+pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
+    let key = caller.services.get_api_key.execute(&caller.0.principal, &id).await?;
     Ok(ok(ApiKeyV1::new(&key.key)))
 }
 
@@ -122,21 +104,14 @@ pub async fn get(
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",
-    operation_id = "v1_revoke_api_key",
-    tag = super::TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
         Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
-pub async fn revoke(
-    services: web::Data<Services>,
-    caller: Shaped<V1, Authenticated>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
+pub async fn revoke_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
     let caller = caller.0;
-    let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(ok(ApiKeyV1::new(&key.key)))
 }

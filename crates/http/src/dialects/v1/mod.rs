@@ -8,6 +8,6 @@ mod routes;
 mod schemas;
 
 pub use errors::V1;
-pub use routes::{routes, V1Api};
+pub use routes::{openapi, routes};
 
 pub const TAG: &str = "v1 camelCase (seed 001)";

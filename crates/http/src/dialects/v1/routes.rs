@@ -12,20 +12,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // 004's requests to these paths (`account_id`) were claimed before.
     cfg.service(
         resource::<V1>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
-            .route(web::post().to(handlers::create))
-            .route(web::get().to(handlers::list)),
+            .route(web::post().to(handlers::create_api_key))
+            .route(web::get().to(handlers::list_api_keys)),
     )
     .service(
         resource::<V1>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
-            .route(web::get().to(handlers::get))
-            .route(web::delete().to(handlers::revoke)),
+            .route(web::get().to(handlers::get_api_key))
+            .route(web::delete().to(handlers::revoke_api_key)),
     );
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(handlers::create, handlers::list, handlers::get, handlers::revoke),
+    paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(V1Error)),
     tags((name = super::TAG, description = "Seed 001's dialect: `/v1/api-keys`, camelCase, `{code, data, message, requestId}`; `scope` is `read` or `read-write`. Requests without `account_id` on `/v1/api-keys`."))
 )]
-pub struct V1Api;
+struct V1Api;
+
+/// This dialect's part of the document, under its tag, its operation ids
+/// prefixed with `v1_`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    super::super::dialect_fragment(V1Api::openapi(), super::TAG, "v1")
+}

@@ -30,8 +30,6 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
 /// `secret` is in this response only. Requires `api_keys.create`; the caller
 /// may grant only scopes it holds.
 #[utoipa::path(
-    post,
-    path = "/developers/api_keys",
     tag = TAG,
     request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key"),
     responses(
@@ -39,11 +37,9 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
         Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, InvalidBody, Internal)>,
     ),
-    security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys")]
 pub async fn create_api_key(
-    services: web::Data<Services>,
     caller: Authenticated,
     body: JsonBody<CreateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -60,7 +56,7 @@ pub async fn create_api_key(
         service_account_id: request.service_account_id,
         request_ip: caller.ip,
     };
-    let created = services.create_api_key.execute(&caller.principal, command).await?;
+    let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
     Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
 }
@@ -70,16 +66,12 @@ pub async fn create_api_key(
 /// The caller's organization's keys in the caller's environment, newest
 /// first, by keyset pagination. Never returns a secret. Requires `api_keys.read`.
 #[utoipa::path(
-    get,
-    path = "/developers/api_keys",
     tag = TAG,
     params(ListApiKeysParams),
     responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys")]
 pub async fn list_api_keys(
-    services: web::Data<Services>,
     caller: Authenticated,
     params: web::Query<ListApiKeysParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -91,7 +83,7 @@ pub async fn list_api_keys(
         environment: params.environment,
         service_account_id: params.service_account_id,
     };
-    let page = services.list_api_keys.execute(&caller.principal, query).await?;
+    let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     let data = ApiKeyPage {
         items: page.items.iter().map(|view| ApiKeyData::new(&view.key, view.status)).collect(),
         next_cursor: page.next_cursor,
@@ -103,20 +95,13 @@ pub async fn list_api_keys(
 ///
 /// Requires `api_keys.read`. Includes usage: `metrics`, `last_used_ip`, `last_used_user_agent`.
 #[utoipa::path(
-    get,
-    path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys/{id}")]
-pub async fn get_api_key(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = services.get_api_key.execute(&caller.principal, &id).await?;
+pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = caller.services.get_api_key.execute(&caller.principal, &id).await?;
     Ok(ok("Resource retrieved successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
@@ -126,17 +111,13 @@ pub async fn get_api_key(
 /// it) or metadata. Requires `api_keys.update`; the caller may neither grant
 /// scopes it lacks nor change a key holding scopes it lacks.
 #[utoipa::path(
-    patch,
-    path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
 pub async fn update_api_key(
-    services: web::Data<Services>,
     caller: Authenticated,
     id: web::Path<String>,
     body: JsonBody<UpdateApiKeyRequest>,
@@ -155,7 +136,7 @@ pub async fn update_api_key(
         metadata: request.metadata,
         request_ip: caller.ip,
     };
-    let key = services.update_api_key.execute(&caller.principal, &id, command).await?;
+    let key = caller.services.update_api_key.execute(&caller.principal, &id, command).await?;
     Ok(ok("Resource updated successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
@@ -165,24 +146,20 @@ pub async fn update_api_key(
 /// `grace_period_seconds` (default 0: it stops at once), like Stripe's
 /// "roll key". Requires `api_keys.update`. The body may be omitted.
 #[utoipa::path(
-    post,
-    path = "/developers/api_keys/{id}/rotate",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
     responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
 pub async fn rotate_api_key(
-    services: web::Data<Services>,
     caller: Authenticated,
     id: web::Path<String>,
     body: JsonBody<RotateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let command =
         RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds, request_ip: caller.ip };
-    let rotated = services.rotate_api_key.execute(&caller.principal, &id, command).await?;
+    let rotated = caller.services.rotate_api_key.execute(&caller.principal, &id, command).await?;
     let data = RotatedApiKeyData {
         key: ApiKeyData::new(&rotated.key, rotated.status),
         secret: rotated.token.expose(),
@@ -196,20 +173,13 @@ pub async fn rotate_api_key(
 /// The key stops authenticating and verifying at once and stays readable
 /// with `revoked_at` set. Revoking twice is not an error. Requires `api_keys.delete`.
 #[utoipa::path(
-    delete,
-    path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[delete("/developers/api_keys/{id}")]
-pub async fn revoke_api_key(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let key = services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(ok("Resource revoked successfully", ApiKeyData::new(&key.key, key.status)))
 }
 
@@ -222,8 +192,6 @@ pub async fn revoke_api_key(
 /// without `Authorization` by whoever holds `key` itself. A valid key counts
 /// one use.
 #[utoipa::path(
-    post,
-    path = "/developers/api_keys/verify",
     tag = TAG,
     request_body = VerifyApiKeyRequest,
     responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),

@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, AuditParams, Envelope};
 use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
-use crate::{ApiError, Authenticated, Services};
+use crate::{ApiError, Authenticated};
 
 pub const TAG: &str = "Audit";
 
@@ -15,21 +15,18 @@ pub const TAG: &str = "Audit";
 /// first: who, what, when, from which IP, and the changed fields (never
 /// secrets). Requires `api_keys.read`.
 #[utoipa::path(
-    get,
-    path = "/developers/audit_events",
     tag = TAG,
     params(AuditParams),
     responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/audit_events")]
 pub async fn list_audit_events(
-    services: web::Data<Services>,
     caller: Authenticated,
     params: web::Query<AuditParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let page = services
+    let page = caller
+        .services
         .list_audit_events
         .execute(&caller.principal, params.limit.as_deref(), params.cursor.as_deref())
         .await?;

@@ -10,7 +10,7 @@ use crate::error_docs::{
     Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
     UnreadableBody,
 };
-use crate::{ApiError, Authenticated, JsonBody, Services};
+use crate::{ApiError, Authenticated, JsonBody};
 
 pub const TAG: &str = "Organizations";
 
@@ -25,20 +25,17 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
 /// shown this once. The caller's organization becomes the parent and may
 /// read, rename and deactivate it. Requires `organizations.create`.
 #[utoipa::path(
-    post,
-    path = "/developers/organizations",
     tag = TAG,
     request_body = OrganizationRequest,
     responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations")]
 pub async fn create_organization(
-    services: web::Data<Services>,
     caller: Authenticated,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created = services.create_organization.execute(&caller.principal, &body.parse()?.name, caller.ip).await?;
+    let created =
+        caller.services.create_organization.execute(&caller.principal, &body.parse()?.name, caller.ip).await?;
     let data = CreatedOrganizationData {
         organization: OrganizationData::new(&created.organization),
         api_key: CreatedApiKeyData::new(&created.key, created.token.expose()),
@@ -50,20 +47,13 @@ pub async fn create_organization(
 ///
 /// The caller's own organization or one it created. Requires `organizations.read`.
 #[utoipa::path(
-    get,
-    path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidOrganizationId, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/organizations/{id}")]
-pub async fn get_organization(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let org = services.get_organization.execute(&caller.principal, &id).await?;
+pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let org = caller.services.get_organization.execute(&caller.principal, &id).await?;
     Ok(respond(200, "Resource retrieved successfully", OrganizationData::new(&org)))
 }
 
@@ -71,22 +61,19 @@ pub async fn get_organization(
 ///
 /// Requires `organizations.update`.
 #[utoipa::path(
-    patch,
-    path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body = OrganizationRequest,
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[patch("/developers/organizations/{id}")]
 pub async fn update_organization(
-    services: web::Data<Services>,
     caller: Authenticated,
     id: web::Path<String>,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = services.update_organization.execute(&caller.principal, &id, &body.parse()?.name, caller.ip).await?;
+    let org =
+        caller.services.update_organization.execute(&caller.principal, &id, &body.parse()?.name, caller.ip).await?;
     Ok(respond(200, "Resource updated successfully", OrganizationData::new(&org)))
 }
 
@@ -97,19 +84,12 @@ pub async fn update_organization(
 /// its own (409). Deactivating twice is not an error. Requires
 /// `organizations.deactivate`.
 #[utoipa::path(
-    post,
-    path = "/developers/organizations/{id}/deactivate",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidOrganizationId, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations/{id}/deactivate")]
-pub async fn deactivate_organization(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let org = services.deactivate_organization.execute(&caller.principal, &id, caller.ip).await?;
+pub async fn deactivate_organization(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let org = caller.services.deactivate_organization.execute(&caller.principal, &id, caller.ip).await?;
     Ok(respond(200, "Resource deactivated successfully", OrganizationData::new(&org)))
 }

@@ -21,12 +21,9 @@ pub const TAG: &str = "Service accounts";
 ///
 /// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
 #[utoipa::path(
-    post,
-    path = "/developers/service_accounts",
     tag = TAG,
     request_body = ServiceAccountRequest,
     responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[post("/developers/service_accounts")]
 pub async fn create_service_account(
@@ -52,12 +49,9 @@ pub async fn create_service_account(
 ///
 /// The caller's organization's, newest first. Requires `api_keys.read`.
 #[utoipa::path(
-    get,
-    path = "/developers/service_accounts",
     tag = TAG,
     params(ListServiceAccountsParams),
     responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts")]
 pub async fn list_service_accounts(
@@ -80,12 +74,9 @@ pub async fn list_service_accounts(
 ///
 /// Requires `api_keys.read`. Its keys: `GET /developers/api_keys?service_account_id=…`.
 #[utoipa::path(
-    get,
-    path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
     responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts/{id}")]
 pub async fn get_service_account(
@@ -110,12 +101,9 @@ pub async fn get_service_account(
 /// (403) stop the deletion. Deleting twice is not an error. Requires
 /// `api_keys.delete`.
 #[utoipa::path(
-    delete,
-    path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
     responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
-    security(("bearerAuth" = []))
 )]
 #[delete("/developers/service_accounts/{id}")]
 pub async fn delete_service_account(
