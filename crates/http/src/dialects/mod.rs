@@ -24,7 +24,6 @@ pub mod native;
 pub mod v1;
 
 use actix_web::web;
-use utoipa::OpenApi;
 
 /// What Sesame needs of a dialect besides its error shape, which its
 /// handlers name.
@@ -40,7 +39,7 @@ pub(crate) struct Dialect {
 /// guard fails, so accounts must come before v1 (with v1 first, the
 /// dialect_accounts HTTP tests fail).
 pub(crate) const DIALECTS: [Dialect; 4] = [
-    Dialect { routes: native::routes, openapi: native::NativeApi::openapi },
+    Dialect { routes: native::routes, openapi: native::openapi },
     Dialect { routes: accounts::routes, openapi: accounts::openapi },
     Dialect { routes: v1::routes, openapi: v1::openapi },
     Dialect { routes: generic::routes, openapi: generic::openapi },
@@ -51,14 +50,24 @@ pub(crate) const DIALECTS: [Dialect; 4] = [
 /// handlers alike, and Swagger UI finds an operation by its id, so two
 /// dialects must never share one.
 pub(crate) fn dialect_fragment(mut doc: utoipa::openapi::OpenApi, tag: &str, prefix: &str) -> utoipa::openapi::OpenApi {
-    for item in doc.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-        for operation in operations.into_iter().flatten() {
-            operation.tags = Some(vec![tag.to_owned()]);
-            operation.operation_id = operation.operation_id.take().map(|id| format!("{prefix}_{id}"));
-        }
+    for operation in operations(&mut doc) {
+        operation.operation_id = operation.operation_id.take().map(|id| format!("{prefix}_{id}"));
+    }
+    tagged(doc, tag)
+}
+
+/// `doc` with every operation under `tag` alone.
+pub(crate) fn tagged(mut doc: utoipa::openapi::OpenApi, tag: &str) -> utoipa::openapi::OpenApi {
+    for operation in operations(&mut doc) {
+        operation.tags = Some(vec![tag.to_owned()]);
     }
     doc
+}
+
+fn operations(doc: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    doc.paths.paths.values_mut().flat_map(|item| {
+        [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+    })
 }
 
 /// Registers every dialect's routes.

@@ -33,7 +33,6 @@ pub async fn create_api_key(
     caller: Shaped<Generic, Authenticated>,
     body: Shaped<Generic, JsonBody<CreateApiKeyPlainRequest>>,
 ) -> Result<HttpResponse, Error> {
-    let caller = caller.0;
     let request = body.0.parse()?;
     check_name(&request.name)?;
     let command = CreateApiKeyCommand { label: Some(request.name), request_ip: caller.ip, ..Default::default() };
@@ -58,7 +57,7 @@ pub async fn create_api_key(
 pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let params: ListPlainParams = query(&req)?;
     let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
-    let page = caller.services.list_api_keys.execute(&caller.0.principal, query).await?;
+    let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     Ok(HttpResponse::Ok().json(PlainApiKeyList {
         data: page.items.iter().map(|view| PlainApiKey::new(&view.key, view.status)).collect(),
         next_cursor: page.next_cursor,
@@ -77,7 +76,7 @@ pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequ
     ),
 )]
 pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let key = caller.services.get_api_key.execute(&caller.0.principal, &id).await?;
+    let key = caller.services.get_api_key.execute(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(PlainApiKey::new(&key.key, key.status)))
 }
 
@@ -98,7 +97,6 @@ pub async fn revoke_api_key(
     caller: Shaped<Generic, Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let caller = caller.0;
     caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,5 +7,5 @@ mod routes;
 mod schemas;
 
 pub use errors::{ErrorEnvelope, Native};
-pub use routes::{routes, NativeApi};
+pub use routes::{openapi, routes};
 pub use schemas::{Envelope, LogInfo};

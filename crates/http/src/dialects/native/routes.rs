@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 
 use super::errors::ErrorEnvelope;
 use super::handlers::{api_keys, audit_events, organizations, service_accounts};
+use crate::dialects::tagged;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `verify` before `{id}` routes: a literal segment must win over a pattern.
@@ -26,26 +27,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(service_accounts::delete_service_account);
 }
 
+/// One fragment per resource; [`openapi`] puts each under its tag.
+#[derive(OpenApi)]
+#[openapi(paths(
+    api_keys::create_api_key,
+    api_keys::list_api_keys,
+    api_keys::get_api_key,
+    api_keys::update_api_key,
+    api_keys::rotate_api_key,
+    api_keys::revoke_api_key,
+    api_keys::verify_api_key,
+))]
+struct ApiKeysApi;
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    organizations::create_organization,
+    organizations::get_organization,
+    organizations::update_organization,
+    organizations::deactivate_organization,
+))]
+struct OrganizationsApi;
+
+#[derive(OpenApi)]
+#[openapi(paths(audit_events::list_audit_events))]
+struct AuditEventsApi;
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    service_accounts::create_service_account,
+    service_accounts::list_service_accounts,
+    service_accounts::get_service_account,
+    service_accounts::delete_service_account,
+))]
+struct ServiceAccountsApi;
+
 #[derive(OpenApi)]
 #[openapi(
-    paths(
-        api_keys::create_api_key,
-        api_keys::list_api_keys,
-        api_keys::get_api_key,
-        api_keys::update_api_key,
-        api_keys::rotate_api_key,
-        api_keys::revoke_api_key,
-        api_keys::verify_api_key,
-        organizations::create_organization,
-        organizations::get_organization,
-        organizations::update_organization,
-        organizations::deactivate_organization,
-        audit_events::list_audit_events,
-        service_accounts::create_service_account,
-        service_accounts::list_service_accounts,
-        service_accounts::get_service_account,
-        service_accounts::delete_service_account,
-    ),
     components(schemas(ErrorEnvelope)),
     tags(
         (name = api_keys::TAG, description = "Sesame's native API key endpoints"),
@@ -54,4 +72,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         (name = service_accounts::TAG, description = "Named non-human principals that keys belong to"),
     )
 )]
-pub struct NativeApi;
+struct NativeApi;
+
+/// The native API's part of the document: each resource's operations under
+/// its tag, their ids the handlers' names.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = NativeApi::openapi();
+    doc.merge(tagged(ApiKeysApi::openapi(), api_keys::TAG));
+    doc.merge(tagged(OrganizationsApi::openapi(), organizations::TAG));
+    doc.merge(tagged(AuditEventsApi::openapi(), audit_events::TAG));
+    doc.merge(tagged(ServiceAccountsApi::openapi(), service_accounts::TAG));
+    doc
+}

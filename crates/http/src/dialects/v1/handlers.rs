@@ -39,7 +39,6 @@ pub async fn create_api_key(
     caller: Shaped<V1, Authenticated>,
     body: Shaped<V1, JsonBody<CreateApiKeyV1Request>>,
 ) -> Result<HttpResponse, Error> {
-    let caller = caller.0;
     let request = body.0.parse()?;
     let level = AccessLevel::parse(request.scope.as_deref())?;
     let command = CreateApiKeyCommand {
@@ -75,7 +74,7 @@ pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) 
         service_account_id: params.service_account_id,
         ..Default::default()
     };
-    let page = caller.services.list_api_keys.execute(&caller.0.principal, query).await?;
+    let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     Ok(ok(ApiKeyV1Page {
         items: page.items.iter().map(|view| ApiKeyV1::new(&view.key)).collect(),
         next_cursor: page.next_cursor,
@@ -93,7 +92,7 @@ pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) 
     ),
 )]
 pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let key = caller.services.get_api_key.execute(&caller.0.principal, &id).await?;
+    let key = caller.services.get_api_key.execute(&caller.principal, &id).await?;
     Ok(ok(ApiKeyV1::new(&key.key)))
 }
 
@@ -111,7 +110,6 @@ pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String
     ),
 )]
 pub async fn revoke_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let caller = caller.0;
     let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(ok(ApiKeyV1::new(&key.key)))
 }

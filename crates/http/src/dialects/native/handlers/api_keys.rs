@@ -30,7 +30,6 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
 /// `secret` is in this response only. Requires `api_keys.create`; the caller
 /// may grant only scopes it holds.
 #[utoipa::path(
-    tag = TAG,
     request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key"),
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
@@ -66,7 +65,6 @@ pub async fn create_api_key(
 /// The caller's organization's keys in the caller's environment, newest
 /// first, by keyset pagination. Never returns a secret. Requires `api_keys.read`.
 #[utoipa::path(
-    tag = TAG,
     params(ListApiKeysParams),
     responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
 )]
@@ -95,7 +93,6 @@ pub async fn list_api_keys(
 ///
 /// Requires `api_keys.read`. Includes usage: `metrics`, `last_used_ip`, `last_used_user_agent`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
 )]
@@ -111,7 +108,6 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 /// it) or metadata. Requires `api_keys.update`; the caller may neither grant
 /// scopes it lacks nor change a key holding scopes it lacks.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body = UpdateApiKeyRequest,
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
@@ -146,7 +142,6 @@ pub async fn update_api_key(
 /// `grace_period_seconds` (default 0: it stops at once), like Stripe's
 /// "roll key". Requires `api_keys.update`. The body may be omitted.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
     responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
@@ -173,7 +168,6 @@ pub async fn rotate_api_key(
 /// The key stops authenticating and verifying at once and stays readable
 /// with `revoked_at` set. Revoking twice is not an error. Requires `api_keys.delete`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
 )]
@@ -192,7 +186,6 @@ pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Res
 /// without `Authorization` by whoever holds `key` itself. A valid key counts
 /// one use.
 #[utoipa::path(
-    tag = TAG,
     request_body = VerifyApiKeyRequest,
     responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))

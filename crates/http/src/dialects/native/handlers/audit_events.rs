@@ -15,7 +15,6 @@ pub const TAG: &str = "Audit";
 /// first: who, what, when, from which IP, and the changed fields (never
 /// secrets). Requires `api_keys.read`.
 #[utoipa::path(
-    tag = TAG,
     params(AuditParams),
     responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
 )]

@@ -25,7 +25,6 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
 /// shown this once. The caller's organization becomes the parent and may
 /// read, rename and deactivate it. Requires `organizations.create`.
 #[utoipa::path(
-    tag = TAG,
     request_body = OrganizationRequest,
     responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
@@ -47,7 +46,6 @@ pub async fn create_organization(
 ///
 /// The caller's own organization or one it created. Requires `organizations.read`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidOrganizationId, Internal)>),
 )]
@@ -61,7 +59,6 @@ pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> R
 ///
 /// Requires `organizations.update`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body = OrganizationRequest,
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
@@ -84,7 +81,6 @@ pub async fn update_organization(
 /// its own (409). Deactivating twice is not an error. Requires
 /// `organizations.deactivate`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidOrganizationId, Internal)>),
 )]

@@ -21,7 +21,6 @@ pub const TAG: &str = "Service accounts";
 ///
 /// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
 #[utoipa::path(
-    tag = TAG,
     request_body = ServiceAccountRequest,
     responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
@@ -49,7 +48,6 @@ pub async fn create_service_account(
 ///
 /// The caller's organization's, newest first. Requires `api_keys.read`.
 #[utoipa::path(
-    tag = TAG,
     params(ListServiceAccountsParams),
     responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
 )]
@@ -74,7 +72,6 @@ pub async fn list_service_accounts(
 ///
 /// Requires `api_keys.read`. Its keys: `GET /developers/api_keys?service_account_id=…`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
     responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
 )]
@@ -101,7 +98,6 @@ pub async fn get_service_account(
 /// (403) stop the deletion. Deleting twice is not an error. Requires
 /// `api_keys.delete`.
 #[utoipa::path(
-    tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
     responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
 )]
