@@ -32,10 +32,16 @@ fn success<T: ToSchema + Serialize>(status: StatusCode, data: T) -> HttpResponse
     HttpResponse::build(status).json(AccountsEnvelope { message: "success", success: true, data })
 }
 
-/// Whoever the bearer token stands for: a Sesame key, or a JWT access token
-/// when a provider is configured.
+/// The caller, acting in the account its `account_id` names: itself in its
+/// own organization, or in one it created (with `organizations.read`). The
+/// bearer token is a Sesame key, or a JWT access token when a provider is
+/// configured. Any other account is not found, so ids of other tenants
+/// reveal nothing.
 pub struct AccountCaller {
+    pub services: web::Data<Services>,
+    /// The caller as it acts in the named account.
     pub principal: Principal,
+    pub params: AccountParams,
     pub ip: Option<IpAddr>,
 }
 
@@ -45,34 +51,23 @@ impl FromRequest for AccountCaller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let mut request = BearerRequest::of(req);
+        let params = query::<AccountParams>(req);
         Box::pin(async move {
             let (services, token) = request.open()?;
-            let principal = if looks_like_jwt(&token) {
+            let caller = if looks_like_jwt(&token) {
                 services.authenticate_access_token.execute(&token).await.map_err(ApiError::from)?
             } else {
                 request.key(&services, &token).await?.principal()
             };
-            Ok(AccountCaller { principal, ip: request.ip })
+            let params = params?;
+            let principal =
+                services.act_in_organization.execute(&caller, &params.account_id).await.map_err(|err| match err {
+                    OrganizationError::NotFound => unknown_account(),
+                    other => other.into(),
+                })?;
+            Ok(AccountCaller { services, principal, params, ip: request.ip })
         })
     }
-}
-
-/// The query, and the principal to act as in its `account_id`: the caller
-/// itself in its own organization, or in one it created (with
-/// `organizations.read`). Any other account is not found, so ids of other
-/// tenants reveal nothing.
-async fn in_account(
-    services: &Services,
-    caller: &AccountCaller,
-    req: &HttpRequest,
-) -> Result<(Principal, AccountParams), ApiError> {
-    let params: AccountParams = query(req)?;
-    let principal =
-        services.act_in_organization.execute(&caller.principal, &params.account_id).await.map_err(|err| match err {
-            OrganizationError::NotFound => unknown_account(),
-            other => other.into(),
-        })?;
-    Ok((principal, params))
 }
 
 /// Create API key
@@ -92,12 +87,9 @@ async fn in_account(
     ),
 )]
 pub async fn create_api_key(
-    services: web::Data<Services>,
     caller: AccountCaller,
-    req: HttpRequest,
     body: Shaped<Accounts, JsonBody<CreateAccountApiKeyRequest>>,
 ) -> Result<HttpResponse, Error> {
-    let (principal, _) = in_account(&services, &caller, &req).await?;
     let request = body.0.parse()?;
     let scopes = scopes_of(&request.permissions.unwrap_or_default())?;
     let command = CreateApiKeyCommand {
@@ -108,7 +100,7 @@ pub async fn create_api_key(
         request_ip: caller.ip,
         ..Default::default()
     };
-    let created = services.create_api_key.execute(&principal, command).await?;
+    let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     Ok(success(StatusCode::CREATED, AccountApiKey::new(&created.key, created.status, Some(created.token.expose()))))
 }
 
@@ -122,14 +114,13 @@ pub async fn create_api_key(
         Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
     ),
 )]
-pub async fn list_api_keys(
-    services: web::Data<Services>,
-    caller: AccountCaller,
-    req: HttpRequest,
-) -> Result<HttpResponse, Error> {
-    let (principal, params) = in_account(&services, &caller, &req).await?;
-    let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
-    let page = services.list_api_keys.execute(&principal, query).await?;
+pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error> {
+    let query = ListApiKeysQuery {
+        limit: caller.params.limit.clone(),
+        cursor: caller.params.cursor.clone(),
+        ..Default::default()
+    };
+    let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     let data = AccountApiKeyList {
         object: "list",
         data: page.items.iter().map(|view| AccountApiKey::new(&view.key, view.status, None)).collect(),
@@ -149,14 +140,8 @@ pub async fn list_api_keys(
         Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
 )]
-pub async fn get_api_key(
-    services: web::Data<Services>,
-    caller: AccountCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
-    let (principal, _) = in_account(&services, &caller, &req).await?;
-    let key = services.get_api_key.execute(&principal, &id).await?;
+pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {
+    let key = caller.services.get_api_key.execute(&caller.principal, &id).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key.key, key.status, None)))
 }
 
@@ -173,13 +158,7 @@ pub async fn get_api_key(
         Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
     ),
 )]
-pub async fn revoke_api_key(
-    services: web::Data<Services>,
-    caller: AccountCaller,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> Result<HttpResponse, Error> {
-    let (principal, _) = in_account(&services, &caller, &req).await?;
-    let key = services.revoke_api_key.execute(&principal, &id, caller.ip).await?;
+pub async fn revoke_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key.key, key.status, None)))
 }
