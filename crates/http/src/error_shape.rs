@@ -33,10 +33,14 @@ pub trait ErrorShape: Vocabulary + 'static {
     /// How its error responses describe `X-Request-Id`, if they do.
     const REQUEST_ID_HEADER: Option<&'static str> = None;
 
-    /// The dialect's name for a field Sesame calls `native` (e.g. `label` →
-    /// `name`), so that an error names the field the client sent.
+    /// `(Sesame's name, the dialect's name)` of each field the dialect
+    /// names differently (e.g. `label` → `name`), so that an error names the
+    /// field the client sent.
+    const FIELD_NAMES: &'static [(&'static str, &'static str)] = &[];
+
+    /// The dialect's name for the field Sesame calls `native`.
     fn field_name(native: &str) -> &str {
-        native
+        Self::FIELD_NAMES.iter().find(|(sesame, _)| *sesame == native).map_or(native, |(_, dialect)| dialect)
     }
 
     /// The status this dialect answers with. By default a rule broken by a

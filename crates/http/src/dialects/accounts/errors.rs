@@ -31,13 +31,7 @@ impl ErrorShape for Accounts {
     type Body = serde_json::Value;
     type Schema = AccountsError;
 
-    fn field_name(native: &str) -> &str {
-        match native {
-            "label" => "name",
-            "scopes" => "permissions",
-            other => other,
-        }
-    }
+    const FIELD_NAMES: &'static [(&'static str, &'static str)] = &[("label", "name"), ("scopes", "permissions")];
 
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
         let message = describe::<Self>(error, fields.as_ref());

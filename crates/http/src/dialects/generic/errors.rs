@@ -38,12 +38,7 @@ impl ErrorShape for Generic {
     type Schema = GenericError;
     const REQUEST_ID_HEADER: Option<&'static str> = Some("ID uniquely identifying the request/response cycle.");
 
-    fn field_name(native: &str) -> &str {
-        match native {
-            "label" => "name",
-            other => other,
-        }
-    }
+    const FIELD_NAMES: &'static [(&'static str, &'static str)] = &[("label", "name")];
 
     fn body(error: &ApiError, _: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
         let mut body =

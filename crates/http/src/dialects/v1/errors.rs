@@ -21,15 +21,12 @@ impl ErrorShape for V1 {
     type Body = serde_json::Value;
     type Schema = V1Error;
 
-    fn field_name(native: &str) -> &str {
-        match native {
-            "label" => "name",
-            "expires_at" => "expiresAt",
-            "scopes" => "scope",
-            "service_account_id" => "serviceAccountId",
-            other => other,
-        }
-    }
+    const FIELD_NAMES: &'static [(&'static str, &'static str)] = &[
+        ("label", "name"),
+        ("expires_at", "expiresAt"),
+        ("scopes", "scope"),
+        ("service_account_id", "serviceAccountId"),
+    ];
 
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> serde_json::Value {
         serde_json::json!({
