@@ -1,6 +1,6 @@
 //! `SeaOrmApiKeyRepository`.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use sesame_domain::ports::{ApiKeyRepository, RepositoryError, StatusFilter};
 use sesame_domain::{
     ApiKey, ApiKeyId, ApiKeyStatus, AuditAction, Cursor, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyLabel,
@@ -225,15 +225,9 @@ async fn update_writes_the_mutable_fields_but_never_the_usage_counters(backend: 
     let stale = key.clone();
 
     let used_at = now();
-    repo.record_usage(&[UsageRecord {
-        key_id: key.id,
-        requests: 5,
-        last_used_at: used_at,
-        last_used_ip: Some("198.51.100.4".parse().unwrap()),
-        last_used_user_agent: Some("curl/8.5.0".to_owned()),
-    }])
-    .await
-    .expect("record usage");
+    repo.record_usage(&[usage(key.id, 5, used_at, Some("198.51.100.4"), Some("curl/8.5.0"))])
+        .await
+        .expect("record usage");
 
     let mut changed = stale.clone();
     changed.label = KeyLabel::parse("checkout (renamed)").expect("label");
@@ -416,34 +410,16 @@ async fn record_usage_adds_up_batches_and_keeps_the_latest_use(backend: Backend)
 
     let first_use = now() - hours(1);
     repo.record_usage(&[
-        UsageRecord {
-            key_id: key.id,
-            requests: 3,
-            last_used_at: first_use,
-            last_used_ip: Some("198.51.100.1".parse().unwrap()),
-            last_used_user_agent: Some("agent/1".to_owned()),
-        },
-        UsageRecord {
-            key_id: other.id,
-            requests: 10,
-            last_used_at: first_use,
-            last_used_ip: None,
-            last_used_user_agent: None,
-        },
+        usage(key.id, 3, first_use, Some("198.51.100.1"), Some("agent/1")),
+        usage(other.id, 10, first_use, None, None),
     ])
     .await
     .expect("first batch");
 
     let second_use = now();
-    repo.record_usage(&[UsageRecord {
-        key_id: key.id,
-        requests: 4,
-        last_used_at: second_use,
-        last_used_ip: Some("2001:db8::7".parse().unwrap()),
-        last_used_user_agent: Some("agent/2".to_owned()),
-    }])
-    .await
-    .expect("second batch");
+    repo.record_usage(&[usage(key.id, 4, second_use, Some("2001:db8::7"), Some("agent/2"))])
+        .await
+        .expect("second batch");
 
     let stored = repo.get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
     assert_eq!(
@@ -498,13 +474,7 @@ async fn record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unkn
     // middle and at the very end.
     let used_at = now();
     let mut batch: Vec<UsageRecord> = (0..2_500u64)
-        .map(|i| UsageRecord {
-            key_id: ApiKeyId::generate(),
-            requests: i + 1,
-            last_used_at: used_at,
-            last_used_ip: Some("198.51.100.9".parse().unwrap()),
-            last_used_user_agent: Some("bulk/1".to_owned()),
-        })
+        .map(|i| usage(ApiKeyId::generate(), i + 1, used_at, Some("198.51.100.9"), Some("bulk/1")))
         .collect();
     for (position, key) in [0, 499, 1_250, 2_499].into_iter().zip(&keys) {
         batch[position].key_id = key.id;
@@ -579,4 +549,15 @@ async fn inserting_a_duplicate_key_id_conflicts(backend: Backend) {
 
     assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
     assert!(repo.find_credential(&fresh.lookup).await.expect("look up").is_none(), "no secret was kept");
+}
+
+/// One key's usage in a flush: `requests` more, last seen at `at` from `ip` with `agent`.
+fn usage(key_id: ApiKeyId, requests: u64, at: DateTime<Utc>, ip: Option<&str>, agent: Option<&str>) -> UsageRecord {
+    UsageRecord {
+        key_id,
+        requests,
+        last_used_at: at,
+        last_used_ip: ip.map(|ip| ip.parse().unwrap()),
+        last_used_user_agent: agent.map(str::to_owned),
+    }
 }
