@@ -19,7 +19,7 @@ use sesame_application::support::ListError;
 use utoipa::ToSchema;
 
 use crate::api_error::{ErrorKind, Vocabulary};
-use crate::error_docs::Case;
+use crate::error_case::Case;
 use crate::ApiError;
 
 /// How a dialect writes an error. Kinds, statuses and causes come from

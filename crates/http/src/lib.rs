@@ -5,6 +5,7 @@
 mod api_error;
 mod authenticated;
 mod config;
+mod error_case;
 mod error_docs;
 mod error_shape;
 mod json_body;
@@ -22,7 +23,8 @@ pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
 pub use authenticated::{Authenticated, MaybeAuthenticated};
 pub use config::{ApiEnvironment, HttpConfig};
 pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
-pub use error_docs::{Case, ErrorCase, Errors};
+pub use error_case::{Case, ErrorCase};
+pub use error_docs::Errors;
 pub use error_shape::{DialectError, ErrorShape, Shaped};
 pub use json_body::JsonBody;
 pub use openapi::openapi;

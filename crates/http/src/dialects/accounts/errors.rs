@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::schemas::permission;
 use crate::api_error::Vocabulary;
-use crate::error_docs::{Case, ErrorCase};
+use crate::error_case::{Case, ErrorCase};
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
 
@@ -98,8 +98,8 @@ impl ErrorCase for UnknownAccount {
         unknown_account()
     }
 
-    fn description<S: ErrorShape>() -> &'static str {
-        "`account_id` is neither the caller's account nor one it created"
+    fn description() -> Option<&'static str> {
+        Some("`account_id` is neither the caller's account nor one it created")
     }
 }
 

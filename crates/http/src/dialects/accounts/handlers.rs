@@ -20,9 +20,10 @@ use super::schemas::{
     scopes_of, AccountApiKey, AccountApiKeyList, AccountParams, AccountsEnvelope, CreateAccountApiKeyRequest,
 };
 use crate::authenticated::BearerRequest;
-use crate::error_docs::{
-    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+use crate::error_case::{
+    Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
+use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{ApiError, JsonBody, Services};
 

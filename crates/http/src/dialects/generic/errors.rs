@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::schemas::{check_name, NAME_MAX_CHARS};
 use crate::api_error::{ErrorKind, Vocabulary};
-use crate::error_docs::{Case, ErrorCase};
+use crate::error_case::{Case, ErrorCase};
 use crate::error_shape::{describe, ErrorShape};
 use crate::ApiError;
 

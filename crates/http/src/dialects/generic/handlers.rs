@@ -7,9 +7,8 @@ use super::errors::{Generic, InvalidName};
 use super::schemas::{
     check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
 };
-use crate::error_docs::{
-    Errors, Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
-};
+use crate::error_case::{Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated};
+use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{Authenticated, JsonBody};
 

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::schemas::{current_env, LogInfo};
 use crate::api_error::{ErrorKind, Vocabulary};
-use crate::error_docs::{Case, ErrorCase};
+use crate::error_case::{Case, ErrorCase};
 use crate::error_shape::{respond, ErrorShape};
 use crate::ApiError;
 

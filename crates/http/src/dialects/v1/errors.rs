@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api_error::Vocabulary;
-use crate::error_docs::Case;
+use crate::error_case::Case;
 use crate::error_shape::{describe, ErrorShape};
 use crate::{request_id, ApiError};
 

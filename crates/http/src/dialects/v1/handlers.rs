@@ -9,9 +9,10 @@ use super::errors::V1;
 use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
 };
-use crate::error_docs::{
-    Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+use crate::error_case::{
+    Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
+use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{request_id, Authenticated, JsonBody};
 

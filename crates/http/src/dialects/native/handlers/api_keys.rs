@@ -12,10 +12,11 @@ use crate::dialects::native::schemas::{
     ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, Envelope, ListApiKeysParams, RotateApiKeyRequest,
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
-use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, SlowBody, TooManyRequests,
+use crate::error_case::{
+    Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, SlowBody, TooManyRequests,
     Unauthenticated, UnreadableBody, UnreadableQuery,
 };
+use crate::error_docs::Errors;
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
 
 pub const TAG: &str = "API keys";

@@ -4,7 +4,8 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, AuditParams, Envelope};
-use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
+use crate::error_case::{Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
+use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated};
 
 pub const TAG: &str = "Audit";

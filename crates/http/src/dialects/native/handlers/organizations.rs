@@ -6,10 +6,10 @@ use crate::dialects::native::errors::{InvalidOrganizationId, Native};
 use crate::dialects::native::schemas::{
     CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
 };
-use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
-    UnreadableBody,
+use crate::error_case::{
+    Conflict, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody,
 };
+use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody};
 
 pub const TAG: &str = "Organizations";

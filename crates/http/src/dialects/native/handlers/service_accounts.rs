@@ -9,10 +9,11 @@ use crate::dialects::native::schemas::{
     DeletedServiceAccountData, Envelope, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage,
     ServiceAccountRequest,
 };
-use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated, UnreadableBody, UnreadableQuery,
+use crate::error_case::{
+    Conflict, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    UnreadableBody, UnreadableQuery,
 };
+use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Service accounts";
