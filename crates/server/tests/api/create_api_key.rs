@@ -114,31 +114,16 @@ async fn a_missing_label_and_a_wrongly_typed_field_are_422s_naming_them(backend:
 
 async fn malformed_json_and_a_wrong_content_type_are_400s(backend: Backend) {
     let app = spawn_app(backend).await;
-    let url = app.url("/developers/api_keys");
+    let post_raw = |content_type: &'static str, body: &'static str| {
+        let request = app.client.post(app.url("/developers/api_keys")).bearer_auth(&app.root_secret);
+        async move { status_and_json(request.header("Content-Type", content_type).body(body).send().await.unwrap()).await }
+    };
 
-    let res = app
-        .client
-        .post(&url)
-        .bearer_auth(&app.root_secret)
-        .header("Content-Type", "application/json")
-        .body("{\"label\": ")
-        .send()
-        .await
-        .unwrap();
-    let (status, json) = status_and_json(res).await;
+    let (status, json) = post_raw("application/json", "{\"label\": ").await;
     assert_eq!(status, 400);
     assert!(json["validator"]["body"].as_str().unwrap().starts_with("is not valid JSON"), "{json}");
 
-    let res = app
-        .client
-        .post(&url)
-        .bearer_auth(&app.root_secret)
-        .header("Content-Type", "text/plain")
-        .body("{\"label\": \"x\"}")
-        .send()
-        .await
-        .unwrap();
-    let (status, json) = status_and_json(res).await;
+    let (status, json) = post_raw("text/plain", "{\"label\": \"x\"}").await;
     assert_eq!(status, 400);
     assert_eq!(json["validator"], json!({ "Content-Type": "must be application/json" }));
 }
