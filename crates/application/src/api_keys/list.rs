@@ -5,13 +5,12 @@ use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, StatusFilter};
 use sesame_domain::{Environment, Principal, Scope, ServiceAccountId};
 
 use super::view::ApiKeyView;
-use crate::support::listing::{ListError, Page, PageRequest};
+use crate::support::listing::{ListError, Page, PageQuery, PageRequest};
 use crate::support::validation::ValidationErrors;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListApiKeysQuery {
-    pub limit: Option<String>,
-    pub cursor: Option<String>,
+    pub page: PageQuery,
     /// `active`, `expired` or `revoked`.
     pub status: Option<String>,
     /// `live` or `test`; must be the caller's own environment.
@@ -35,7 +34,7 @@ impl ListApiKeysQuery {
     /// Each bad parameter, named.
     pub fn parse(&self, caller: &Principal) -> Result<KeyListing, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let page = PageRequest::parse(&mut errors, self.limit.as_deref(), self.cursor.as_deref());
+        let page = PageRequest::parse(&mut errors, &self.page);
         let status = match self.status.as_deref() {
             None => Some(None),
             Some(raw) => errors.check("status", parse_status(raw)).map(Some),
@@ -122,7 +121,8 @@ mod tests {
         keys.expect_list()
             .withf(move |q| q.organization_id == org && q.environment == Environment::Live && q.limit.get() == 2)
             .returning(move |_| Ok(keys_on_page.clone()));
-        let query = ListApiKeysQuery { limit: Some("2".into()), ..Default::default() };
+        let query =
+            ListApiKeysQuery { page: PageQuery { limit: Some("2".into()), cursor: None }, ..Default::default() };
         let page = use_case(keys).execute(&caller, query).await.unwrap();
         assert_eq!(page.next_cursor, Some(Cursor::after(last.uuid()).encode()));
     }
@@ -140,8 +140,7 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_list().never();
         let query = ListApiKeysQuery {
-            limit: Some("500".into()),
-            cursor: Some("garbage".into()),
+            page: PageQuery { limit: Some("500".into()), cursor: Some("garbage".into()) },
             status: Some("deleted".into()),
             environment: Some("test".into()),
             service_account_id: Some("api_key_0197c0f1-9589-7990-b421-4b806f637b0c".into()),

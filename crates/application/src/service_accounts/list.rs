@@ -4,7 +4,7 @@ use derive_new::new;
 use sesame_domain::ports::ServiceAccountRepository;
 use sesame_domain::{Principal, Scope, ServiceAccount};
 
-use crate::support::listing::{ListError, Page, PageRequest};
+use crate::support::listing::{ListError, Page, PageQuery, PageRequest};
 
 /// Lists the caller's organization's service accounts, newest first, by
 /// keyset pagination.
@@ -16,14 +16,9 @@ pub struct ListServiceAccounts {
 impl ListServiceAccounts {
     /// # Errors
     /// `Forbidden` without `api_keys.read`; `Validation` for a bad limit or cursor.
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        limit: Option<&str>,
-        cursor: Option<&str>,
-    ) -> Result<Page<ServiceAccount>, ListError> {
+    pub async fn execute(&self, caller: &Principal, page: &PageQuery) -> Result<Page<ServiceAccount>, ListError> {
         caller.require(Scope::ApiKeysRead)?;
-        let PageRequest { limit, after } = PageRequest::parse_alone(limit, cursor)?;
+        let PageRequest { limit, after } = PageRequest::parse_alone(page)?;
         let items = self
             .accounts
             .list(&caller.organization_id, after, limit)

@@ -40,6 +40,13 @@ pub enum ListError {
     Unexpected(#[source] Unexpected),
 }
 
+/// A page as a client asks for it: `limit` and `cursor` as received.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageQuery {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
 /// Which page a listing asks for: its size, and the cursor it starts after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
@@ -50,8 +57,8 @@ pub struct PageRequest {
 impl PageRequest {
     /// Parses `limit` (default 20, at most 100) and `cursor` as received,
     /// recording each problem under its name.
-    pub fn parse(errors: &mut ValidationErrors, limit: Option<&str>, cursor: Option<&str>) -> Option<Self> {
-        let limit = match limit {
+    pub fn parse(errors: &mut ValidationErrors, query: &PageQuery) -> Option<Self> {
+        let limit = match query.limit.as_deref() {
             None => Some(PageLimit::DEFAULT),
             Some(raw) => match raw.trim().parse::<u32>() {
                 Ok(n) => errors.check("limit", PageLimit::parse(n)),
@@ -61,7 +68,7 @@ impl PageRequest {
                 }
             },
         };
-        let after = match cursor {
+        let after = match query.cursor.as_deref() {
             None => Some(None),
             Some(raw) => errors.check("cursor", Cursor::parse(raw)).map(Some),
         };
@@ -72,9 +79,9 @@ impl PageRequest {
     ///
     /// # Errors
     /// `limit` or `cursor`, named.
-    pub fn parse_alone(limit: Option<&str>, cursor: Option<&str>) -> Result<Self, ListError> {
+    pub fn parse_alone(query: &PageQuery) -> Result<Self, ListError> {
         let mut errors = ValidationErrors::new();
-        let page = Self::parse(&mut errors, limit, cursor);
+        let page = Self::parse(&mut errors, query);
         errors.finish(|| page).map_err(ListError::Validation)
     }
 }

@@ -6,6 +6,6 @@ pub mod listing;
 pub mod secret_issuer;
 pub mod validation;
 
-pub use listing::{ListError, Page};
+pub use listing::{ListError, Page, PageQuery};
 pub use secret_issuer::SecretIssuer;
 pub use validation::{FieldError, ValidationErrors};

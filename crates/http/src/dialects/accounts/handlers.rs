@@ -25,7 +25,7 @@ use crate::error_case::{
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
-use crate::{ApiError, JsonBody, Services};
+use crate::{ApiError, JsonBody, PageParams, Services};
 
 type Error = DialectError<Accounts>;
 
@@ -109,18 +109,14 @@ pub async fn create_api_key(
 #[utoipa::path(
     get,
     path = "/v1/api-keys/",
-    params(AccountParams),
+    params(AccountParams, PageParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
         Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
     ),
 )]
 pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error> {
-    let query = ListApiKeysQuery {
-        limit: caller.params.limit.clone(),
-        cursor: caller.params.cursor.clone(),
-        ..Default::default()
-    };
+    let query = ListApiKeysQuery { page: caller.params.page.into(), ..Default::default() };
     let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     let data = AccountApiKeyList {
         object: "list",

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::time_format::{rfc3339, rfc3339_opt};
 use crate::ApiError;
+use crate::PageParams;
 
 /// `account:<resource>:<action>`: each word of Sesame's resource in the
 /// singular, joined by `:` (`api_keys.create` → `account:api:key:create`).
@@ -80,12 +81,10 @@ pub struct AccountParams {
     /// Account that owns the keys: the caller's organization (`org_…`), or
     /// one it created (which takes `account:organization:read`).
     pub account_id: String,
-    /// Page size, 1–100 (default 20); list only.
-    #[param(required = false)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page; list only.
-    #[param(required = false)]
-    pub cursor: Option<String>,
+    /// The page, when listing.
+    #[serde(flatten)]
+    #[param(ignore)]
+    pub page: PageParams,
 }
 
 /// Defines display name, permission map, optional expiry, and metadata.

@@ -4,13 +4,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 
 use super::errors::{Generic, InvalidName};
-use super::schemas::{
-    check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
-};
+use super::schemas::{check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, PlainApiKey, PlainApiKeyList};
 use crate::error_case::{Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated};
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
-use crate::{Authenticated, JsonBody};
+use crate::{Authenticated, JsonBody, PageParams};
 
 type Error = DialectError<Generic>;
 
@@ -46,7 +44,7 @@ pub async fn create_api_key(
 #[utoipa::path(
     get,
     path = "/api-keys",
-    params(ListPlainParams),
+    params(PageParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
@@ -54,8 +52,8 @@ pub async fn create_api_key(
     ),
 )]
 pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
-    let params: ListPlainParams = query(&req)?;
-    let query = ListApiKeysQuery { limit: params.limit, cursor: params.cursor, ..Default::default() };
+    let page: PageParams = query(&req)?;
+    let query = ListApiKeysQuery { page: page.into(), ..Default::default() };
     let page = caller.services.list_api_keys.execute(&caller.principal, query).await?;
     Ok(HttpResponse::Ok().json(PlainApiKeyList {
         data: page.items.iter().map(|view| PlainApiKey::new(&view.key, view.status)).collect(),

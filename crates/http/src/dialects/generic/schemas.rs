@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sesame_application::support::ValidationErrors;
 use sesame_domain::{ApiKey, ApiKeyStatus};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::time_format::rfc3339;
 use crate::ApiError;
@@ -68,15 +68,6 @@ pub struct PlainApiKeyList {
     pub data: Vec<PlainApiKey>,
     /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListPlainParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 pub fn check_name(name: &str) -> Result<(), ApiError> {

@@ -14,7 +14,7 @@ use crate::error_case::{
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
-use crate::{request_id, Authenticated, JsonBody};
+use crate::{request_id, Authenticated, JsonBody, PageParams};
 
 type Error = DialectError<V1>;
 
@@ -61,7 +61,7 @@ pub async fn create_api_key(
 #[utoipa::path(
     get,
     path = "/v1/api-keys",
-    params(ListV1Params),
+    params(PageParams, ListV1Params),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
         Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
@@ -70,8 +70,7 @@ pub async fn create_api_key(
 pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
     let params: ListV1Params = query(&req)?;
     let query = ListApiKeysQuery {
-        limit: params.limit,
-        cursor: params.cursor,
+        page: params.page.into(),
         service_account_id: params.service_account_id,
         ..Default::default()
     };

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::time_format::{rfc3339, rfc3339_opt};
 use crate::ApiError;
+use crate::PageParams;
 
 /// `{code, data, message, requestId}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,10 +158,9 @@ pub struct ApiKeyV1Page {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct ListV1Params {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `nextCursor` of the previous page.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    pub page: PageParams,
     /// Only the keys of this service account.
     pub service_account_id: Option<String>,
 }

@@ -17,7 +17,7 @@ use crate::error_case::{
     Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::error_docs::Errors;
-use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, Services};
+use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, PageParams, Services};
 
 pub const TAG: &str = "API keys";
 
@@ -66,7 +66,7 @@ pub async fn create_api_key(
 /// The caller's organization's keys in the caller's environment, newest
 /// first, by keyset pagination. Never returns a secret. Requires `api_keys.read`.
 #[utoipa::path(
-    params(ListApiKeysParams),
+    params(PageParams, ListApiKeysParams),
     responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
 )]
 #[get("/developers/api_keys")]
@@ -76,8 +76,7 @@ pub async fn list_api_keys(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let query = ListApiKeysQuery {
-        limit: params.limit,
-        cursor: params.cursor,
+        page: params.page.into(),
         status: params.status,
         environment: params.environment,
         service_account_id: params.service_account_id,

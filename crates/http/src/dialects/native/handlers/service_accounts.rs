@@ -6,15 +6,14 @@ use sesame_application::service_accounts::CreateServiceAccountCommand;
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
-    DeletedServiceAccountData, Envelope, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage,
-    ServiceAccountRequest,
+    DeletedServiceAccountData, Envelope, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
 };
 use crate::error_case::{
     Conflict, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
     UnreadableBody, UnreadableQuery,
 };
 use crate::error_docs::Errors;
-use crate::{ApiError, Authenticated, JsonBody, Services};
+use crate::{ApiError, Authenticated, JsonBody, PageParams};
 
 pub const TAG: &str = "Service accounts";
 
@@ -27,7 +26,6 @@ pub const TAG: &str = "Service accounts";
 )]
 #[post("/developers/service_accounts")]
 pub async fn create_service_account(
-    services: web::Data<Services>,
     caller: Authenticated,
     body: JsonBody<ServiceAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -37,7 +35,7 @@ pub async fn create_service_account(
         description: request.description,
         request_ip: caller.ip,
     };
-    let account = services.create_service_account.execute(&caller.principal, command).await?;
+    let account = caller.services.create_service_account.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(Envelope::new(
         201,
         "Resource created successfully",
@@ -49,19 +47,15 @@ pub async fn create_service_account(
 ///
 /// The caller's organization's, newest first. Requires `api_keys.read`.
 #[utoipa::path(
-    params(ListServiceAccountsParams),
+    params(PageParams),
     responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
 )]
 #[get("/developers/service_accounts")]
 pub async fn list_service_accounts(
-    services: web::Data<Services>,
     caller: Authenticated,
-    params: web::Query<ListServiceAccountsParams>,
+    params: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = services
-        .list_service_accounts
-        .execute(&caller.principal, params.limit.as_deref(), params.cursor.as_deref())
-        .await?;
+    let page = caller.services.list_service_accounts.execute(&caller.principal, &params.into_inner().into()).await?;
     let data = ServiceAccountPage {
         items: page.items.iter().map(ServiceAccountData::new).collect(),
         next_cursor: page.next_cursor,
@@ -77,12 +71,8 @@ pub async fn list_service_accounts(
     responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
 )]
 #[get("/developers/service_accounts/{id}")]
-pub async fn get_service_account(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let account = services.get_service_account.execute(&caller.principal, &id).await?;
+pub async fn get_service_account(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let account = caller.services.get_service_account.execute(&caller.principal, &id).await?;
     Ok(HttpResponse::Ok().json(Envelope::new(
         200,
         "Resource retrieved successfully",
@@ -103,12 +93,8 @@ pub async fn get_service_account(
     responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
 )]
 #[delete("/developers/service_accounts/{id}")]
-pub async fn delete_service_account(
-    services: web::Data<Services>,
-    caller: Authenticated,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let deleted = services.delete_service_account.execute(&caller.principal, &id, caller.ip).await?;
+pub async fn delete_service_account(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let deleted = caller.services.delete_service_account.execute(&caller.principal, &id, caller.ip).await?;
     let data = DeletedServiceAccountData {
         account: ServiceAccountData::new(&deleted.account),
         revoked_key_ids: deleted.revoked_keys.iter().map(|k| k.id.to_string()).collect(),

@@ -4,6 +4,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::scope_schema::ScopeName;
 use crate::time_format;
+use crate::PageParams;
 
 /// Request body for creating a new API key.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -47,10 +48,9 @@ pub struct CreateApiKeyRequest {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListApiKeysParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    pub page: PageParams,
     /// `active`, `expired` or `revoked`.
     pub status: Option<String>,
     /// `live` or `test`; a key lists only keys of its own environment.

@@ -1,6 +1,6 @@
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sesame_domain::AuditEvent;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::time_format;
 
@@ -49,13 +49,4 @@ impl AuditEventData {
 pub struct AuditEventPage {
     pub items: Vec<AuditEventData>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }

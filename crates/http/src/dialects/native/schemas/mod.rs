@@ -18,11 +18,9 @@ pub use api_keys::{
     ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, ListApiKeysParams, RotateApiKeyRequest,
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
-pub use audit_events::{AuditEventData, AuditEventPage, AuditParams};
+pub use audit_events::{AuditEventData, AuditEventPage};
 pub use organizations::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
-pub use service_accounts::{
-    DeletedServiceAccountData, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
-};
+pub use service_accounts::{DeletedServiceAccountData, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest};
 
 /// `{"request_id": "…"}`: where to look in the server's logs.
 #[derive(Debug, Clone, Serialize, ToSchema)]

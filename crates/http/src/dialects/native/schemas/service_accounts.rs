@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 use sesame_domain::ServiceAccount;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use crate::time_format;
 
@@ -59,13 +59,4 @@ pub struct ServiceAccountPage {
     pub items: Vec<ServiceAccountData>,
     #[schema(example = "cur_0197c0f195897990b4214b806f637b0c")]
     pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListServiceAccountsParams {
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
