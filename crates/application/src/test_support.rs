@@ -67,6 +67,7 @@ pub fn principal(scopes: &[&str]) -> Principal {
         environment: Environment::Live,
         kind: KeyKind::Secret,
         scopes: ScopeSet::parse(scopes).unwrap(),
+        ip: None,
     }
 }
 

@@ -1,3 +1,5 @@
+use std::net::IpAddr;
+
 use thiserror::Error;
 
 use crate::{Actor, Environment, KeyKind, OrganizationId, Scope, ScopeSet};
@@ -10,7 +12,8 @@ pub struct Forbidden {
 }
 
 /// Who is calling: the key or access token that authenticated the request,
-/// with what it may do and where it may do it.
+/// with what it may do and where it may do it, and the address it called
+/// from, which the audit trail records with every change it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub actor: Actor,
@@ -18,6 +21,7 @@ pub struct Principal {
     pub environment: Environment,
     pub kind: KeyKind,
     pub scopes: ScopeSet,
+    pub ip: Option<IpAddr>,
 }
 
 impl Principal {
@@ -48,6 +52,7 @@ mod tests {
             environment: Environment::Live,
             kind: KeyKind::Secret,
             scopes: ScopeSet::parse(scopes).unwrap(),
+            ip: None,
         }
     }
 

@@ -18,10 +18,9 @@ pub struct Authenticated {
     /// The use cases, so that a handler needs no other extractor to reach them.
     pub services: web::Data<Services>,
     pub verified: Verified,
-    /// Who the key stands for; what the use cases authorize against.
+    /// Who the key stands for, calling from the peer address its IP allow
+    /// list was checked against; what the use cases authorize against.
     pub principal: Principal,
-    /// The peer address the key's IP allow list was checked against.
-    pub ip: Option<IpAddr>,
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
@@ -108,7 +107,7 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let (services, token) = request.open()?;
             let verified = request.key(&services, &token).await?;
-            Ok(Authenticated { principal: verified.principal(), verified, ip: request.ip, services })
+            Ok(Authenticated { principal: verified.principal(request.ip), verified, services })
         })
     }
 }

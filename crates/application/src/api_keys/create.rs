@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -37,8 +36,6 @@ pub struct CreateApiKeyCommand {
     /// `svc_…`: a service account of the caller's organization the key
     /// belongs to.
     pub service_account_id: Option<String>,
-    /// Where the request came from, for the audit trail.
-    pub request_ip: Option<IpAddr>,
 }
 
 /// A key to issue, every field parsed.
@@ -230,7 +227,7 @@ impl CreateApiKey {
                 organization_id: key.organization_id,
                 environment: caller.environment,
                 actor: caller.actor.clone(),
-                ip: command.request_ip,
+                ip: caller.ip,
                 at: now,
                 target_id: &target,
             },

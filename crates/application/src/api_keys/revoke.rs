@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -25,12 +24,7 @@ impl RevokeApiKey {
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `Escalation` for a
     /// key holding scopes the caller lacks.
     #[tracing::instrument(name = "revoke_api_key", skip_all, fields(caller = %caller.actor))]
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        id: &str,
-        request_ip: Option<IpAddr>,
-    ) -> Result<ApiKeyView, KeyManagementError> {
+    pub async fn execute(&self, caller: &Principal, id: &str) -> Result<ApiKeyView, KeyManagementError> {
         let before = load_visible(self.keys.as_ref(), caller, id, Scope::ApiKeysDelete).await?;
         let now = self.clock.now();
         if before.revoked_at.is_some() {
@@ -40,7 +34,7 @@ impl RevokeApiKey {
         let mut key = before.clone();
         key.revoked_at = Some(now);
         key.updated_at = Some(now);
-        let event = ChangeBy { caller, ip: request_ip, at: now }.key(AuditAction::ApiKeyRevoked, &before, &key);
+        let event = ChangeBy { caller, at: now }.key(AuditAction::ApiKeyRevoked, &before, &key);
         let revoked_here = self.keys.revoke(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         if !revoked_here {
@@ -74,9 +68,23 @@ mod tests {
             .withf(|key, event| key.revoked_at == Some(now()) && event.action == AuditAction::ApiKeyRevoked)
             .times(1)
             .returning(|_, _| Ok(true));
-        let revoked = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
+        let revoked = use_case(keys).execute(&principal(&["api_keys.delete"]), &id).await.unwrap();
         assert_eq!(revoked.key.revoked_at, Some(now()));
         assert_eq!(revoked.status, sesame_domain::ApiKeyStatus::Revoked);
+    }
+
+    #[tokio::test]
+    async fn the_audit_event_records_the_address_the_principal_called_from() {
+        let target = unprivileged_key();
+        let id = target.id.to_string();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
+        keys.expect_revoke()
+            .withf(|_, event| event.ip.as_deref() == Some("203.0.113.7"))
+            .times(1)
+            .returning(|_, _| Ok(true));
+        let caller = Principal { ip: Some("203.0.113.7".parse().unwrap()), ..principal(&["api_keys.delete"]) };
+        use_case(keys).execute(&caller, &id).await.unwrap();
     }
 
     #[tokio::test]
@@ -87,14 +95,14 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_get().returning(move |_, _| Ok(Some(target.clone())));
         keys.expect_revoke().never();
-        let again = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
+        let again = use_case(keys).execute(&principal(&["api_keys.delete"]), &id).await.unwrap();
         assert_eq!(again.key.revoked_at, Some(now() - chrono::Duration::days(1)));
     }
 
     #[tokio::test]
     async fn revoking_needs_api_keys_delete() {
         let err = use_case(MockApiKeyRepository::new())
-            .execute(&principal(&["api_keys.update"]), "api_key_x", None)
+            .execute(&principal(&["api_keys.update"]), "api_key_x")
             .await
             .unwrap_err();
         assert!(matches!(err, KeyManagementError::Forbidden(_)));
@@ -110,7 +118,7 @@ mod tests {
         keys.expect_get().times(1).in_sequence(&mut reads).return_once(move |_, _| Ok(Some(target)));
         keys.expect_revoke().times(1).in_sequence(&mut reads).returning(|_, _| Ok(false));
         keys.expect_get().times(1).in_sequence(&mut reads).return_once(move |_, _| Ok(Some(stored)));
-        let answer = use_case(keys).execute(&principal(&["api_keys.delete"]), &id, None).await.unwrap();
+        let answer = use_case(keys).execute(&principal(&["api_keys.delete"]), &id).await.unwrap();
         assert_eq!(answer.key.revoked_at, Some(now() - chrono::Duration::seconds(1)));
         assert_eq!(answer.status, sesame_domain::ApiKeyStatus::Revoked);
     }

@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +19,6 @@ pub const MAX_GRACE_PERIOD_SECS: u64 = 7 * 24 * 3600;
 pub struct RotateApiKeyCommand {
     /// How long the old secret keeps working; 0 or none stops it at once.
     pub grace_period_secs: Option<u64>,
-    pub request_ip: Option<IpAddr>,
 }
 
 /// A key's new secret, shown this once, and when the old one stops working.
@@ -75,7 +73,7 @@ impl RotateApiKey {
             organization_id: key.organization_id,
             environment: caller.environment,
             actor: caller.actor.clone(),
-            ip: command.request_ip,
+            ip: caller.ip,
             at: now,
             target_id: &target,
         };
@@ -153,7 +151,7 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = repo_with(target);
         keys.expect_rotate().returning(|_, _, _, _| Ok(()));
-        let cmd = RotateApiKeyCommand { grace_period_secs: Some(3600), request_ip: None };
+        let cmd = RotateApiKeyCommand { grace_period_secs: Some(3600) };
         let rotated = use_case(keys).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap();
         assert_eq!(rotated.previous_secret_expires_at, now() + Duration::hours(1));
     }
@@ -164,7 +162,7 @@ mod tests {
         let id = target.id.to_string();
         let mut keys = repo_with(target);
         keys.expect_rotate().never();
-        let cmd = RotateApiKeyCommand { grace_period_secs: Some(MAX_GRACE_PERIOD_SECS + 1), request_ip: None };
+        let cmd = RotateApiKeyCommand { grace_period_secs: Some(MAX_GRACE_PERIOD_SECS + 1) };
         let err = use_case(keys).execute(&principal(&["api_keys.update"]), &id, cmd).await.unwrap_err();
         assert!(matches!(err, KeyManagementError::Validation(_)));
     }

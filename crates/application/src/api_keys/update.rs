@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -41,7 +40,6 @@ pub struct UpdateApiKeyCommand {
     /// `Clear` removes the expiry; `Set` takes a time as [`CreateApiKeyCommand`](super::CreateApiKeyCommand) does.
     pub expires_at: Change<String>,
     pub metadata: Option<serde_json::Value>,
-    pub request_ip: Option<IpAddr>,
 }
 
 /// The parsed changes to one key; `None` (or `Keep`) leaves a field as it is.
@@ -154,7 +152,7 @@ impl UpdateApiKey {
         }
         key.updated_at = Some(now);
 
-        let event = ChangeBy { caller, ip: command.request_ip, at: now }.key(AuditAction::ApiKeyUpdated, &before, &key);
+        let event = ChangeBy { caller, at: now }.key(AuditAction::ApiKeyUpdated, &before, &key);
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
         self.cache.invalidate_key(key.id);
         Ok(ApiKeyView::at(key, now))

@@ -1,3 +1,4 @@
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -33,7 +34,7 @@ impl AuthenticateAccessToken {
     /// # Errors
     /// `Token` when the verifier refuses it; `Rejected` for an unknown or
     /// deactivated organization.
-    pub async fn execute(&self, token: &str) -> Result<Principal, AccessTokenAuthenticationError> {
+    pub async fn execute(&self, token: &str, ip: Option<IpAddr>) -> Result<Principal, AccessTokenAuthenticationError> {
         let claims = self.verifier.verify(token)?;
         let organization = self
             .organizations
@@ -50,6 +51,7 @@ impl AuthenticateAccessToken {
             environment: claims.environment,
             kind: KeyKind::Secret,
             scopes: claims.scopes,
+            ip,
         })
     }
 }
@@ -96,7 +98,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_valid_token_stands_for_its_subject_with_exactly_its_scopes() {
-        let principal = use_case(Ok(claims()), Some(organization(false))).execute("eyJ.a.b").await.unwrap();
+        let principal = use_case(Ok(claims()), Some(organization(false))).execute("eyJ.a.b", None).await.unwrap();
         assert_eq!(principal.actor, Actor::AccessToken { subject: "user-42".into() });
         assert_eq!(principal.environment, Environment::Test);
         assert_eq!(principal.scopes, ScopeSet::parse(["api_keys.create"]).unwrap());
@@ -104,19 +106,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_of_a_deactivated_organization_is_rejected() {
-        let err = use_case(Ok(claims()), Some(organization(true))).execute("eyJ.a.b").await.unwrap_err();
+        let err = use_case(Ok(claims()), Some(organization(true))).execute("eyJ.a.b", None).await.unwrap_err();
         assert!(matches!(err, AccessTokenAuthenticationError::Rejected(VerificationCode::OrganizationDeactivated)));
     }
 
     #[tokio::test]
     async fn a_token_of_an_unknown_organization_is_rejected() {
-        let err = use_case(Ok(claims()), None).execute("eyJ.a.b").await.unwrap_err();
+        let err = use_case(Ok(claims()), None).execute("eyJ.a.b", None).await.unwrap_err();
         assert!(matches!(err, AccessTokenAuthenticationError::Rejected(VerificationCode::NotFound)));
     }
 
     #[tokio::test]
     async fn without_a_configured_provider_every_token_is_refused() {
-        let err = use_case(Err(AccessTokenError::NotConfigured), None).execute("eyJ.a.b").await.unwrap_err();
+        let err = use_case(Err(AccessTokenError::NotConfigured), None).execute("eyJ.a.b", None).await.unwrap_err();
         assert!(matches!(err, AccessTokenAuthenticationError::Token(AccessTokenError::NotConfigured)));
     }
 }

@@ -41,9 +41,10 @@ impl Verified {
         &self.credential.key
     }
 
-    /// The principal the key stands for. Built on demand: `verify` answers
-    /// without one, so the hot path does not copy the scope set.
-    pub fn principal(&self) -> Principal {
+    /// The principal the key stands for, calling from `ip`. Built on
+    /// demand: `verify` answers without one, so the hot path does not copy
+    /// the scope set.
+    pub fn principal(&self, ip: Option<IpAddr>) -> Principal {
         let key = &self.credential.key;
         Principal {
             actor: Actor::ApiKey(key.id),
@@ -51,6 +52,7 @@ impl Verified {
             environment: key.environment,
             kind: key.kind,
             scopes: key.scopes.clone(),
+            ip,
         }
     }
 }

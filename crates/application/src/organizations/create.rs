@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -32,12 +31,7 @@ pub struct CreateOrganization {
 impl CreateOrganization {
     /// # Errors
     /// `Forbidden` without `organizations.create`; `Validation` for a bad name.
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        name: &str,
-        request_ip: Option<IpAddr>,
-    ) -> Result<CreatedOrganization, OrganizationError> {
+    pub async fn execute(&self, caller: &Principal, name: &str) -> Result<CreatedOrganization, OrganizationError> {
         caller.require(Scope::OrganizationsCreate)?;
         let name = OrganizationName::parse(name)
             .map_err(|e| OrganizationError::Validation(ValidationErrors::single("name", e)))?;
@@ -50,7 +44,7 @@ impl CreateOrganization {
             scopes: caller.scopes.clone(),
             environment: caller.environment,
             actor: caller.actor.clone(),
-            ip: request_ip,
+            ip: caller.ip,
             now,
         };
         let done = onboard(request, token, secret);
@@ -84,7 +78,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _, _, _| Ok(()));
-        let created = use_case(orgs).execute(&caller, "Tenant A", None).await.unwrap();
+        let created = use_case(orgs).execute(&caller, "Tenant A").await.unwrap();
         assert_eq!(created.key.scopes, caller.scopes);
         assert_eq!(created.organization.name.as_str(), "Tenant A");
     }
@@ -93,7 +87,7 @@ mod tests {
     async fn creating_needs_organizations_create() {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_insert_with_key().never();
-        let err = use_case(orgs).execute(&principal(&["organizations.read"]), "x", None).await.unwrap_err();
+        let err = use_case(orgs).execute(&principal(&["organizations.read"]), "x").await.unwrap_err();
         assert!(matches!(err, OrganizationError::Forbidden(_)));
     }
 
@@ -101,7 +95,7 @@ mod tests {
     async fn a_blank_name_is_named() {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_insert_with_key().never();
-        let err = use_case(orgs).execute(&principal(&["organizations.create"]), " ", None).await.unwrap_err();
+        let err = use_case(orgs).execute(&principal(&["organizations.create"]), " ").await.unwrap_err();
         assert!(matches!(err, OrganizationError::Validation(v) if v.fields()[0].field == "name"));
     }
 }

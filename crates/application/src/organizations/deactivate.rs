@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -25,12 +24,7 @@ impl DeactivateOrganization {
     /// # Errors
     /// `Forbidden` without `organizations.deactivate`; `NotFound`;
     /// `OwnOrganization` when the target is the caller's own organization.
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        id: &str,
-        request_ip: Option<IpAddr>,
-    ) -> Result<Organization, OrganizationError> {
+    pub async fn execute(&self, caller: &Principal, id: &str) -> Result<Organization, OrganizationError> {
         let before = load_visible(self.organizations.as_ref(), caller, id, Scope::OrganizationsDeactivate).await?;
         if before.id == caller.organization_id {
             return Err(OrganizationError::OwnOrganization);
@@ -40,7 +34,7 @@ impl DeactivateOrganization {
         }
         let now = self.clock.now();
         let below = self.organizations.descendants(&before.id).await.map_err(OrganizationError::unexpected)?;
-        let by = ChangeBy { caller, ip: request_ip, at: now };
+        let by = ChangeBy { caller, at: now };
         let (mut deactivated, mut events) = (Vec::new(), Vec::new());
         for org in std::iter::once(before).chain(below.into_iter().filter(|o| o.deactivated_at.is_none())) {
             let after = Organization { deactivated_at: Some(now), updated_at: Some(now), ..org.clone() };
@@ -97,7 +91,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _| Ok(()));
-        let done = use_case(orgs).execute(&caller, &id, None).await.unwrap();
+        let done = use_case(orgs).execute(&caller, &id).await.unwrap();
         assert!(done.deactivated_at.is_some());
     }
 
@@ -123,7 +117,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _| Ok(()));
-        let done = use_case(orgs).execute(&caller, &id, None).await.unwrap();
+        let done = use_case(orgs).execute(&caller, &id).await.unwrap();
         assert_eq!(done.id, child_id);
     }
 
@@ -135,7 +129,7 @@ mod tests {
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(move |_| Ok(Some(own.clone())));
         orgs.expect_update_all().never();
-        let err = use_case(orgs).execute(&caller, &id, None).await.unwrap_err();
+        let err = use_case(orgs).execute(&caller, &id).await.unwrap_err();
         assert!(matches!(err, OrganizationError::OwnOrganization));
     }
 }

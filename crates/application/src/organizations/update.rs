@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -21,13 +20,7 @@ impl UpdateOrganization {
     /// # Errors
     /// `Forbidden` without `organizations.update`; `NotFound`; `Deactivated`;
     /// `Validation` for a bad name.
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        id: &str,
-        name: &str,
-        request_ip: Option<IpAddr>,
-    ) -> Result<Organization, OrganizationError> {
+    pub async fn execute(&self, caller: &Principal, id: &str, name: &str) -> Result<Organization, OrganizationError> {
         let before = load_visible(self.organizations.as_ref(), caller, id, Scope::OrganizationsUpdate).await?;
         if before.deactivated_at.is_some() {
             return Err(OrganizationError::Deactivated);
@@ -38,11 +31,7 @@ impl UpdateOrganization {
         let mut organization = before.clone();
         organization.name = name;
         organization.updated_at = Some(now);
-        let event = ChangeBy { caller, ip: request_ip, at: now }.organization(
-            AuditAction::OrganizationUpdated,
-            &before,
-            &organization,
-        );
+        let event = ChangeBy { caller, at: now }.organization(AuditAction::OrganizationUpdated, &before, &organization);
         self.organizations.update(&organization, &event).await.map_err(OrganizationError::unexpected)?;
         Ok(organization)
     }

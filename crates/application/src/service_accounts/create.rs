@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -18,7 +17,6 @@ use crate::UnexpectedCause;
 pub struct CreateServiceAccountCommand {
     pub name: Option<String>,
     pub description: Option<String>,
-    pub request_ip: Option<IpAddr>,
 }
 
 /// A parsed [`CreateServiceAccountCommand`].
@@ -79,7 +77,7 @@ impl CreateServiceAccount {
             deleted_at: None,
         };
         let target = account.id.to_string();
-        let event = ChangeBy { caller, ip: command.request_ip, at: now }.of(
+        let event = ChangeBy { caller, at: now }.of(
             &target,
             AuditAction::ServiceAccountCreated,
             &serde_json::Value::Null,

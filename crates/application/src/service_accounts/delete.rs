@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use derive_new::new;
@@ -34,12 +33,7 @@ impl DeleteServiceAccount {
     /// # Errors
     /// `Forbidden` without `api_keys.delete`; `NotFound`; `KeysElsewhere`;
     /// `Escalation`.
-    pub async fn execute(
-        &self,
-        caller: &Principal,
-        id: &str,
-        request_ip: Option<IpAddr>,
-    ) -> Result<DeletedServiceAccount, ServiceAccountError> {
+    pub async fn execute(&self, caller: &Principal, id: &str) -> Result<DeletedServiceAccount, ServiceAccountError> {
         caller.require(Scope::ApiKeysDelete)?;
         let before = find(self.accounts.as_ref(), caller, id).await?;
         if before.deleted_at.is_some() {
@@ -63,7 +57,7 @@ impl DeleteServiceAccount {
         let now = self.clock.now();
         let account = ServiceAccount { deleted_at: Some(now), ..before.clone() };
         let target = account.id.to_string();
-        let by = ChangeBy { caller, ip: request_ip, at: now };
+        let by = ChangeBy { caller, at: now };
         let mut events = vec![by.of(
             &target,
             AuditAction::ServiceAccountDeleted,
@@ -135,7 +129,7 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(()));
         let deleted =
-            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string(), None).await.unwrap();
+            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string()).await.unwrap();
         assert_eq!(
             deleted.revoked_keys.iter().map(|k| k.id).collect::<Vec<_>>(),
             keys.iter().map(|k| k.id).collect::<Vec<_>>()
@@ -148,10 +142,8 @@ mod tests {
         let test_key = ApiKey { environment: Environment::Test, ..unprivileged_key() };
         let mut accounts = holding(account.clone(), vec![unprivileged_key(), test_key]);
         accounts.expect_delete().never();
-        let err = use_case(accounts)
-            .execute(&principal(&["api_keys.delete"]), &account.id.to_string(), None)
-            .await
-            .unwrap_err();
+        let err =
+            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string()).await.unwrap_err();
         assert!(matches!(err, ServiceAccountError::KeysElsewhere { environment: Environment::Test, count: 1 }));
     }
 
@@ -160,17 +152,15 @@ mod tests {
         let account = stored_account(false);
         let mut accounts = holding(account.clone(), vec![active_key()]);
         accounts.expect_delete().never();
-        let err = use_case(accounts)
-            .execute(&principal(&["api_keys.delete"]), &account.id.to_string(), None)
-            .await
-            .unwrap_err();
+        let err =
+            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string()).await.unwrap_err();
         assert!(matches!(err, ServiceAccountError::Escalation { .. }));
     }
 
     #[tokio::test]
     async fn deleting_needs_api_keys_delete_and_a_deleted_account_stays_as_it_is() {
         let err = use_case(MockServiceAccountRepository::new())
-            .execute(&principal(&["api_keys.create"]), "svc_x", None)
+            .execute(&principal(&["api_keys.create"]), "svc_x")
             .await
             .unwrap_err();
         assert!(matches!(err, ServiceAccountError::Forbidden(f) if f.missing == Scope::ApiKeysDelete));
@@ -181,7 +171,7 @@ mod tests {
         accounts.expect_get().returning(move |_, _| Ok(Some(stored.clone())));
         accounts.expect_delete().never();
         let deleted =
-            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string(), None).await.unwrap();
+            use_case(accounts).execute(&principal(&["api_keys.delete"]), &account.id.to_string()).await.unwrap();
         assert_eq!(deleted.account, account);
         assert!(deleted.revoked_keys.is_empty());
     }

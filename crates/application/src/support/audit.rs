@@ -57,12 +57,11 @@ pub(crate) struct AuditContext<'a> {
     pub target_id: &'a str,
 }
 
-/// Who made a change, from where, and when: what every event of one change
-/// shares. Events go to the caller's organization's trail and keep only
-/// the fields that changed.
+/// Who made a change (and from where, as its principal says), and when:
+/// what every event of one change shares. Events go to the caller's
+/// organization's trail and keep only the fields that changed.
 pub(crate) struct ChangeBy<'a> {
     pub caller: &'a Principal,
-    pub ip: Option<IpAddr>,
     pub at: DateTime<Utc>,
 }
 
@@ -74,7 +73,7 @@ impl ChangeBy<'_> {
             organization_id: self.caller.organization_id,
             environment: self.caller.environment,
             actor: self.caller.actor.clone(),
-            ip: self.ip,
+            ip: self.caller.ip,
             at: self.at,
             target_id,
         };

@@ -2,7 +2,6 @@
 //! the account the request names.
 
 use std::future::Future;
-use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -43,7 +42,6 @@ pub struct AccountCaller {
     /// The caller as it acts in the named account.
     pub principal: Principal,
     pub params: AccountParams,
-    pub ip: Option<IpAddr>,
 }
 
 impl FromRequest for AccountCaller {
@@ -56,9 +54,9 @@ impl FromRequest for AccountCaller {
         Box::pin(async move {
             let (services, token) = request.open()?;
             let caller = if looks_like_jwt(&token) {
-                services.authenticate_access_token.execute(&token).await.map_err(ApiError::from)?
+                services.authenticate_access_token.execute(&token, request.ip).await.map_err(ApiError::from)?
             } else {
-                request.key(&services, &token).await?.principal()
+                request.key(&services, &token).await?.principal(request.ip)
             };
             let params = params?;
             let principal =
@@ -66,7 +64,7 @@ impl FromRequest for AccountCaller {
                     OrganizationError::NotFound => unknown_account(),
                     other => other.into(),
                 })?;
-            Ok(AccountCaller { services, principal, params, ip: request.ip })
+            Ok(AccountCaller { services, principal, params })
         })
     }
 }
@@ -98,7 +96,6 @@ pub async fn create_api_key(
         scopes,
         expires_at: request.expires_at,
         metadata: request.metadata,
-        request_ip: caller.ip,
         ..Default::default()
     };
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
@@ -156,6 +153,6 @@ pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result
     ),
 )]
 pub async fn revoke_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id).await?;
     Ok(success(StatusCode::OK, AccountApiKey::new(&key.key, key.status, None)))
 }

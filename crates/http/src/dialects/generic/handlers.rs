@@ -32,7 +32,7 @@ pub async fn create_api_key(
 ) -> Result<HttpResponse, Error> {
     let request = body.0.parse()?;
     check_name(&request.name)?;
-    let command = CreateApiKeyCommand { label: Some(request.name), request_ip: caller.ip, ..Default::default() };
+    let command = CreateApiKeyCommand { label: Some(request.name), ..Default::default() };
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(CreatedPlainApiKey {
         api_key: PlainApiKey::new(&created.key, created.status),
@@ -94,6 +94,6 @@ pub async fn revoke_api_key(
     caller: Shaped<Generic, Authenticated>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    caller.services.revoke_api_key.execute(&caller.principal, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

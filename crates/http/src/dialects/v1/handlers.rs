@@ -48,7 +48,6 @@ pub async fn create_api_key(
         scopes: level.scopes(),
         expires_at: request.expires_at,
         service_account_id: request.service_account_id,
-        request_ip: caller.ip,
         ..Default::default()
     };
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
@@ -110,6 +109,6 @@ pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String
     ),
 )]
 pub async fn revoke_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
-    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id).await?;
     Ok(ok(ApiKeyV1::new(&key.key)))
 }

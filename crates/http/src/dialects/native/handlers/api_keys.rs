@@ -54,7 +54,6 @@ pub async fn create_api_key(
         kind: request.kind,
         environment: request.environment,
         service_account_id: request.service_account_id,
-        request_ip: caller.ip,
     };
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
@@ -130,7 +129,6 @@ pub async fn update_api_key(
             Some(Some(raw)) => Change::Set(raw),
         },
         metadata: request.metadata,
-        request_ip: caller.ip,
     };
     let key = caller.services.update_api_key.execute(&caller.principal, &id, command).await?;
     Ok(ok("Resource updated successfully", ApiKeyData::new(&key.key, key.status)))
@@ -152,8 +150,7 @@ pub async fn rotate_api_key(
     id: web::Path<String>,
     body: JsonBody<RotateApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let command =
-        RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds, request_ip: caller.ip };
+    let command = RotateApiKeyCommand { grace_period_secs: body.parse_or_default()?.grace_period_seconds };
     let rotated = caller.services.rotate_api_key.execute(&caller.principal, &id, command).await?;
     let data = RotatedApiKeyData {
         key: ApiKeyData::new(&rotated.key, rotated.status),
@@ -173,7 +170,7 @@ pub async fn rotate_api_key(
 )]
 #[delete("/developers/api_keys/{id}")]
 pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let key = caller.services.revoke_api_key.execute(&caller.principal, &id, caller.ip).await?;
+    let key = caller.services.revoke_api_key.execute(&caller.principal, &id).await?;
     Ok(ok("Resource revoked successfully", ApiKeyData::new(&key.key, key.status)))
 }
 

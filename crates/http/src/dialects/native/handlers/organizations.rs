@@ -33,8 +33,7 @@ pub async fn create_organization(
     caller: Authenticated,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let created =
-        caller.services.create_organization.execute(&caller.principal, &body.parse()?.name, caller.ip).await?;
+    let created = caller.services.create_organization.execute(&caller.principal, &body.parse()?.name).await?;
     let data = CreatedOrganizationData {
         organization: OrganizationData::new(&created.organization),
         api_key: CreatedApiKeyData::new(&created.key, created.token.expose()),
@@ -69,8 +68,7 @@ pub async fn update_organization(
     id: web::Path<String>,
     body: JsonBody<OrganizationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let org =
-        caller.services.update_organization.execute(&caller.principal, &id, &body.parse()?.name, caller.ip).await?;
+    let org = caller.services.update_organization.execute(&caller.principal, &id, &body.parse()?.name).await?;
     Ok(respond(200, "Resource updated successfully", OrganizationData::new(&org)))
 }
 
@@ -86,6 +84,6 @@ pub async fn update_organization(
 )]
 #[post("/developers/organizations/{id}/deactivate")]
 pub async fn deactivate_organization(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let org = caller.services.deactivate_organization.execute(&caller.principal, &id, caller.ip).await?;
+    let org = caller.services.deactivate_organization.execute(&caller.principal, &id).await?;
     Ok(respond(200, "Resource deactivated successfully", OrganizationData::new(&org)))
 }

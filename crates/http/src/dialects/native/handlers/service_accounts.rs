@@ -30,11 +30,7 @@ pub async fn create_service_account(
     body: JsonBody<ServiceAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.parse()?;
-    let command = CreateServiceAccountCommand {
-        name: Some(request.name),
-        description: request.description,
-        request_ip: caller.ip,
-    };
+    let command = CreateServiceAccountCommand { name: Some(request.name), description: request.description };
     let account = caller.services.create_service_account.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(Envelope::new(
         201,
@@ -94,7 +90,7 @@ pub async fn get_service_account(caller: Authenticated, id: web::Path<String>) -
 )]
 #[delete("/developers/service_accounts/{id}")]
 pub async fn delete_service_account(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let deleted = caller.services.delete_service_account.execute(&caller.principal, &id, caller.ip).await?;
+    let deleted = caller.services.delete_service_account.execute(&caller.principal, &id).await?;
     let data = DeletedServiceAccountData {
         account: ServiceAccountData::new(&deleted.account),
         revoked_key_ids: deleted.revoked_keys.iter().map(|k| k.id.to_string()).collect(),
