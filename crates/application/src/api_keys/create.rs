@@ -11,7 +11,7 @@ use sesame_domain::{
 use thiserror::Error;
 
 use super::fields as key_fields;
-use crate::support::audit::{self, AuditContext};
+use crate::support::audit::{self, ChangeBy};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
@@ -221,16 +221,8 @@ impl CreateApiKey {
         let (token, secret) =
             self.issuer.issue(spec.kind, spec.environment, now).await.map_err(CreateApiKeyError::unexpected)?;
         let key = spec.issue(caller.organization_id, caller.actor.clone(), now, &token);
-        let target = key.id.to_string();
-        let event = audit::event(
-            AuditContext {
-                organization_id: key.organization_id,
-                environment: caller.environment,
-                actor: caller.actor.clone(),
-                ip: caller.ip,
-                at: now,
-                target_id: &target,
-            },
+        let event = ChangeBy { caller, at: now }.event(
+            &key.id.to_string(),
             AuditAction::ApiKeyCreated,
             serde_json::Value::Null,
             audit::key_snapshot(&key),

@@ -7,7 +7,7 @@ use sesame_domain::{ApiKey, ApiKeyStatus, ApiToken, AuditAction, Principal, Scop
 
 use super::key_management::{load_changeable, KeyManagementError};
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
-use crate::support::audit::{self, AuditContext};
+use crate::support::audit::ChangeBy;
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
 use crate::UnexpectedCause;
@@ -68,17 +68,8 @@ impl RotateApiKey {
         key.key_prefix = token.display_prefix();
         key.updated_at = Some(now);
 
-        let target = key.id.to_string();
-        let ctx = AuditContext {
-            organization_id: key.organization_id,
-            environment: caller.environment,
-            actor: caller.actor.clone(),
-            ip: caller.ip,
-            at: now,
-            target_id: &target,
-        };
-        let event = audit::event(
-            ctx,
+        let event = ChangeBy { caller, at: now }.event(
+            &key.id.to_string(),
             AuditAction::ApiKeyRotated,
             serde_json::json!({ "key_prefix": before.key_prefix }),
             serde_json::json!({

@@ -69,6 +69,11 @@ impl ChangeBy<'_> {
     /// An event for `target_id`, from snapshot `before` to snapshot `after`.
     pub(crate) fn of(&self, target_id: &str, action: AuditAction, before: &Value, after: &Value) -> AuditEvent {
         let (old, new) = changed_fields(before, after);
+        self.event(target_id, action, old, new)
+    }
+
+    /// An event for `target_id` recording `before` and `after` as given.
+    pub(crate) fn event(&self, target_id: &str, action: AuditAction, before: Value, after: Value) -> AuditEvent {
         let ctx = AuditContext {
             organization_id: self.caller.organization_id,
             environment: self.caller.environment,
@@ -77,7 +82,7 @@ impl ChangeBy<'_> {
             at: self.at,
             target_id,
         };
-        event(ctx, action, old, new)
+        event(ctx, action, before, after)
     }
 
     pub(crate) fn key(&self, action: AuditAction, before: &ApiKey, after: &ApiKey) -> AuditEvent {
