@@ -1,7 +1,9 @@
 //! Wiring: adapters into ports, use cases into the HTTP adapter, and the
 //! server's lifecycle (background usage flushing, graceful shutdown).
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -166,6 +168,10 @@ pub struct Application {
     stop_flushing: Arc<Notify>,
     bootstrapped: Option<Bootstrapped>,
     database: sesame_persistence::Database,
+    /// Registered while building, before anyone is told the port: a SIGTERM
+    /// sent as soon as the server says it listens is then a graceful stop,
+    /// never the default handler's kill.
+    stop_signal: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
 
 impl Application {
@@ -226,7 +232,16 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, database: adapters.database })
+        Ok(Self {
+            port,
+            server,
+            usage,
+            flusher,
+            stop_flushing,
+            bootstrapped,
+            database: adapters.database,
+            stop_signal: Box::pin(shutdown_signal()),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -250,7 +265,7 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let signal = shutdown_signal();
+        let signal = self.stop_signal;
         tokio::spawn(async move {
             signal.await;
             tracing::info!("shutting down: finishing in-flight requests");
@@ -274,8 +289,7 @@ impl Application {
 }
 
 /// Resolves on SIGTERM or SIGINT. Both are listened for from the call on,
-/// not from the first poll, so a signal that arrives while the server starts
-/// is a graceful stop rather than the default handler's kill.
+/// not from the first poll.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
