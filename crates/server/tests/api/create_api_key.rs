@@ -208,6 +208,28 @@ async fn both_documented_time_formats_are_accepted_and_written_back_as_documente
     assert_eq!(rfc["expires_at"], "2099-06-29 16:03:44");
 }
 
+async fn times_at_the_edges_follow_one_rule_in_every_dialect_and_backend(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = app.root_secret.clone();
+    let refused = [
+        ("/developers/api_keys", json!({"label": "a", "expires_at": "2030-06-30 23:59:60"}), 422, "leap second"),
+        ("/developers/api_keys", json!({"label": "a", "expires_at": "+10000-01-01 00:00:00"}), 422, "10000"),
+        ("/v1/api-keys", json!({"name": "a", "expiresAt": "2030-06-30T23:59:60Z"}), 400, "leap second"),
+        ("/v1/api-keys", json!({"name": "a", "expiresAt": "9999-12-31T23:59:59-23:59"}), 400, "10000"),
+    ];
+    for (path, body, status, problem) in refused {
+        let (got, reply) = app.post(path, &root, &body).await;
+        assert_eq!(got, status, "{path} {body}: {reply}");
+        assert!(reply.to_string().contains(problem), "{path} {body}: {reply}");
+    }
+
+    // Kept to the second, so both backends read back what they were given.
+    let key = app.create_key(&json!({ "label": "b", "expires_at": "2099-06-29T16:03:44.999999Z" })).await;
+    assert_eq!(key["expires_at"], "2099-06-29 16:03:44");
+    let (_, stored) = app.get(&format!("/developers/api_keys/{}", key["id"].as_str().unwrap()), &root).await;
+    assert_eq!(stored["data"]["expires_at"], "2099-06-29 16:03:44");
+}
+
 async fn a_control_character_in_any_text_field_is_a_4xx_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let root = app.root_secret.clone();
@@ -247,6 +269,7 @@ on_both_backends!(
     the_callers_ip_allow_list_is_enforced_on_the_peer_address,
     an_ipv4_mapped_allow_list_entry_admits_its_ipv4_client,
     both_documented_time_formats_are_accepted_and_written_back_as_documented,
+    times_at_the_edges_follow_one_rule_in_every_dialect_and_backend,
 );
 
 async fn a_storage_failure_is_a_500_whose_support_id_is_the_request_id(backend: Backend) {
