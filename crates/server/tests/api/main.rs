@@ -17,4 +17,5 @@ mod process;
 mod seed_text;
 mod service;
 mod service_accounts;
+mod startup_errors;
 mod verify;

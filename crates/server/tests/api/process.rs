@@ -56,7 +56,7 @@ fn value_after(line: &str, label: &str) -> String {
 }
 
 /// The settings every test process runs with, on the SQLite file `database`.
-fn command(database: &Path) -> Command {
+pub(crate) fn command(database: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sesame"));
     command
         .env("SESAME__DATABASE__URL", sqlite_url(database))
