@@ -12,6 +12,7 @@ mod dialect_interop;
 mod dialect_plain;
 mod hot_path;
 mod lifecycle;
+mod logs;
 mod organizations;
 mod process;
 mod seed_text;
