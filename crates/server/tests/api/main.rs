@@ -11,6 +11,7 @@ mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
 mod hot_path;
+mod landing;
 mod lifecycle;
 mod logs;
 mod organizations;

@@ -24,6 +24,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[openapi(
     paths(handlers::create, handlers::list, handlers::get, handlers::revoke),
     components(schemas(GenericError)),
-    tags((name = super::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."))
+    tags((name = super::TAG, description = "For clients that expect a plain REST resource: `/api-keys`, bare JSON bodies, errors as `{code, message}`."))
 )]
 pub struct GenericApi;
