@@ -14,6 +14,7 @@ mod hot_path;
 mod landing;
 mod lifecycle;
 mod logs;
+mod openapi_examples;
 mod organizations;
 mod process;
 mod seed_text;

@@ -24,7 +24,7 @@ type Error = DialectError<Generic>;
     path = "/api-keys",
     operation_id = "generic_create_api_key",
     tag = super::TAG,
-    request_body(content = CreateApiKeyPlainRequest, description = "Create an API key"),
+    request_body(content = CreateApiKeyPlainRequest, description = "Create an API key", example = json!({"name": "deploy-bot"})),
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),

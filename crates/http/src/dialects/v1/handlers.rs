@@ -31,7 +31,8 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
     path = "/v1/api-keys",
     operation_id = "v1_create_api_key",
     tag = super::TAG,
-    request_body(content = CreateApiKeyV1Request, description = "API key details"),
+    request_body(content = CreateApiKeyV1Request, description = "API key details",
+        example = json!({"name": "CI deploy key", "description": "Deploys from CI", "scope": "read", "expiresAt": "2030-01-01T00:00:00Z"})),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
         Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, Internal)>,

@@ -33,7 +33,8 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
     post,
     path = "/developers/api_keys",
     tag = TAG,
-    request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key"),
+    request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key",
+        example = json!({"label": "My API Key", "description": "Key for accessing product APIs", "scopes": ["products.read", "products.create"], "ip_allow_list": ["127.0.0.1", "10.0.0.0/8"], "expires_at": "2030-06-29 16:03:44", "metadata": {"team": "checkout"}})),
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
@@ -130,7 +131,7 @@ pub async fn get_api_key(
     path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    request_body = UpdateApiKeyRequest,
+    request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
@@ -169,7 +170,7 @@ pub async fn update_api_key(
     path = "/developers/api_keys/{id}/rotate",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
+    request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
     responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
@@ -225,7 +226,7 @@ pub async fn revoke_api_key(
     post,
     path = "/developers/api_keys/verify",
     tag = TAG,
-    request_body = VerifyApiKeyRequest,
+    request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
     responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]

@@ -28,7 +28,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
     post,
     path = "/developers/organizations",
     tag = TAG,
-    request_body = OrganizationRequest,
+    request_body(content = OrganizationRequest, example = json!({"name": "Acme Corp"})),
     responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
@@ -75,7 +75,7 @@ pub async fn get_organization(
     path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    request_body = OrganizationRequest,
+    request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]

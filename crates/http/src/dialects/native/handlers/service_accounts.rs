@@ -24,7 +24,7 @@ pub const TAG: &str = "Service accounts";
     post,
     path = "/developers/service_accounts",
     tag = TAG,
-    request_body = ServiceAccountRequest,
+    request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
     responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
