@@ -7,11 +7,12 @@
 #
 # Installs Debian's chromium when it is missing (needs root) and the pinned
 # playwright-core with `npm ci`. Exits non-zero when the browser test fails;
-# a screenshot and the server's logs are then left in e2e/swagger-ui/artifacts/.
+# a screenshot of each failing step and the server's log are then left in
+# target/e2e-artifacts/swagger-ui/ (or $ARTIFACTS_DIR), printed in the output.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ARTIFACTS="$HERE/artifacts"
+ARTIFACTS="${ARTIFACTS_DIR:-${CARGO_TARGET_DIR:-$REPO/target}/e2e-artifacts/swagger-ui}"
 
 # --- tools: Chromium (Debian) and playwright-core (npm, pinned in package-lock.json)
 if ! command -v chromium >/dev/null; then
@@ -93,7 +94,7 @@ for _ in $(seq 1 100); do # 10 s
   sleep 0.1
 done
 [ -n "$ready" ] || fail "GET $SESAME_URL/openapi.json did not answer 200 within 10 s"
-echo "sesame serving on $SESAME_URL (SQLite in $WORK)"
+echo "sesame serving on $SESAME_URL (SQLite in $WORK); on failure, screenshots and logs go to $ARTIFACTS"
 
 # --- the browser test
 export ARTIFACTS_DIR="$ARTIFACTS"

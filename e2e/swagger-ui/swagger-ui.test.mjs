@@ -4,7 +4,13 @@
 //
 // (run.sh starts a fresh server and sets both.) Optional: CHROMIUM (default
 // /usr/bin/chromium), ARTIFACTS_DIR (default ./artifacts), where a screenshot
-// is saved on failure. Exits 1 with a message naming the failed step.
+// of each failing step is saved. Exits 1 with a message naming the failed steps.
+//
+// Every operation of every tag is tried as a person tries it: Authorize with
+// the root key, "Try it out" with the prefilled example (what a path id or
+// `account_id` must name is created through the API first), Execute; the
+// request must go to the operation's own path, and the answer must be its
+// documented success status.
 
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +21,7 @@ const BASE = (process.env.SESAME_URL ?? '').replace(/\/+$/, '');
 const ROOT_KEY = process.env.SESAME_ROOT_KEY ?? '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = process.env.ARTIFACTS_DIR || join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const NEW_KEY_BODY = { label: 'from swagger ui', scopes: ['products.read'] };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 if (!BASE || !ROOT_KEY.startsWith('sk_')) {
   console.error('FAIL: set SESAME_URL and SESAME_ROOT_KEY (a root secret, sk_live_…); run.sh does both');
@@ -42,6 +48,120 @@ async function step(name, fn) {
   await fn();
   passed += 1;
   console.log(`  ok  ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+/// Calls the API directly with the root key, to create what an example must
+/// refer to (a path's id, the account of `account_id`).
+async function api(method, path, body) {
+  const res = await fetch(`${BASE}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ROOT_KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  check(res.ok, `preparing: ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/// A value for a required parameter that has no example: a fresh resource
+/// of the kind the path names, or the root key's organization.
+async function fixture(path, parameter) {
+  if (parameter.example !== undefined) return String(parameter.example);
+  if (parameter.name === 'account_id') {
+    return (await api('POST', '/developers/api_keys', { label: 'names the account' })).data.organization_id;
+  }
+  check(parameter.name === 'id', `no example and no fixture for the required parameter ${parameter.name} of ${path}`);
+  if (path.includes('/organizations/')) {
+    return (await api('POST', '/developers/organizations', { name: 'for Swagger UI' })).data.organization.id;
+  }
+  if (path.includes('/service_accounts/')) {
+    return (await api('POST', '/developers/service_accounts', { name: 'for Swagger UI' })).data.id;
+  }
+  return (await api('POST', '/developers/api_keys', { label: 'for Swagger UI', scopes: ['products.read'] })).data.id;
+}
+
+async function tryOperation(tag, path, method, operation) {
+  const success = Object.keys(operation.responses).filter((s) => /^2\d\d$/.test(s));
+  check(success.length === 1, `documents ${success.length} success statuses, not one`);
+  const section = page.locator('.opblock-tag-section').filter({
+    has: page.getByRole('heading', { level: 3 }).filter({ has: page.getByRole('link', { name: tag, exact: true }) }),
+  });
+  focus = section;
+  const block = section
+    .locator(`.opblock.opblock-${method}`)
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+  check((await block.count()) === 1, `expected one block under "${tag}", found ${await block.count()}`);
+  focus = block;
+  await block.locator('.opblock-summary-control').click();
+  await block.getByRole('button', { name: 'Try it out' }).click();
+
+  let expectedPath = path;
+  const expectedQuery = {};
+  for (const parameter of operation.parameters ?? []) {
+    if (!parameter.required) continue;
+    const value = await fixture(path, parameter);
+    await block.locator(`tr[data-param-name="${parameter.name}"][data-param-in="${parameter.in}"] input`).fill(value);
+    if (parameter.in === 'path') expectedPath = expectedPath.replace(`{${parameter.name}}`, value);
+    else expectedQuery[parameter.name] = value;
+  }
+  const example = operation.requestBody?.content?.['application/json']?.example;
+  if (operation.requestBody) {
+    check(example !== undefined, 'its request body has no example to prefill');
+    const editor = block.locator('textarea.body-param__text');
+    const prefilled = await editor.inputValue();
+    let parsed;
+    try {
+      parsed = JSON.parse(prefilled);
+    } catch {
+      throw new Failure(`the prefilled body is not JSON: ${prefilled.slice(0, 300)}`);
+    }
+    check(JSON.stringify(parsed) === JSON.stringify(example), `Swagger UI prefilled ${prefilled.slice(0, 300)}, not the example`);
+  }
+
+  // The first call to the API after Execute, whatever its URL: a wrong path
+  // is reported, not waited for.
+  const sent = page.waitForRequest((r) => r.url().startsWith(`${BASE}/`) && !r.url().startsWith(`${BASE}/swagger-ui/`));
+  await block.getByRole('button', { name: 'Execute' }).click();
+  const request = await sent;
+  const url = new URL(request.url());
+  check(
+    request.method() === method.toUpperCase() && url.pathname === expectedPath,
+    `Swagger UI sent ${request.method()} ${url.pathname}, not ${method.toUpperCase()} ${expectedPath}`,
+  );
+  for (const [name, value] of Object.entries(expectedQuery)) {
+    check(url.searchParams.get(name) === value, `the request's ${name} is ${url.searchParams.get(name)}, not ${value}`);
+  }
+  check(
+    request.headers().authorization === `Bearer ${ROOT_KEY}`,
+    `not sent with the root key as "Authorization: Bearer"; it had ${redact(request.headers().authorization ?? '(none)')}`,
+  );
+  if (example !== undefined) {
+    check(
+      JSON.stringify(JSON.parse(request.postData() ?? 'null')) === JSON.stringify(example),
+      `the request did not carry the example; it sent ${request.postData()}`,
+    );
+  }
+
+  const status = block.locator('.live-responses-table tbody .response-col_status').first();
+  await status.waitFor({ timeout: 30_000 });
+  const code = (await status.innerText()).trim();
+  const shown = await block.locator('.live-responses-table tbody .response-col_description').first().innerText();
+  check(code === success[0], `answered ${code}, not the documented ${success[0]}: ${redact(shown).slice(0, 600)}`);
+  // Closed again, so the page stays small and the next block is in view.
+  await block.locator('.opblock-summary-control').click();
+  await block.locator('.opblock-body').waitFor({ state: 'detached' });
+}
+
+async function screenshot(label) {
+  try {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = join(ARTIFACTS, `swagger-ui-${label}-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
+    await page.screenshot({ path: shot, fullPage: false, timeout: 10_000 });
+    return shot;
+  } catch (e) {
+    console.error(`  (no screenshot: ${e.message})`);
+    return null;
+  }
 }
 
 async function main() {
@@ -123,59 +243,32 @@ async function main() {
     await dialog.waitFor({ state: 'detached' });
   });
 
-  // The operation's block: the one whose summary button reads "POST /developers/api_keys …".
-  const section = page.locator('.opblock-tag-section').filter({
-    has: page.getByRole('heading', { level: 3 }).filter({ has: page.getByRole('link', { name: 'API keys', exact: true }) }),
-  });
-  const summaryName = /^POST \/developers\/api_keys(?!\/)/;
-  const summary = section.getByRole('button', { name: summaryName });
-  const op = section.locator('.opblock').filter({ has: page.getByRole('button', { name: summaryName }) });
-  let request;
-
-  await step('POST /developers/api_keys: Try it out, with a new body, Execute', async () => {
-    focus = section;
-    check((await summary.count()) === 1, `expected one "POST /developers/api_keys" under "API keys", found ${await summary.count()}`);
-    await summary.click();
-    focus = op;
-    await op.getByRole('button', { name: 'Try it out' }).click();
-    const body = op.locator('textarea.body-param__text'); // the request body editor
-    await body.fill(JSON.stringify(NEW_KEY_BODY));
-    check(
-      JSON.stringify(JSON.parse(await body.inputValue())) === JSON.stringify(NEW_KEY_BODY),
-      'the request body editor did not take the new body',
-    );
-    const sent = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/developers/api_keys');
-    await op.getByRole('button', { name: 'Execute' }).click();
-    request = await sent;
-    check(
-      request.headers().authorization === `Bearer ${ROOT_KEY}`,
-      `the request was not sent with the root key as "Authorization: Bearer"; it had ${redact(request.headers().authorization ?? '(none)')}`,
-    );
-    check(
-      JSON.stringify(JSON.parse(request.postData() ?? 'null')) === JSON.stringify(NEW_KEY_BODY),
-      `the request did not carry the new body; it sent ${request.postData()}`,
-    );
-  });
-
-  await step('the live response shows 201 and the new secret (sk_…)', async () => {
-    await op.getByRole('heading', { name: 'Server response' }).waitFor({ timeout: 30_000 });
-    const live = op.getByRole('table').filter({ has: page.getByRole('cell', { name: 'Details', exact: true }) });
-    const row = live.getByRole('row').filter({ has: page.getByRole('heading', { name: 'Response body' }) });
-    await row.waitFor();
-    const code = (await row.getByRole('cell').first().innerText()).trim();
-    const shown = (await row.getByRole('code').first().innerText()).trim();
-    check(code === '201', `the response code shown is ${code}, not 201; body shown: ${shown.slice(0, 600)}`);
-    let envelope;
-    try {
-      envelope = JSON.parse(shown);
-    } catch {
-      throw new Failure(`the response body shown is not JSON: ${shown.slice(0, 600)}`);
+  // Every operation of every tag, in the document's order: Try it out with
+  // the prefilled example, Execute, and the request must go to the
+  // operation's own path and get its documented success status.
+  const operations = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (METHODS.includes(method)) operations.push({ path, method, operation });
     }
-    const secret = envelope?.data?.secret;
-    check(typeof secret === 'string' && secret.startsWith('sk_'), `no "secret": "sk_…" in the body shown: ${shown.slice(0, 600)}`);
-    check(secret !== ROOT_KEY, 'the secret shown is the root key, not a new one');
-    console.log(`      new key ${envelope.data.id}: ${secret.slice(0, 14)}… (${envelope.data.label})`);
-  });
+  }
+  const failures = [];
+  for (const tag of tags) {
+    for (const { path, method, operation } of operations.filter((o) => (o.operation.tags ?? []).includes(tag))) {
+      const name = `${method.toUpperCase()} ${path} (${operation.operationId})`;
+      try {
+        await step(`${name}: Try it out with its example, Execute`, () => tryOperation(tag, path, method, operation));
+      } catch (err) {
+        if (!(err instanceof Failure)) throw err;
+        const shot = await screenshot(operation.operationId);
+        console.error(`  FAIL ${name}: ${redact(err.message)}${shot ? `\n       screenshot: ${shot}` : ''}`);
+        failures.push(`${name}: ${err.message}`);
+      }
+    }
+  }
+  stepName = 'every operation';
+  check(operations.length > 0, 'the document has no operations');
+  check(failures.length === 0, `${failures.length} of ${operations.length} operations failed:\n    ${failures.map(redact).join('\n    ')}`);
 
   await step('Swagger UI shows no errors panel', async () => {
     focus = page.locator('body');

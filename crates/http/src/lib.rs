@@ -9,6 +9,7 @@ mod error_case;
 mod error_docs;
 mod error_shape;
 mod json_body;
+mod landing;
 mod openapi;
 mod page_params;
 mod request_id;
@@ -37,11 +38,13 @@ pub use services::Services;
 use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
-/// Registers every route, `/openapi.json` and Swagger UI at `/swagger-ui/`.
+/// Registers every route, `/openapi.json`, Swagger UI at `/swagger-ui/`,
+/// and redirects to it from `/` and `/swagger-ui`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
         .configure(dialects::routes)
+        .configure(landing::routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
         .default_service(web::to(not_found));
 }

@@ -2,7 +2,9 @@
 //! wall clock. Kept as a library so integration tests start the real
 //! application.
 
+pub mod error_report;
 pub mod settings;
+pub mod settings_catalogue;
 pub mod startup;
 pub mod system_clock;
 pub mod telemetry;

@@ -3,12 +3,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use sesame_server::settings::Settings;
+use sesame_server::settings_catalogue;
 use sesame_server::startup::{Adapters, Application};
 use sesame_server::telemetry::init_subscriber;
 
 /// Sesame: API key management.
 #[derive(Parser)]
-#[command(name = "sesame", version, about)]
+#[command(name = "sesame", version, about, after_help = settings_catalogue::help())]
 struct Cli {
     /// Settings file (TOML). Without it, `./sesame.toml` is read if present.
     #[arg(long, global = true, value_name = "PATH")]
@@ -50,12 +51,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("sesame: {err}");
-            let mut source = std::error::Error::source(err.as_ref());
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            eprintln!("sesame: {}", sesame_server::error_report::report(err.as_ref()));
             ExitCode::FAILURE
         }
     }

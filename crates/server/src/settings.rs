@@ -5,12 +5,15 @@
 use std::path::Path;
 use std::time::Duration;
 
-use config::{Config, Environment, File, FileFormat};
+use config::{Config, ConfigError, Environment, File, FileFormat, Map, Source, Value, ValueKind};
 use serde::Deserialize;
-use sesame_crypto::{Argon2Params, JwtConfig};
+use sesame_crypto::{Argon2Params, JwtConfig, JwtConfigError};
+use sesame_domain::OrganizationName;
 use sesame_http::ApiEnvironment;
 use sesame_persistence::DatabaseSettings;
 use thiserror::Error;
+
+use crate::settings_catalogue::{self, env_var};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -195,9 +198,116 @@ impl DatabaseSection {
     }
 }
 
+/// Why the settings cannot be used. Each names the setting and its
+/// environment variable, so an operator knows what to change.
 #[derive(Debug, Error)]
-#[error("invalid settings: {0}")]
-pub struct SettingsError(String);
+pub enum SettingsError {
+    /// A value that does not have the setting's form.
+    #[error("{}", bad_value(key, value.as_deref(), form))]
+    BadValue { key: &'static str, value: Option<String>, form: &'static str },
+    /// A key that names no setting (a typo, or a setting of another version).
+    #[error("{key} ({}) is not a setting; {hint}", env_var(key))]
+    Unknown { key: String, hint: String },
+    /// A value of the right form that cannot be used (an unreadable key file).
+    #[error("{key} ({env}) cannot be used")]
+    Unusable {
+        key: &'static str,
+        env: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The settings file is missing or is not TOML.
+    #[error("cannot read the settings")]
+    Read(#[source] ConfigError),
+}
+
+fn bad_value(key: &str, value: Option<&str>, form: &str) -> String {
+    match value {
+        Some(value) => format!("{key} ({}) = {value:?}: expected {form}", env_var(key)),
+        None => format!("{key} ({}): expected {form}", env_var(key)),
+    }
+}
+
+impl SettingsError {
+    /// A bad value of `key`, a setting of the catalogue; its value is
+    /// repeated unless the setting is a secret, with any password masked.
+    fn bad(key: &'static str, value: impl Into<Option<String>>) -> Self {
+        let setting = settings_catalogue::find(key).expect("a setting of the catalogue");
+        let value = value.into().filter(|_| !setting.secret).map(|v| mask_password(&v));
+        SettingsError::BadValue { key: setting.key, value, form: setting.form }
+    }
+
+    /// What `config` reported, said with the setting it is about.
+    fn from_config(err: ConfigError, config: &Config) -> Self {
+        let key = match &err {
+            ConfigError::Type { key: Some(key), .. } | ConfigError::At { key: Some(key), .. } => Some(key.clone()),
+            _ => None,
+        };
+        match key.as_deref().and_then(settings_catalogue::find) {
+            Some(setting) => Self::bad(setting.key, config.get_string(setting.key).ok()),
+            None => SettingsError::Read(err),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`: a
+/// database URL is shown back, its password is not.
+fn mask_password(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else { return value.to_owned() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else { return value.to_owned() };
+    match rest[..at].split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+        None => value.to_owned(),
+    }
+}
+
+/// Every key of `table` (under `prefix`) must be a setting of the catalogue
+/// or a section holding some.
+fn check_keys(prefix: &str, table: &Map<String, Value>) -> Result<(), SettingsError> {
+    for (name, value) in table {
+        let key = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        if settings_catalogue::find(&key).is_some() {
+            continue;
+        }
+        let section = settings_catalogue::in_section(&key);
+        match &value.kind {
+            ValueKind::Table(inner) if !section.is_empty() => check_keys(&key, inner)?,
+            _ => {
+                let hint = if prefix.is_empty() {
+                    let mut top: Vec<&str> =
+                        settings_catalogue::SETTINGS.iter().map(|s| s.key.split('.').next().unwrap_or(s.key)).collect();
+                    top.dedup();
+                    format!("the settings are {} and the sections {}", top[0], top[1..].join(", "))
+                } else {
+                    format!("{prefix} has {}", settings_catalogue::in_section(prefix).join(", "))
+                };
+                return Err(SettingsError::Unknown { key: first_leaf(key, value), hint });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `key` itself, or the first key below it when it is a table: the name the
+/// operator wrote (`servre.bind` rather than `servre`).
+fn first_leaf(key: String, value: &Value) -> String {
+    match &value.kind {
+        ValueKind::Table(inner) => match inner.iter().next() {
+            Some((name, value)) => first_leaf(format!("{key}.{name}"), value),
+            None => key,
+        },
+        _ => key,
+    }
+}
+
+/// A whole-number setting that must be at least 1.
+fn at_least_one(key: &'static str, value: u64) -> Result<(), SettingsError> {
+    if value == 0 {
+        return Err(SettingsError::bad(key, value.to_string()));
+    }
+    Ok(())
+}
 
 impl Settings {
     /// Loads the layers. `explicit` must exist; the default `sesame.toml` may not.
@@ -213,34 +323,83 @@ impl Settings {
             Some(path) => File::from(path).format(FileFormat::Toml).required(true),
             None => File::with_name("sesame.toml").format(FileFormat::Toml).required(false),
         };
-        let settings: Settings = Config::builder()
+        let config = Config::builder()
             .add_source(file)
             .add_source(env.prefix_separator("__").separator("__").try_parsing(true))
             .build()
-            .and_then(Config::try_deserialize)
-            .map_err(|e| SettingsError(e.to_string()))?;
+            .map_err(SettingsError::Read)?;
+        check_keys("", &config.collect().map_err(SettingsError::Read)?)?;
+        let settings: Settings =
+            config.clone().try_deserialize().map_err(|err| SettingsError::from_config(err, &config))?;
         settings.validate()?;
         Ok(settings)
     }
 
+    /// What the types alone do not say; checked before anything is opened,
+    /// so that no bad setting is found after the database was touched.
     fn validate(&self) -> Result<(), SettingsError> {
-        sesame_crypto::Argon2SecretHasher::new(self.hashing.params())
-            .map_err(|e| SettingsError(format!("hashing: {e}")))?;
-        if self.database.url.trim().is_empty() {
-            return Err(SettingsError("database.url must not be empty".into()));
+        let bind = &self.server.bind;
+        let well_formed =
+            bind.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+        if !well_formed {
+            return Err(SettingsError::bad("server.bind", bind.clone()));
         }
-        sesame_crypto::JwtAccessTokenVerifier::new(&self.access_tokens)
-            .map_err(|e| SettingsError(format!("access_tokens: {e}")))?;
-        if self.server.body_timeout_secs == 0 {
-            return Err(SettingsError("server.body_timeout_secs must be at least 1".into()));
+        let url = self.database.url.trim();
+        if !["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| url.starts_with(scheme)) {
+            return Err(SettingsError::bad("database.url", self.database.url.clone()));
         }
-        if self.server.max_connections_per_worker == 0 {
-            return Err(SettingsError("server.max_connections_per_worker must be at least 1".into()));
+        let server = &self.server;
+        for (key, value) in [
+            ("server.workers", server.workers.map_or(1, |w| w as u64)),
+            ("server.max_body_bytes", server.max_body_bytes as u64),
+            ("server.body_timeout_secs", server.body_timeout_secs),
+            ("server.max_connections_per_worker", server.max_connections_per_worker as u64),
+            ("database.max_connections", u64::from(self.database.max_connections)),
+            ("database.connect_timeout_secs", self.database.connect_timeout_secs),
+            ("hashing.iterations", u64::from(self.hashing.iterations)),
+            ("hashing.max_concurrent", self.hashing.max_concurrent as u64),
+            ("usage.flush_interval_ms", self.usage.flush_interval_ms),
+            ("usage.max_pending_keys", self.usage.max_pending_keys as u64),
+            ("cache.ttl_secs", self.cache.ttl_secs),
+            ("limits.window_secs", self.limits.window_secs),
+        ] {
+            at_least_one(key, value)?;
         }
-        if self.usage.flush_interval_ms == 0 {
-            return Err(SettingsError("usage.flush_interval_ms must be at least 1".into()));
+        let hashing = &self.hashing;
+        if !(1..=0xFF_FFFF).contains(&hashing.parallelism) {
+            return Err(SettingsError::bad("hashing.parallelism", hashing.parallelism.to_string()));
         }
-        Ok(())
+        if u64::from(hashing.memory_kib) < 8 * u64::from(hashing.parallelism) {
+            return Err(SettingsError::bad("hashing.memory_kib", hashing.memory_kib.to_string()));
+        }
+        // argon2's own limits, should they ever be stricter than the above.
+        sesame_crypto::Argon2SecretHasher::new(hashing.params()).map_err(|source| SettingsError::Unusable {
+            key: "hashing",
+            env: "SESAME__HASHING__*".into(),
+            source: Box::new(source),
+        })?;
+        if OrganizationName::parse(&self.bootstrap.organization_name).is_err() {
+            return Err(SettingsError::bad("bootstrap.organization_name", self.bootstrap.organization_name.clone()));
+        }
+        self.check_access_tokens()
+    }
+
+    fn check_access_tokens(&self) -> Result<(), SettingsError> {
+        let tokens = &self.access_tokens;
+        let source = match sesame_crypto::JwtAccessTokenVerifier::new(tokens) {
+            Ok(_) => return Ok(()),
+            Err(JwtConfigError::Hs256SecretTooShort { .. }) => {
+                return Err(SettingsError::bad("access_tokens.hs256_secret", None))
+            }
+            Err(err) => err,
+        };
+        let key = match &source {
+            JwtConfigError::SeveralKeySources(_) => "access_tokens",
+            _ if tokens.rs256_public_key_pem.is_some() => "access_tokens.rs256_public_key_pem",
+            _ => "access_tokens.jwks_path",
+        };
+        let env = if key == "access_tokens" { "SESAME__ACCESS_TOKENS__*".into() } else { env_var(key) };
+        Err(SettingsError::Unusable { key, env, source: Box::new(source) })
     }
 }
 
@@ -279,16 +438,99 @@ mod tests {
         assert_eq!(s.hashing.iterations, 3);
     }
 
-    #[test]
-    fn an_unknown_setting_is_named_in_the_error() {
-        let err = Settings::load_from(None, env(&[("SESAME__SERVER__BINDD", "x")])).unwrap_err();
-        assert!(err.to_string().contains("bindd"), "{err}");
+    fn error_of(vars: &[(&str, &str)]) -> String {
+        Settings::load_from(None, env(vars)).unwrap_err().to_string()
     }
 
     #[test]
-    fn a_bad_value_is_rejected() {
-        let err = Settings::load_from(None, env(&[("SESAME__ENV", "staging")])).unwrap_err();
-        assert!(err.to_string().contains("staging"), "{err}");
+    fn a_bad_value_names_the_setting_its_variable_the_value_and_the_allowed_values() {
+        assert_eq!(
+            error_of(&[("SESAME__ENV", "prod")]),
+            r#"env (SESAME__ENV) = "prod": expected one of development, production"#
+        );
+    }
+
+    #[test]
+    fn a_number_that_is_not_one_names_the_setting_and_the_form() {
+        assert_eq!(
+            error_of(&[("SESAME__SERVER__WORKERS", "abc")]),
+            r#"server.workers (SESAME__SERVER__WORKERS) = "abc": expected a whole number, at least 1"#
+        );
+        assert_eq!(
+            error_of(&[("SESAME__HASHING__ITERATIONS", "-1")]),
+            r#"hashing.iterations (SESAME__HASHING__ITERATIONS) = "-1": expected a whole number, at least 1"#
+        );
+    }
+
+    #[test]
+    fn a_bind_address_without_a_port_is_found_before_anything_is_opened() {
+        let err = error_of(&[("SESAME__SERVER__BIND", "nonsense")]);
+        assert!(err.starts_with(r#"server.bind (SESAME__SERVER__BIND) = "nonsense": expected host:port"#), "{err}");
+    }
+
+    #[test]
+    fn a_zero_where_at_least_one_is_needed_is_rejected_not_rounded_up() {
+        let err = error_of(&[("SESAME__CACHE__TTL_SECS", "0")]);
+        assert_eq!(err, r#"cache.ttl_secs (SESAME__CACHE__TTL_SECS) = "0": expected a whole number, at least 1"#);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_with_its_variable_and_the_sections_settings() {
+        let err = error_of(&[("SESAME__SERVER__BINDD", "x")]);
+        assert!(
+            err.starts_with("server.bindd (SESAME__SERVER__BINDD) is not a setting; server has bind, workers"),
+            "{err}"
+        );
+        let err = error_of(&[("SESAME__SERVRE__BIND", "x")]);
+        assert!(err.contains("servre.bind (SESAME__SERVRE__BIND) is not a setting; the settings are env and"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_of_an_unknown_kind_is_shown_without_its_password() {
+        let err = error_of(&[("SESAME__DATABASE__URL", "mysql://admin:hunter2@db/sesame")]);
+        assert!(err.starts_with(r#"database.url (SESAME__DATABASE__URL) = "mysql://admin:***@db/sesame""#), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_bootstrap_name_is_found_before_the_database_is_touched() {
+        let err = error_of(&[("SESAME__BOOTSTRAP__ORGANIZATION_NAME", "  ")]);
+        assert!(err.starts_with("bootstrap.organization_name (SESAME__BOOTSTRAP__ORGANIZATION_NAME)"), "{err}");
+    }
+
+    #[test]
+    fn too_little_argon2_memory_names_the_memory_setting() {
+        let err = error_of(&[("SESAME__HASHING__MEMORY_KIB", "1")]);
+        assert!(err.starts_with(r#"hashing.memory_kib (SESAME__HASHING__MEMORY_KIB) = "1""#), "{err}");
+    }
+
+    /// The field names serde lists for an unknown key of `section`.
+    fn fields_of(section: &str) -> Vec<String> {
+        let key = if section.is_empty() { "SESAME__ZZZ".to_owned() } else { format!("SESAME__{section}__ZZZ") };
+        let config =
+            Config::builder().add_source(env(&[(&key, "1")]).prefix_separator("__").separator("__")).build().unwrap();
+        let err = config.try_deserialize::<Settings>().unwrap_err().to_string();
+        // serde: "expected one of `a`, `b`", or "expected `a`" for one field.
+        let list = err.split(", expected").nth(1).unwrap_or_else(|| panic!("no field list in {err}"));
+        let list = list.split(" for key").next().unwrap_or(list);
+        list.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_catalogue_holds_every_field_of_the_settings_and_nothing_else() {
+        let mut fields = Vec::new();
+        for top in fields_of("") {
+            let section = settings_catalogue::in_section(&top);
+            if section.is_empty() {
+                fields.push(top);
+            } else {
+                fields.extend(fields_of(&top.to_ascii_uppercase()).into_iter().map(|f| format!("{top}.{f}")));
+            }
+        }
+        let mut catalogue: Vec<String> = settings_catalogue::SETTINGS.iter().map(|s| s.key.to_owned()).collect();
+        fields.sort();
+        catalogue.sort();
+        assert_eq!(fields, catalogue);
     }
 
     #[test]
@@ -296,8 +538,11 @@ mod tests {
         let err = Settings::load_from(None, env(&[("SESAME__ACCESS_TOKENS__HS256_SECRET", "too-short-secret")]))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("access_tokens"), "{err}");
-        assert!(!err.contains("too-short-secret"), "{err}");
+        assert_eq!(
+            err,
+            "access_tokens.hs256_secret (SESAME__ACCESS_TOKENS__HS256_SECRET): expected a shared secret of at least \
+             32 bytes, as the only access-token key source"
+        );
     }
 
     #[test]

@@ -41,9 +41,9 @@ use crate::system_clock::SystemClock;
 
 #[derive(Debug, Error)]
 pub enum StartupError {
-    /// Transparent: the persistence error already says whether opening or
-    /// migrating failed, and its source is the cause.
-    #[error(transparent)]
+    /// The persistence error, its source, says whether opening or migrating
+    /// failed and why; this names the setting to look at.
+    #[error("cannot use the database of database.url (SESAME__DATABASE__URL)")]
     Database(#[from] sesame_persistence::DatabaseError),
     #[error("invalid hashing settings: {0}")]
     Hashing(#[from] sesame_crypto::InvalidArgon2Params),

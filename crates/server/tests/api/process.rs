@@ -13,9 +13,9 @@ use sesame_persistence::{Database, DatabaseSettings};
 /// A running `sesame serve` on a SQLite file, with what its first start
 /// printed: the root key's organization and secret, and its port. Killed
 /// when dropped, so a failing test leaves no server behind.
-struct Process {
+pub(crate) struct Process {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     organization_id: String,
     root_secret: String,
     /// Kept open: a child writing to a closed pipe would fail.
@@ -56,7 +56,7 @@ fn value_after(line: &str, label: &str) -> String {
 }
 
 /// The settings every test process runs with, on the SQLite file `database`.
-fn command(database: &Path) -> Command {
+pub(crate) fn command(database: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sesame"));
     command
         .env("SESAME__DATABASE__URL", sqlite_url(database))
@@ -70,7 +70,7 @@ fn command(database: &Path) -> Command {
 }
 
 /// The first start of an empty database: waits for the root key's banner.
-fn start(database: &Path) -> Process {
+pub(crate) fn start(database: &Path) -> Process {
     start_serving(database, true)
 }
 
@@ -104,7 +104,7 @@ impl Drop for Process {
 
 /// SIGTERM, as an orchestrator stops it; then waits for a clean exit and
 /// returns what it logged since start-up.
-fn stop(mut process: Process) -> Vec<String> {
+pub(crate) fn stop(mut process: Process) -> Vec<String> {
     let status = Command::new("kill").args(["-TERM", &process.child.id().to_string()]).status().expect("kill runs");
     assert!(status.success(), "kill -TERM failed");
     let exit = process.child.wait().expect("the server exits");

@@ -79,7 +79,8 @@ impl FromRequest for AccountCaller {
     post,
     path = "/v1/api-keys/",
     params(("account_id" = String, Query, description = "Account that will own the new API key.")),
-    request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response."),
+    request_body(content = CreateAccountApiKeyRequest, description = "Defines display name, permission map, optional expiry, and metadata. The raw secret is returned once in the response.",
+        example = json!({"name": "Production server", "permissions": {"account:product": ["read", "create"]}, "expires_at": "2030-01-01T00:00:00Z", "metadata": {"region": "eu"}})),
     responses(
         (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, SlowBody, TooManyRequests, Internal)>,

@@ -12,4 +12,4 @@ mod schemas;
 pub use errors::Accounts;
 pub use routes::{openapi, routes};
 
-pub const TAG: &str = "Accounts v1 (seed 004)";
+pub const TAG: &str = "Account-scoped API (/v1/api-keys/)";

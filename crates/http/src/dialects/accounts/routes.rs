@@ -37,7 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[openapi(
     paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(AccountsError)),
-    tags((name = super::TAG, description = "Seed 004's dialect: `/v1/api-keys/?account_id=…`, `{message, success, data}`, permissions `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`). Bearer: `sk_`/`pk_` keys, or JWT access tokens when a provider is configured."))
+    tags((name = super::TAG, description = "For clients that manage keys per account: `/v1/api-keys/?account_id=…`, permissions as `{resource: [actions]}` (`account:api:key:create` = `api_keys.create`), answers `{message, success, data}`. Bearer: an `sk_`/`pk_` key, or a JWT access token when a provider is configured."))
 )]
 struct AccountsApi;
 

@@ -19,7 +19,7 @@ type Error = DialectError<Generic>;
 #[utoipa::path(
     post,
     path = "/api-keys",
-    request_body(content = CreateApiKeyPlainRequest, description = "Create an API key"),
+    request_body(content = CreateApiKeyPlainRequest, description = "Create an API key", example = json!({"name": "deploy-bot"})),
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),

@@ -9,4 +9,4 @@ mod schemas;
 pub use errors::Generic;
 pub use routes::{openapi, routes};
 
-pub const TAG: &str = "Plain /api-keys (seed 003)";
+pub const TAG: &str = "Plain REST API (/api-keys)";

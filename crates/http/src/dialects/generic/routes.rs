@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[openapi(
     paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(GenericError)),
-    tags((name = super::TAG, description = "Seed 003's dialect: `/api-keys`, errors as the generic `{code, message}` object."))
+    tags((name = super::TAG, description = "For clients that expect a plain REST resource: `/api-keys`, bare JSON bodies, errors as `{code, message}`."))
 )]
 struct GenericApi;
 

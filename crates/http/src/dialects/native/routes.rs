@@ -66,7 +66,7 @@ struct ServiceAccountsApi;
 #[openapi(
     components(schemas(ErrorEnvelope)),
     tags(
-        (name = api_keys::TAG, description = "Sesame's native API key endpoints"),
+        (name = api_keys::TAG, description = "Sesame's own API (`/developers/…`): start here, unless your client already speaks one of the API styles below"),
         (name = organizations::TAG, description = "Organizations (tenants) and onboarding"),
         (name = audit_events::TAG, description = "The audit trail of every change"),
         (name = service_accounts::TAG, description = "Named non-human principals that keys belong to"),

@@ -30,7 +30,8 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
 #[utoipa::path(
     post,
     path = "/v1/api-keys",
-    request_body(content = CreateApiKeyV1Request, description = "API key details"),
+    request_body(content = CreateApiKeyV1Request, description = "API key details",
+        example = json!({"name": "CI deploy key", "description": "Deploys from CI", "scope": "read", "expiresAt": "2030-01-01T00:00:00Z"})),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
         Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, Internal)>,

@@ -10,4 +10,4 @@ mod schemas;
 pub use errors::V1;
 pub use routes::{openapi, routes};
 
-pub const TAG: &str = "v1 camelCase (seed 001)";
+pub const TAG: &str = "camelCase API (/v1/api-keys)";

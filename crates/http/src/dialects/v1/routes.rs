@@ -26,7 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[openapi(
     paths(handlers::create_api_key, handlers::list_api_keys, handlers::get_api_key, handlers::revoke_api_key),
     components(schemas(V1Error)),
-    tags((name = super::TAG, description = "Seed 001's dialect: `/v1/api-keys`, camelCase, `{code, data, message, requestId}`; `scope` is `read` or `read-write`. Requests without `account_id` on `/v1/api-keys`."))
+    tags((name = super::TAG, description = "For clients of a camelCase `/v1/api-keys` API: one `scope` per key (`read` or `read-write`), answers `{code, data, message, requestId}`."))
 )]
 struct V1Api;
 

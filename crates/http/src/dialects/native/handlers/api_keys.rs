@@ -31,7 +31,8 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
 /// `secret` is in this response only. Requires `api_keys.create`; the caller
 /// may grant only scopes it holds.
 #[utoipa::path(
-    request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key"),
+    request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key",
+        example = json!({"label": "My API Key", "description": "Key for accessing product APIs", "scopes": ["products.read", "products.create"], "ip_allow_list": ["127.0.0.1", "10.0.0.0/8"], "expires_at": "2030-06-29 16:03:44", "metadata": {"team": "checkout"}})),
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
@@ -108,7 +109,7 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 /// scopes it lacks nor change a key holding scopes it lacks.
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    request_body = UpdateApiKeyRequest,
+    request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -141,7 +142,7 @@ pub async fn update_api_key(
 /// "roll key". Requires `api_keys.update`. The body may be omitted.
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    request_body(content = Option<RotateApiKeyRequest>, description = "Optional"),
+    request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
     responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -183,7 +184,7 @@ pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Res
 /// without `Authorization` by whoever holds `key` itself. A valid key counts
 /// one use.
 #[utoipa::path(
-    request_body = VerifyApiKeyRequest,
+    request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
     responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]

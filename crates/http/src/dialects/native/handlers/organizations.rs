@@ -25,7 +25,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
 /// shown this once. The caller's organization becomes the parent and may
 /// read, rename and deactivate it. Requires `organizations.create`.
 #[utoipa::path(
-    request_body = OrganizationRequest,
+    request_body(content = OrganizationRequest, example = json!({"name": "Acme Corp"})),
     responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
 #[post("/developers/organizations")]
@@ -59,7 +59,7 @@ pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> R
 /// Requires `organizations.update`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    request_body = OrganizationRequest,
+    request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/organizations/{id}")]

@@ -21,7 +21,7 @@ pub const TAG: &str = "Service accounts";
 ///
 /// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
 #[utoipa::path(
-    request_body = ServiceAccountRequest,
+    request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
     responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
 #[post("/developers/service_accounts")]

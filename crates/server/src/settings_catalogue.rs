@@ -1,0 +1,121 @@
+//! Every setting Sesame reads, with the form its value takes: one list that
+//! settings errors and `--help` both quote, so neither can name a setting
+//! that does not exist or describe a form the loader does not accept.
+
+/// One setting: its dotted key (`server.bind`) and the form of its value.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub key: &'static str,
+    /// Completes "expected …" in an error.
+    pub form: &'static str,
+    /// A value never repeated in an error (a shared secret, a password).
+    pub secret: bool,
+}
+
+const fn setting(key: &'static str, form: &'static str) -> Setting {
+    Setting { key, form, secret: false }
+}
+
+const WHOLE: &str = "a whole number (0 or more)";
+const POSITIVE: &str = "a whole number, at least 1";
+
+/// Every setting, in the order `--help` lists them.
+pub const SETTINGS: &[Setting] = &[
+    setting("env", "one of development, production"),
+    setting("server.bind", "host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (port 0 picks a free port)"),
+    setting("server.workers", POSITIVE),
+    setting("server.max_body_bytes", POSITIVE),
+    setting("server.shutdown_timeout_secs", WHOLE),
+    setting("server.body_timeout_secs", POSITIVE),
+    setting("server.max_connections_per_worker", POSITIVE),
+    Setting {
+        key: "database.url",
+        form: "sqlite://PATH?mode=rwc or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+        secret: false,
+    },
+    setting("database.max_connections", POSITIVE),
+    setting("database.connect_timeout_secs", POSITIVE),
+    setting("hashing.memory_kib", "a whole number of KiB, at least 8 × hashing.parallelism"),
+    setting("hashing.iterations", POSITIVE),
+    setting("hashing.parallelism", "a whole number from 1 to 16777215"),
+    setting("hashing.max_concurrent", POSITIVE),
+    setting("bootstrap.organization_name", "a name of 1 to 255 characters, without control characters"),
+    setting("usage.flush_interval_ms", POSITIVE),
+    setting("usage.max_pending_keys", POSITIVE),
+    setting("cache.max_entries", "a whole number (0 disables the cache)"),
+    setting("cache.ttl_secs", POSITIVE),
+    setting("limits.failures_per_key", "a whole number (0 disables the limit)"),
+    setting("limits.failures_per_ip", "a whole number (0 disables the limit)"),
+    setting("limits.window_secs", POSITIVE),
+    Setting {
+        key: "access_tokens.hs256_secret",
+        form: "a shared secret of at least 32 bytes, as the only access-token key source",
+        secret: true,
+    },
+    setting("access_tokens.rs256_public_key_pem", "the path of a PEM file holding an RSA public key"),
+    setting("access_tokens.jwks_path", "the path of a JWKS file"),
+    setting("access_tokens.issuer", "the `iss` access tokens must carry"),
+    setting("access_tokens.audience", "an `aud` access tokens must contain"),
+    setting("access_tokens.leeway_secs", WHOLE),
+];
+
+/// The setting named `key`, if there is one.
+pub fn find(key: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.key == key)
+}
+
+/// `server.bind` → `SESAME__SERVER__BIND`.
+pub fn env_var(key: &str) -> String {
+    format!("SESAME__{}", key.replace('.', "__").to_ascii_uppercase())
+}
+
+/// The settings of `section` (`server`), by their key within it.
+pub fn in_section(section: &str) -> Vec<&'static str> {
+    SETTINGS.iter().filter_map(|s| s.key.strip_prefix(section).and_then(|rest| rest.strip_prefix('.'))).collect()
+}
+
+/// The part of `--help` that lists the environment variables.
+pub fn help() -> String {
+    let mut out = String::from(
+        "Settings, in layers: built-in defaults, then a TOML file (--config PATH, or ./sesame.toml if present),\n\
+         then environment variables named SESAME__SECTION__KEY (two underscores; `env` is SESAME__ENV).\n\
+         Examples:\n  \
+         SESAME__SERVER__BIND=0.0.0.0:8080 SESAME__DATABASE__URL=postgres://sesame@db/sesame sesame serve\n  \
+         SESAME__ENV=production RUST_LOG=debug NO_COLOR=1 sesame\n\n\
+         Environment variables:\n",
+    );
+    let width = SETTINGS.iter().map(|s| env_var(s.key).len()).max().unwrap_or(0);
+    for s in SETTINGS {
+        out.push_str(&format!("  {:<width$}  {}\n", env_var(s.key), s.form));
+    }
+    out.push_str(&format!(
+        "  {:<width$}  log filter: error, warn, info (the default), debug or trace; or per target, e.g. info,sqlx=warn\n  \
+         {:<width$}  set to anything: logs without colours (they have none unless stderr is a terminal)\n",
+        "RUST_LOG", "NO_COLOR"
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_becomes_its_environment_variable() {
+        assert_eq!(env_var("server.max_body_bytes"), "SESAME__SERVER__MAX_BODY_BYTES");
+        assert_eq!(env_var("env"), "SESAME__ENV");
+    }
+
+    #[test]
+    fn help_lists_every_environment_variable() {
+        let help = help();
+        for s in SETTINGS {
+            assert!(help.contains(&env_var(s.key)), "{} is missing from --help", s.key);
+        }
+    }
+
+    #[test]
+    fn a_section_lists_its_settings_by_their_short_names() {
+        assert_eq!(in_section("cache"), ["max_entries", "ttl_secs"]);
+    }
+}
