@@ -33,7 +33,7 @@ pub enum DatabaseError {
 /// to clone; the only way in, so that callers never name a SeaORM type.
 #[derive(Debug, Clone)]
 pub struct Database {
-    conn: DatabaseConnection,
+    pub(crate) conn: DatabaseConnection,
 }
 
 impl Database {

@@ -8,6 +8,7 @@ mod connection;
 mod conversions;
 mod entities;
 mod error;
+mod invalidation_bus;
 mod organization_repository;
 mod service_account_repository;
 #[cfg(feature = "test-support")]
@@ -16,5 +17,6 @@ pub mod test_support;
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
 pub use connection::{Database, DatabaseError, DatabaseSettings};
+pub use invalidation_bus::{InvalidationBusSettings, PgInvalidationBus, INVALIDATION_CHANNEL};
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use service_account_repository::SeaOrmServiceAccountRepository;

@@ -2,6 +2,7 @@
 //! wall clock. Kept as a library so integration tests start the real
 //! application.
 
+pub mod peers;
 pub mod settings;
 pub mod startup;
 pub mod system_clock;

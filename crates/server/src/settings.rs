@@ -9,7 +9,7 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 use sesame_crypto::{Argon2Params, JwtConfig};
 use sesame_http::ApiEnvironment;
-use sesame_persistence::DatabaseSettings;
+use sesame_persistence::{DatabaseSettings, InvalidationBusSettings};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +52,11 @@ pub struct DatabaseSection {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// PostgreSQL: first wait before the cache invalidation listener
+    /// connects again after losing its connection; doubled per failure.
+    pub listener_reconnect_min_ms: u64,
+    /// PostgreSQL: the longest wait between two listener attempts.
+    pub listener_reconnect_max_ms: u64,
 }
 
 /// argon2id cost (OWASP's recommendation by default).
@@ -72,8 +77,13 @@ pub struct CacheSettings {
     /// Tokens remembered at most; 0 disables the cache.
     pub max_entries: u64,
     /// How long a verified token is trusted without a storage read: the
-    /// longest another process may take to see a revocation.
+    /// longest another process may take to see a revocation when it
+    /// cannot be told (SQLite files shared by several processes).
     pub ttl_secs: u64,
+    /// PostgreSQL: while this instance does not hear other instances'
+    /// invalidations (its listener is disconnected), a cached key older
+    /// than this is verified against the database again.
+    pub degraded_max_age_ms: u64,
 }
 
 /// Failed verifications tolerated before answering 429 without hashing.
@@ -89,7 +99,7 @@ pub struct LimitSettings {
 
 impl Default for CacheSettings {
     fn default() -> Self {
-        Self { max_entries: 100_000, ttl_secs: 30 }
+        Self { max_entries: 100_000, ttl_secs: 30, degraded_max_age_ms: 1000 }
     }
 }
 
@@ -146,7 +156,13 @@ impl Default for ServerSettings {
 
 impl Default for DatabaseSection {
     fn default() -> Self {
-        Self { url: "sqlite://sesame.db?mode=rwc".into(), max_connections: 10, connect_timeout_secs: 10 }
+        Self {
+            url: "sqlite://sesame.db?mode=rwc".into(),
+            max_connections: 10,
+            connect_timeout_secs: 10,
+            listener_reconnect_min_ms: 100,
+            listener_reconnect_max_ms: 5_000,
+        }
     }
 }
 
@@ -191,6 +207,15 @@ impl DatabaseSection {
             url: self.url.clone(),
             max_connections: self.max_connections.max(1),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs.max(1)),
+        }
+    }
+
+    pub fn invalidation_bus(&self) -> InvalidationBusSettings {
+        let reconnect_min = Duration::from_millis(self.listener_reconnect_min_ms.max(1));
+        InvalidationBusSettings {
+            reconnect_min,
+            reconnect_max: Duration::from_millis(self.listener_reconnect_max_ms).max(reconnect_min),
+            publish_retry_for: Duration::from_secs(10),
         }
     }
 }

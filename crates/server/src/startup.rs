@@ -34,6 +34,7 @@ use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::peers::Peers;
 use crate::settings::Settings;
 use crate::system_clock::SystemClock;
 
@@ -101,17 +102,21 @@ impl Adapters {
         })
     }
 
-    /// Every use case the HTTP adapter drives.
-    pub fn services(&self, settings: &Settings, usage: UsageBuffer) -> Services {
-        let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
+    /// The verified-key cache, local to this process.
+    pub fn verified_key_cache(&self, settings: &Settings) -> VerifiedKeyCache {
         // Drawn fresh at each start: cache keys mean nothing outside this process.
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(self.generator.generate().secret.expose());
-        let cache = VerifiedKeyCache::new(
+        VerifiedKeyCache::new(
             settings.cache.max_entries,
             Duration::from_secs(settings.cache.ttl_secs.max(1)),
             digest_key,
-        );
+        )
+    }
+
+    /// Every use case the HTTP adapter drives, sharing `cache`.
+    pub fn services(&self, settings: &Settings, usage: UsageBuffer, cache: VerifiedKeyCache) -> Services {
+        let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
         let limiter = FailureLimiter::new(FailureLimits {
             per_key: settings.limits.failures_per_key,
             per_ip: settings.limits.failures_per_ip,
@@ -166,6 +171,7 @@ pub struct Application {
     stop_flushing: Arc<Notify>,
     bootstrapped: Option<Bootstrapped>,
     database: sesame_persistence::Database,
+    peers: Peers,
 }
 
 impl Application {
@@ -188,7 +194,8 @@ impl Application {
         let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
-        let services = adapters.services(&settings, usage.clone());
+        let peers = Peers::start(&adapters, &settings).await;
+        let services = adapters.services(&settings, usage.clone(), peers.cache.clone());
         let http_config = HttpConfig {
             env: settings.env,
             max_body_bytes: settings.server.max_body_bytes,
@@ -226,7 +233,7 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, database: adapters.database })
+        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, database: adapters.database, peers })
     }
 
     pub fn port(&self) -> u16 {
@@ -266,6 +273,7 @@ impl Application {
             Ok(n) => tracing::info!(keys = n, "usage flushed on shutdown"),
             Err(err) => tracing::error!(error = %err, "usage could not be flushed on shutdown"),
         }
+        self.peers.stop().await;
         if let Err(err) = self.database.checkpoint().await {
             tracing::error!(error = %err, source = ?std::error::Error::source(&err), "the database was not closed cleanly");
         }

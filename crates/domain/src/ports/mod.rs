@@ -4,6 +4,7 @@
 mod access_token_verifier;
 mod api_key_repository;
 mod audit_log;
+mod cache_invalidations;
 mod clock;
 mod organization_repository;
 mod repository_error;
@@ -16,6 +17,7 @@ pub use access_token_verifier::{
 };
 pub use api_key_repository::{ApiKeyQuery, ApiKeyRepository, StatusFilter};
 pub use audit_log::{AuditLog, AuditQuery};
+pub use cache_invalidations::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 pub use clock::Clock;
 pub use organization_repository::OrganizationRepository;
 pub use repository_error::RepositoryError;
@@ -29,6 +31,8 @@ pub use access_token_verifier::MockAccessTokenVerifier;
 pub use api_key_repository::MockApiKeyRepository;
 #[cfg(feature = "mocks")]
 pub use audit_log::MockAuditLog;
+#[cfg(feature = "mocks")]
+pub use cache_invalidations::{MockInvalidationPublisher, MockInvalidationSubscriber};
 #[cfg(feature = "mocks")]
 pub use clock::MockClock;
 #[cfg(feature = "mocks")]

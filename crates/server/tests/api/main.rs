@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cluster;
 mod contract;
 mod create_api_key;
 mod dialect_accounts;
@@ -11,6 +12,7 @@ mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
 mod hot_path;
+mod instances;
 mod lifecycle;
 mod organizations;
 mod process;
