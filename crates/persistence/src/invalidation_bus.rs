@@ -24,6 +24,12 @@ use crate::Database;
 /// The channel every instance of one database listens on.
 pub const INVALIDATION_CHANNEL: &str = "sesame_cache_invalidations";
 
+/// Invalidations sent to the other instances, received from them, and
+/// given up after retrying.
+pub const INVALIDATIONS_SENT: &str = "sesame_invalidations_sent_total";
+pub const INVALIDATIONS_RECEIVED: &str = "sesame_invalidations_received_total";
+pub const INVALIDATIONS_LOST: &str = "sesame_invalidations_lost_total";
+
 /// How the bus behaves when PostgreSQL goes away.
 #[derive(Debug, Clone)]
 pub struct InvalidationBusSettings {
@@ -151,7 +157,10 @@ impl PgInvalidationBus {
     fn deliver(&self, payload: &str, subscriber: &dyn InvalidationSubscriber) {
         match decode(payload) {
             Some((from, _)) if from == self.instance => {}
-            Some((_, invalidation)) => subscriber.received(invalidation),
+            Some((_, invalidation)) => {
+                metrics::counter!(INVALIDATIONS_RECEIVED).increment(1);
+                subscriber.received(invalidation);
+            }
             None => {
                 // A message this version cannot read (a newer instance's, in
                 // a rolling upgrade): dropping everything is never wrong.
@@ -172,8 +181,9 @@ impl PgInvalidationBus {
                 .execute(&self.pool)
                 .await;
             match sent {
-                Ok(_) => return,
+                Ok(_) => return metrics::counter!(INVALIDATIONS_SENT).increment(1),
                 Err(err) if tokio::time::Instant::now() + delay > give_up => {
+                    metrics::counter!(INVALIDATIONS_LOST).increment(1);
                     tracing::error!(
                         cause = %err,
                         "a cache invalidation could not be sent to the other instances; \

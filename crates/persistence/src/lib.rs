@@ -9,6 +9,7 @@ mod conversions;
 mod entities;
 mod error;
 mod invalidation_bus;
+mod operations;
 mod organization_repository;
 mod service_account_repository;
 #[cfg(feature = "test-support")]
@@ -18,5 +19,6 @@ pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
 pub use connection::{Database, DatabaseError, DatabaseSettings};
 pub use invalidation_bus::{InvalidationBusSettings, PgInvalidationBus, INVALIDATION_CHANNEL};
+pub use operations::PoolUsage;
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use service_account_repository::SeaOrmServiceAccountRepository;

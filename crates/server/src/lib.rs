@@ -3,6 +3,7 @@
 //! application.
 
 pub mod peers;
+pub mod prometheus;
 pub mod settings;
 pub mod startup;
 pub mod system_clock;

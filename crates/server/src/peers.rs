@@ -41,6 +41,11 @@ impl Peers {
         }
     }
 
+    /// Whether this instance listens to others (PostgreSQL) at all.
+    pub fn has_listener(&self) -> bool {
+        self.bus.is_some()
+    }
+
     /// Sends what is still queued, then stops listening.
     pub async fn stop(self) {
         if let Some((bus, listener)) = self.bus {

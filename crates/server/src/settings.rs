@@ -44,6 +44,10 @@ pub struct ServerSettings {
     pub body_timeout_secs: u64,
     /// Connections served at once, per worker; more wait to be accepted.
     pub max_connections_per_worker: usize,
+    /// Seconds between SIGTERM/SIGINT and the stop of intake, during which
+    /// `/readyz` answers 503 and requests are still served, so that a load
+    /// balancer takes the instance out first. 0 for a single instance.
+    pub drain_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -150,6 +154,7 @@ impl Default for ServerSettings {
             shutdown_timeout_secs: 10,
             body_timeout_secs: 10,
             max_connections_per_worker: 25_000,
+            drain_secs: 0,
         }
     }
 }

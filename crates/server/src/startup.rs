@@ -29,6 +29,7 @@ use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
     SecretHasher, ServiceAccountRepository,
 };
+use sesame_http::operations::Operations;
 use sesame_http::{HttpConfig, Services};
 use thiserror::Error;
 use tokio::sync::Notify;
@@ -172,6 +173,9 @@ pub struct Application {
     bootstrapped: Option<Bootstrapped>,
     database: sesame_persistence::Database,
     peers: Peers,
+    operations: Operations,
+    drain: Duration,
+    upkeep: JoinHandle<()>,
 }
 
 impl Application {
@@ -190,6 +194,8 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
             .port();
+        // Before any counter is registered, or it would count nowhere.
+        let metrics = crate::prometheus::handle();
         let adapters = Adapters::build(&settings).await?;
         let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
 
@@ -202,14 +208,24 @@ impl Application {
             body_timeout: Duration::from_secs(settings.server.body_timeout_secs),
         };
 
+        let operations = Operations::new(
+            Arc::new(adapters.database.clone()),
+            crate::prometheus::renderer(metrics.clone(), &peers, adapters.database.clone()),
+        );
+        let upkeep = tokio::spawn(crate::prometheus::upkeep(metrics));
+
         let services = web::Data::new(services);
+        let operations_data = web::Data::new(operations.clone());
         let http_data = web::Data::new(http_config.clone());
         let max_body = http_config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(sesame_http::request_id_middleware))
                 .wrap(sesame_http::RequestTracing::new())
+                // Outermost: times and counts everything, errors included.
+                .wrap(from_fn(sesame_http::operations::request_metrics_middleware))
                 .app_data(services.clone())
+                .app_data(operations_data.clone())
                 .app_data(http_data.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(sesame_http::configure)
@@ -233,7 +249,19 @@ impl Application {
             Duration::from_millis(settings.usage.flush_interval_ms),
             stop_flushing.clone(),
         ));
-        Ok(Self { port, server, usage, flusher, stop_flushing, bootstrapped, database: adapters.database, peers })
+        Ok(Self {
+            port,
+            server,
+            usage,
+            flusher,
+            stop_flushing,
+            bootstrapped,
+            database: adapters.database,
+            peers,
+            operations,
+            drain: Duration::from_secs(settings.server.drain_secs),
+            upkeep,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -258,8 +286,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let signal = shutdown_signal();
+        let (operations, drain) = (self.operations.clone(), self.drain);
         tokio::spawn(async move {
             signal.await;
+            operations.drain();
+            if !drain.is_zero() {
+                tracing::info!(drain_secs = drain.as_secs(), "shutting down: /readyz answers 503 while draining");
+                tokio::time::sleep(drain).await;
+            }
             tracing::info!("shutting down: finishing in-flight requests");
             handle.stop(true).await;
         });
@@ -274,6 +308,7 @@ impl Application {
             Err(err) => tracing::error!(error = %err, "usage could not be flushed on shutdown"),
         }
         self.peers.stop().await;
+        self.upkeep.abort();
         if let Err(err) = self.database.checkpoint().await {
             tracing::error!(error = %err, source = ?std::error::Error::source(&err), "the database was not closed cleanly");
         }

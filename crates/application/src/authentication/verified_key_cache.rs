@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use metrics::{counter, Counter};
 use moka::sync::Cache;
 use sesame_domain::ports::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 use sesame_domain::{ApiKeyId, Credential, OrganizationId};
@@ -30,7 +31,14 @@ pub struct VerifiedKeyCache {
     digest_key: [u8; 32],
     generation: Arc<AtomicU64>,
     peers: Option<Arc<Peers>>,
+    /// Registered once: counting a lookup is one atomic add.
+    hits: Counter,
+    misses: Counter,
 }
+
+/// Lookups answered from the cache, and lookups that went to storage.
+pub const CACHE_HITS: &str = "sesame_cache_hits_total";
+pub const CACHE_MISSES: &str = "sesame_cache_misses_total";
 
 #[derive(Clone)]
 struct Entry {
@@ -59,7 +67,14 @@ impl VerifiedKeyCache {
         let entries = (max_entries > 0).then(|| {
             Cache::builder().max_capacity(max_entries).time_to_live(ttl).support_invalidation_closures().build()
         });
-        Self { entries, digest_key, generation: Arc::new(AtomicU64::new(0)), peers: None }
+        Self {
+            entries,
+            digest_key,
+            generation: Arc::new(AtomicU64::new(0)),
+            peers: None,
+            hits: counter!(CACHE_HITS),
+            misses: counter!(CACHE_MISSES),
+        }
     }
 
     /// Shares invalidations with other instances: each local one is
@@ -92,14 +107,19 @@ impl VerifiedKeyCache {
     pub fn get(&self, raw: &str) -> Option<Arc<Credential>> {
         let entries = self.entries.as_ref()?;
         let digest = self.digest(raw);
-        let entry = entries.get(&digest)?;
+        let Some(entry) = entries.get(&digest) else {
+            self.misses.increment(1);
+            return None;
+        };
         // One atomic load on the hot path; the clock is read only when degraded.
         if let Some(peers) = &self.peers {
             if !peers.listening.load(Ordering::Acquire) && entry.stored_at.elapsed() > peers.degraded_max_age {
                 entries.invalidate(&digest);
+                self.misses.increment(1);
                 return None;
             }
         }
+        self.hits.increment(1);
         Some(entry.credential)
     }
 

@@ -7,6 +7,7 @@ mod audit_log;
 mod cache_invalidations;
 mod clock;
 mod organization_repository;
+mod readiness;
 mod repository_error;
 mod secret_generator;
 mod secret_hasher;
@@ -20,6 +21,7 @@ pub use audit_log::{AuditLog, AuditQuery};
 pub use cache_invalidations::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 pub use clock::Clock;
 pub use organization_repository::OrganizationRepository;
+pub use readiness::{NotReady, ReadinessCheck};
 pub use repository_error::RepositoryError;
 pub use secret_generator::{SecretGenerator, SecretMaterial};
 pub use secret_hasher::{HashError, SecretHasher};
@@ -37,6 +39,8 @@ pub use cache_invalidations::{MockInvalidationPublisher, MockInvalidationSubscri
 pub use clock::MockClock;
 #[cfg(feature = "mocks")]
 pub use organization_repository::MockOrganizationRepository;
+#[cfg(feature = "mocks")]
+pub use readiness::MockReadinessCheck;
 #[cfg(feature = "mocks")]
 pub use secret_generator::MockSecretGenerator;
 #[cfg(feature = "mocks")]

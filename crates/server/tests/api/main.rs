@@ -14,6 +14,7 @@ mod dialect_plain;
 mod hot_path;
 mod instances;
 mod lifecycle;
+mod operations;
 mod organizations;
 mod process;
 mod seed_text;
