@@ -12,6 +12,7 @@ mod invalidation_bus;
 mod operations;
 mod organization_repository;
 mod service_account_repository;
+mod startup;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
@@ -22,3 +23,4 @@ pub use invalidation_bus::{InvalidationBusSettings, PgInvalidationBus, INVALIDAT
 pub use operations::PoolUsage;
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use service_account_repository::SeaOrmServiceAccountRepository;
+pub use startup::{describe as describe_database_url, PoolTuning, StartupLock, Unreachable};

@@ -9,7 +9,7 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 use sesame_crypto::{Argon2Params, JwtConfig};
 use sesame_http::ApiEnvironment;
-use sesame_persistence::{DatabaseSettings, InvalidationBusSettings};
+use sesame_persistence::{DatabaseSettings, InvalidationBusSettings, PoolTuning};
 use thiserror::Error;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +56,13 @@ pub struct DatabaseSection {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// How long a request waits for a free pooled connection.
+    pub acquire_timeout_secs: u64,
+    /// PostgreSQL: the longest one statement may run; 0 for no limit.
+    pub statement_timeout_ms: u64,
+    /// How long start-up waits for the database to answer, retrying with
+    /// back-off, before it gives up with an error naming host and port.
+    pub startup_wait_secs: u64,
     /// PostgreSQL: first wait before the cache invalidation listener
     /// connects again after losing its connection; doubled per failure.
     pub listener_reconnect_min_ms: u64,
@@ -165,6 +172,9 @@ impl Default for DatabaseSection {
             url: "sqlite://sesame.db?mode=rwc".into(),
             max_connections: 10,
             connect_timeout_secs: 10,
+            acquire_timeout_secs: 5,
+            statement_timeout_ms: 30_000,
+            startup_wait_secs: 30,
             listener_reconnect_min_ms: 100,
             listener_reconnect_max_ms: 5_000,
         }
@@ -212,6 +222,14 @@ impl DatabaseSection {
             url: self.url.clone(),
             max_connections: self.max_connections.max(1),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs.max(1)),
+        }
+    }
+
+    pub fn tuning(&self) -> PoolTuning {
+        PoolTuning {
+            acquire_timeout: Some(Duration::from_secs(self.acquire_timeout_secs.max(1))),
+            statement_timeout: (self.statement_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.statement_timeout_ms)),
         }
     }
 

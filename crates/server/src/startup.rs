@@ -45,6 +45,9 @@ pub enum StartupError {
     /// migrating failed, and its source is the cause.
     #[error(transparent)]
     Database(#[from] sesame_persistence::DatabaseError),
+    /// Transparent: it names host, port and the URL without its password.
+    #[error(transparent)]
+    Unreachable(#[from] sesame_persistence::Unreachable),
     #[error("invalid hashing settings: {0}")]
     Hashing(#[from] sesame_crypto::InvalidArgon2Params),
     #[error("invalid access token settings: {0}")]
@@ -81,8 +84,17 @@ impl Adapters {
     /// # Errors
     /// When the database cannot be opened or migrated, or hashing settings are invalid.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = sesame_persistence::Database::connect(&settings.database.connection()).await?;
-        db.migrate().await?;
+        let db = sesame_persistence::Database::connect_waiting(
+            &settings.database.connection(),
+            &settings.database.tuning(),
+            Duration::from_secs(settings.database.startup_wait_secs),
+        )
+        .await?;
+        // Several instances starting at once: one migrates, the others wait.
+        let lock = db.startup_lock().await?;
+        let migrated = db.migrate().await;
+        lock.release().await;
+        migrated?;
         let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
         let access_tokens: Arc<dyn AccessTokenVerifier> = match JwtAccessTokenVerifier::new(&settings.access_tokens)? {
@@ -197,7 +209,11 @@ impl Application {
         // Before any counter is registered, or it would count nowhere.
         let metrics = crate::prometheus::handle();
         let adapters = Adapters::build(&settings).await?;
-        let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
+        // Under the lock: of several first starts, one bootstraps.
+        let lock = adapters.database.startup_lock().await?;
+        let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await;
+        lock.release().await;
+        let bootstrapped = bootstrapped?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
         let peers = Peers::start(&adapters, &settings).await;

@@ -20,4 +20,5 @@ mod process;
 mod seed_text;
 mod service;
 mod service_accounts;
+mod startup_race;
 mod verify;
