@@ -20,6 +20,7 @@ mod services;
 mod time_format;
 
 pub mod dialects;
+pub mod operations;
 
 pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
 pub use authenticated::{Authenticated, MaybeAuthenticated};
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
         .configure(dialects::routes)
         .configure(landing::routes)
+        .configure(operations::routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
         .default_service(web::to(not_found));
 }

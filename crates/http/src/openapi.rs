@@ -42,6 +42,7 @@ pub fn openapi() -> OpenApiDoc {
     for dialect in &DIALECTS {
         doc.merge((dialect.openapi)());
     }
+    doc.merge(crate::operations::openapi());
     doc
 }
 
@@ -74,6 +75,6 @@ mod tests {
             twice.is_empty(),
             "operation ids missing or used more than once (Swagger UI would call the wrong path): {twice:?}"
         );
-        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 28, "every operation was looked at");
+        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 31, "every operation was looked at");
     }
 }

@@ -219,10 +219,18 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             let mut last_ua = CaseStatement::new();
             for record in chunk {
                 let is_key = || api_key::Column::Id.eq(record.key_id.to_string());
+                // Flushes of several instances land in any order: the last use
+                // (and its IP and user agent) only ever moves forward. Every
+                // SET expression sees the row as it was, so the three agree.
+                let is_newer = || {
+                    is_key().and(
+                        api_key::Column::LastUsedAt.is_null().or(api_key::Column::LastUsedAt.lt(record.last_used_at)),
+                    )
+                };
                 added = added.case(is_key(), Expr::val(i64::try_from(record.requests).unwrap_or(i64::MAX)));
-                last_at = last_at.case(is_key(), Expr::val(record.last_used_at));
-                last_ip = last_ip.case(is_key(), Expr::val(record.last_used_ip.map(|ip| ip.to_string())));
-                last_ua = last_ua.case(is_key(), Expr::val(record.last_used_user_agent.clone()));
+                last_at = last_at.case(is_newer(), Expr::val(record.last_used_at));
+                last_ip = last_ip.case(is_newer(), Expr::val(record.last_used_ip.map(|ip| ip.to_string())));
+                last_ua = last_ua.case(is_newer(), Expr::val(record.last_used_user_agent.clone()));
             }
             let added: SimpleExpr = added.finally(Expr::val(0i64)).into();
             let ids: Vec<String> = chunk.iter().map(|r| r.key_id.to_string()).collect();

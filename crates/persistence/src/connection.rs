@@ -5,6 +5,7 @@ use sea_orm_migration::MigratorTrait;
 use sesame_migrations::Migrator;
 use thiserror::Error;
 
+use crate::startup::PoolTuning;
 use crate::{SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository};
 
 /// How to reach the database.
@@ -27,13 +28,15 @@ pub enum DatabaseError {
     Migrate(#[source] DbErr),
     #[error("cannot close the database")]
     Close(#[source] DbErr),
+    #[error("cannot take the start-up lock")]
+    Lock(#[source] DbErr),
 }
 
 /// A pool on SQLite or PostgreSQL and the repositories that share it. Cheap
 /// to clone; the only way in, so that callers never name a SeaORM type.
 #[derive(Debug, Clone)]
 pub struct Database {
-    conn: DatabaseConnection,
+    pub(crate) conn: DatabaseConnection,
 }
 
 impl Database {
@@ -85,8 +88,19 @@ impl Database {
 }
 
 pub(crate) async fn open(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    open_tuned(settings, &PoolTuning::default()).await
+}
+
+pub(crate) async fn open_tuned(settings: &DatabaseSettings, tuning: &PoolTuning) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.url.clone());
     options.max_connections(settings.max_connections).connect_timeout(settings.connect_timeout).sqlx_logging(false);
+    if let Some(timeout) = tuning.acquire_timeout {
+        options.acquire_timeout(timeout);
+    }
+    if let Some(timeout) = tuning.statement_timeout {
+        let millis = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |pg| pg.options([("statement_timeout", millis.as_str())]));
+    }
     let db = sea_orm::Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;

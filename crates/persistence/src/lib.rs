@@ -8,14 +8,20 @@ mod connection;
 mod conversions;
 mod entities;
 mod error;
+mod invalidation_bus;
+mod operations;
 mod organization_repository;
 mod rows;
 mod service_account_repository;
+mod startup;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
 pub use connection::{Database, DatabaseError, DatabaseSettings};
+pub use invalidation_bus::{InvalidationBusSettings, PgInvalidationBus, INVALIDATION_CHANNEL};
+pub use operations::PoolUsage;
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use service_account_repository::SeaOrmServiceAccountRepository;
+pub use startup::{describe as describe_database_url, PoolTuning, StartupLock, Unreachable};

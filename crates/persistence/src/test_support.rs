@@ -107,6 +107,27 @@ impl TestDatabase {
         }
     }
 
+    /// PostgreSQL only: refuses (`false`) or allows new connections to this
+    /// database, closing the open ones when refusing: to a server running on
+    /// it, the database is gone until it is allowed again.
+    pub async fn allow_connections(&self, allowed: bool) {
+        let Place::Postgres { admin_url, database } = &self.place else {
+            panic!("allow_connections is for PostgreSQL test databases");
+        };
+        let mut sql = vec![format!("ALTER DATABASE \"{database}\" ALLOW_CONNECTIONS {allowed}")];
+        if !allowed {
+            sql.push(format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+            ));
+        }
+        let admin =
+            open(&settings(admin_url)).await.unwrap_or_else(|e| panic!("connect to {}: {e}", redact(admin_url)));
+        for statement in sql {
+            admin.execute_unprepared(&statement).await.unwrap_or_else(|e| panic!("run `{statement}`: {e}"));
+        }
+        let _ = admin.close().await;
+    }
+
     /// A fresh database on the PostgreSQL server named by [`DATABASE_URL_VAR`].
     async fn postgres() -> Self {
         let admin_url = std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());

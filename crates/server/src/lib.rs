@@ -3,6 +3,8 @@
 //! application.
 
 pub mod error_report;
+pub mod peers;
+pub mod prometheus;
 pub mod settings;
 pub mod settings_catalogue;
 pub mod startup;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sesame_crypto::{Argon2Params, JwtConfig, JwtConfigError};
 use sesame_domain::OrganizationName;
 use sesame_http::ApiEnvironment;
-use sesame_persistence::DatabaseSettings;
+use sesame_persistence::{DatabaseSettings, InvalidationBusSettings, PoolTuning};
 use thiserror::Error;
 
 use crate::settings_catalogue::{self, env_var};
@@ -47,6 +47,10 @@ pub struct ServerSettings {
     pub body_timeout_secs: u64,
     /// Connections served at once, per worker; more wait to be accepted.
     pub max_connections_per_worker: usize,
+    /// Seconds between SIGTERM/SIGINT and the stop of intake, during which
+    /// `/readyz` answers 503 and requests are still served, so that a load
+    /// balancer takes the instance out first. 0 for a single instance.
+    pub drain_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +59,18 @@ pub struct DatabaseSection {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// How long a request waits for a free pooled connection.
+    pub acquire_timeout_secs: u64,
+    /// PostgreSQL: the longest one statement may run; 0 for no limit.
+    pub statement_timeout_ms: u64,
+    /// How long start-up waits for the database to answer, retrying with
+    /// back-off, before it gives up with an error naming host and port.
+    pub startup_wait_secs: u64,
+    /// PostgreSQL: first wait before the cache invalidation listener
+    /// connects again after losing its connection; doubled per failure.
+    pub listener_reconnect_min_ms: u64,
+    /// PostgreSQL: the longest wait between two listener attempts.
+    pub listener_reconnect_max_ms: u64,
 }
 
 /// argon2id cost (OWASP's recommendation by default).
@@ -75,8 +91,13 @@ pub struct CacheSettings {
     /// Tokens remembered at most; 0 disables the cache.
     pub max_entries: u64,
     /// How long a verified token is trusted without a storage read: the
-    /// longest another process may take to see a revocation.
+    /// longest another process may take to see a revocation when it
+    /// cannot be told (SQLite files shared by several processes).
     pub ttl_secs: u64,
+    /// PostgreSQL: while this instance does not hear other instances'
+    /// invalidations (its listener is disconnected), a cached key older
+    /// than this is verified against the database again.
+    pub degraded_max_age_ms: u64,
 }
 
 /// Failed verifications tolerated before answering 429 without hashing.
@@ -92,7 +113,7 @@ pub struct LimitSettings {
 
 impl Default for CacheSettings {
     fn default() -> Self {
-        Self { max_entries: 100_000, ttl_secs: 30 }
+        Self { max_entries: 100_000, ttl_secs: 30, degraded_max_age_ms: 1000 }
     }
 }
 
@@ -143,13 +164,23 @@ impl Default for ServerSettings {
             shutdown_timeout_secs: 10,
             body_timeout_secs: 10,
             max_connections_per_worker: 25_000,
+            drain_secs: 0,
         }
     }
 }
 
 impl Default for DatabaseSection {
     fn default() -> Self {
-        Self { url: "sqlite://sesame.db?mode=rwc".into(), max_connections: 10, connect_timeout_secs: 10 }
+        Self {
+            url: "sqlite://sesame.db?mode=rwc".into(),
+            max_connections: 10,
+            connect_timeout_secs: 10,
+            acquire_timeout_secs: 5,
+            statement_timeout_ms: 30_000,
+            startup_wait_secs: 30,
+            listener_reconnect_min_ms: 100,
+            listener_reconnect_max_ms: 5_000,
+        }
     }
 }
 
@@ -194,6 +225,23 @@ impl DatabaseSection {
             url: self.url.clone(),
             max_connections: self.max_connections.max(1),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs.max(1)),
+        }
+    }
+
+    pub fn tuning(&self) -> PoolTuning {
+        PoolTuning {
+            acquire_timeout: Some(Duration::from_secs(self.acquire_timeout_secs.max(1))),
+            statement_timeout: (self.statement_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.statement_timeout_ms)),
+        }
+    }
+
+    pub fn invalidation_bus(&self) -> InvalidationBusSettings {
+        let reconnect_min = Duration::from_millis(self.listener_reconnect_min_ms.max(1));
+        InvalidationBusSettings {
+            reconnect_min,
+            reconnect_max: Duration::from_millis(self.listener_reconnect_max_ms).max(reconnect_min),
+            publish_retry_for: Duration::from_secs(10),
         }
     }
 }

@@ -28,6 +28,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("server.shutdown_timeout_secs", WHOLE),
     setting("server.body_timeout_secs", POSITIVE),
     setting("server.max_connections_per_worker", POSITIVE),
+    setting("server.drain_secs", "a whole number of seconds /readyz answers 503 before a stop (0: none)"),
     Setting {
         key: "database.url",
         form: "sqlite://PATH?mode=rwc or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
@@ -35,6 +36,11 @@ pub const SETTINGS: &[Setting] = &[
     },
     setting("database.max_connections", POSITIVE),
     setting("database.connect_timeout_secs", POSITIVE),
+    setting("database.acquire_timeout_secs", POSITIVE),
+    setting("database.statement_timeout_ms", "a whole number of milliseconds (0: no limit; PostgreSQL)"),
+    setting("database.startup_wait_secs", WHOLE),
+    setting("database.listener_reconnect_min_ms", POSITIVE),
+    setting("database.listener_reconnect_max_ms", POSITIVE),
     setting("hashing.memory_kib", "a whole number of KiB, at least 8 × hashing.parallelism"),
     setting("hashing.iterations", POSITIVE),
     setting("hashing.parallelism", "a whole number from 1 to 16777215"),
@@ -44,6 +50,7 @@ pub const SETTINGS: &[Setting] = &[
     setting("usage.max_pending_keys", POSITIVE),
     setting("cache.max_entries", "a whole number (0 disables the cache)"),
     setting("cache.ttl_secs", POSITIVE),
+    setting("cache.degraded_max_age_ms", WHOLE),
     setting("limits.failures_per_key", "a whole number (0 disables the limit)"),
     setting("limits.failures_per_ip", "a whole number (0 disables the limit)"),
     setting("limits.window_secs", POSITIVE),
@@ -116,6 +123,6 @@ mod tests {
 
     #[test]
     fn a_section_lists_its_settings_by_their_short_names() {
-        assert_eq!(in_section("cache"), ["max_entries", "ttl_secs"]);
+        assert_eq!(in_section("cache"), ["max_entries", "ttl_secs", "degraded_max_age_ms"]);
     }
 }

@@ -31,11 +31,13 @@ use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
     SecretHasher, ServiceAccountRepository,
 };
+use sesame_http::operations::Operations;
 use sesame_http::{HttpConfig, Services};
 use thiserror::Error;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::peers::Peers;
 use crate::settings::Settings;
 use crate::system_clock::SystemClock;
 
@@ -45,6 +47,10 @@ pub enum StartupError {
     /// failed and why; this names the setting to look at.
     #[error("cannot use the database of database.url (SESAME__DATABASE__URL)")]
     Database(#[from] sesame_persistence::DatabaseError),
+    /// Its source names host and port (or the file), the URL without its
+    /// password, and the attempts.
+    #[error("cannot use the database of database.url (SESAME__DATABASE__URL)")]
+    Unreachable(#[from] sesame_persistence::Unreachable),
     #[error("invalid hashing settings: {0}")]
     Hashing(#[from] sesame_crypto::InvalidArgon2Params),
     #[error("invalid access token settings: {0}")]
@@ -81,8 +87,17 @@ impl Adapters {
     /// # Errors
     /// When the database cannot be opened or migrated, or hashing settings are invalid.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let db = sesame_persistence::Database::connect(&settings.database.connection()).await?;
-        db.migrate().await?;
+        let db = sesame_persistence::Database::connect_waiting(
+            &settings.database.connection(),
+            &settings.database.tuning(),
+            Duration::from_secs(settings.database.startup_wait_secs),
+        )
+        .await?;
+        // Several instances starting at once: one migrates, the others wait.
+        let lock = db.startup_lock().await?;
+        let migrated = db.migrate().await;
+        lock.release().await;
+        migrated?;
         let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
         let access_tokens: Arc<dyn AccessTokenVerifier> = match JwtAccessTokenVerifier::new(&settings.access_tokens)? {
@@ -103,17 +118,21 @@ impl Adapters {
         })
     }
 
-    /// Every use case the HTTP adapter drives.
-    pub fn services(&self, settings: &Settings, usage: UsageBuffer) -> Services {
-        let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
+    /// The verified-key cache, local to this process.
+    pub fn verified_key_cache(&self, settings: &Settings) -> VerifiedKeyCache {
         // Drawn fresh at each start: cache keys mean nothing outside this process.
         let mut digest_key = [0u8; 32];
         digest_key.copy_from_slice(self.generator.generate().secret.expose());
-        let cache = VerifiedKeyCache::new(
+        VerifiedKeyCache::new(
             settings.cache.max_entries,
             Duration::from_secs(settings.cache.ttl_secs.max(1)),
             digest_key,
-        );
+        )
+    }
+
+    /// Every use case the HTTP adapter drives, sharing `cache`.
+    pub fn services(&self, settings: &Settings, usage: UsageBuffer, cache: VerifiedKeyCache) -> Services {
+        let (keys, organizations, clock) = (&self.keys, &self.organizations, &self.clock);
         let limiter = FailureLimiter::new(FailureLimits {
             per_key: settings.limits.failures_per_key,
             per_ip: settings.limits.failures_per_ip,
@@ -172,6 +191,10 @@ pub struct Application {
     /// sent as soon as the server says it listens is then a graceful stop,
     /// never the default handler's kill.
     stop_signal: Pin<Box<dyn Future<Output = ()> + Send>>,
+    peers: Peers,
+    operations: Operations,
+    drain: Duration,
+    upkeep: JoinHandle<()>,
 }
 
 impl Application {
@@ -190,25 +213,42 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
             .port();
+        // Before any counter is registered, or it would count nowhere.
+        let metrics = crate::prometheus::handle();
         let adapters = Adapters::build(&settings).await?;
-        let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await?;
+        // Under the lock: of several first starts, one bootstraps.
+        let lock = adapters.database.startup_lock().await?;
+        let bootstrapped = adapters.bootstrap().if_empty(&settings.bootstrap.organization_name).await;
+        lock.release().await;
+        let bootstrapped = bootstrapped?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
-        let services = adapters.services(&settings, usage.clone());
+        let peers = Peers::start(&adapters, &settings).await;
+        let services = adapters.services(&settings, usage.clone(), peers.cache.clone());
         let http_config = HttpConfig {
             env: settings.env,
             max_body_bytes: settings.server.max_body_bytes,
             body_timeout: Duration::from_secs(settings.server.body_timeout_secs),
         };
 
+        let operations = Operations::new(
+            Arc::new(adapters.database.clone()),
+            crate::prometheus::renderer(metrics.clone(), &peers, adapters.database.clone()),
+        );
+        let upkeep = tokio::spawn(crate::prometheus::upkeep(metrics));
+
         let services = web::Data::new(services);
+        let operations_data = web::Data::new(operations.clone());
         let http_data = web::Data::new(http_config.clone());
         let max_body = http_config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(sesame_http::request_id_middleware))
                 .wrap(sesame_http::RequestTracing::new())
+                // Outermost: times and counts everything, errors included.
+                .wrap(from_fn(sesame_http::operations::request_metrics_middleware))
                 .app_data(services.clone())
+                .app_data(operations_data.clone())
                 .app_data(http_data.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(sesame_http::configure)
@@ -241,6 +281,10 @@ impl Application {
             bootstrapped,
             database: adapters.database,
             stop_signal: Box::pin(shutdown_signal()),
+            peers,
+            operations,
+            drain: Duration::from_secs(settings.server.drain_secs),
+            upkeep,
         })
     }
 
@@ -266,8 +310,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let signal = self.stop_signal;
+        let (operations, drain) = (self.operations.clone(), self.drain);
         tokio::spawn(async move {
             signal.await;
+            operations.drain();
+            if !drain.is_zero() {
+                tracing::info!(drain_secs = drain.as_secs(), "shutting down: /readyz answers 503 while draining");
+                tokio::time::sleep(drain).await;
+            }
             tracing::info!("shutting down: finishing in-flight requests");
             handle.stop(true).await;
         });
@@ -281,6 +331,8 @@ impl Application {
             Ok(n) => tracing::info!(keys = n, "usage flushed on shutdown"),
             Err(err) => tracing::error!(error = %err, "usage could not be flushed on shutdown"),
         }
+        self.peers.stop().await;
+        self.upkeep.abort();
         if let Err(err) = self.database.checkpoint().await {
             tracing::error!(error = %err, source = ?std::error::Error::source(&err), "the database was not closed cleanly");
         }

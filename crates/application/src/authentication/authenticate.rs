@@ -12,6 +12,7 @@ use sesame_domain::{
 use thiserror::Error;
 use tokio::sync::OnceCell;
 
+use super::check_metrics::CheckMetrics;
 use super::failure_limiter::FailureLimiter;
 use super::verified_key_cache::VerifiedKeyCache;
 use crate::usage::UsageBuffer;
@@ -74,6 +75,8 @@ pub struct Authenticate {
     /// they cost what known ones cost, and timing reveals nothing.
     #[new(default)]
     decoy: Arc<OnceCell<SecretHash>>,
+    #[new(value = "CheckMetrics::register()")]
+    metrics: CheckMetrics,
 }
 
 /// The checks that follow a hash match, cached or not.
@@ -154,6 +157,18 @@ impl Authenticate {
     /// # Errors
     /// `Rejected` with the first failed check; `RateLimited`.
     pub async fn check_on_behalf(
+        &self,
+        raw: &str,
+        client_ip: Option<IpAddr>,
+        caller_ip: Option<IpAddr>,
+        required: &ScopeSet,
+    ) -> Result<Verified, AuthenticationError> {
+        let result = self.check_uncounted(raw, client_ip, caller_ip, required).await;
+        self.metrics.record(&result);
+        result
+    }
+
+    async fn check_uncounted(
         &self,
         raw: &str,
         client_ip: Option<IpAddr>,

@@ -4,6 +4,7 @@
 
 pub mod access_token;
 pub mod authenticate;
+pub mod check_metrics;
 pub mod failure_limiter;
 pub mod verified_key_cache;
 

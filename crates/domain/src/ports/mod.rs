@@ -4,8 +4,10 @@
 mod access_token_verifier;
 mod api_key_repository;
 mod audit_log;
+mod cache_invalidations;
 mod clock;
 mod organization_repository;
+mod readiness;
 mod repository_error;
 mod secret_generator;
 mod secret_hasher;
@@ -16,8 +18,10 @@ pub use access_token_verifier::{
 };
 pub use api_key_repository::{ApiKeyQuery, ApiKeyRepository, StatusFilter};
 pub use audit_log::{AuditLog, AuditQuery};
+pub use cache_invalidations::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 pub use clock::Clock;
 pub use organization_repository::OrganizationRepository;
+pub use readiness::{NotReady, ReadinessCheck};
 pub use repository_error::RepositoryError;
 pub use secret_generator::{SecretGenerator, SecretMaterial};
 pub use secret_hasher::{HashError, SecretHasher};
@@ -30,9 +34,13 @@ pub use api_key_repository::MockApiKeyRepository;
 #[cfg(feature = "mocks")]
 pub use audit_log::MockAuditLog;
 #[cfg(feature = "mocks")]
+pub use cache_invalidations::{MockInvalidationPublisher, MockInvalidationSubscriber};
+#[cfg(feature = "mocks")]
 pub use clock::MockClock;
 #[cfg(feature = "mocks")]
 pub use organization_repository::MockOrganizationRepository;
+#[cfg(feature = "mocks")]
+pub use readiness::MockReadinessCheck;
 #[cfg(feature = "mocks")]
 pub use secret_generator::MockSecretGenerator;
 #[cfg(feature = "mocks")]

@@ -11,3 +11,4 @@ mod audit_log;
 mod helpers;
 mod organizations;
 mod service_accounts;
+mod usage_from_many_instances;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cluster;
 mod contract;
 mod create_api_key;
 mod dialect_accounts;
@@ -11,14 +12,17 @@ mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
 mod hot_path;
+mod instances;
 mod landing;
 mod lifecycle;
 mod logs;
 mod openapi_examples;
+mod operations;
 mod organizations;
 mod process;
 mod seed_text;
 mod service;
 mod service_accounts;
 mod startup_errors;
+mod startup_race;
 mod verify;

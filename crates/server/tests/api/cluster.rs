@@ -1,0 +1,114 @@
+//! Three `sesame serve` processes on one PostgreSQL database: a change made
+//! through one reaches the others' caches through LISTEN/NOTIFY.
+
+use std::time::{Duration, Instant};
+
+use sesame_persistence::test_support::{Backend, TestDatabase};
+
+use crate::instances::{client, time_until, Instance};
+
+/// Entries may be served for a long time while disconnected: only a received
+/// invalidation can explain a fast `REVOKED` in these tests.
+const TRUSTING: [(&str, &str); 1] = [("SESAME__CACHE__DEGRADED_MAX_AGE_MS", "600000")];
+
+/// An empty database and three instances on it, each listening to the others;
+/// the first one's root key.
+async fn three_instances() -> (TestDatabase, [Instance; 3], String) {
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let mut first = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
+    let root = first.root_secret().expect("the first start bootstraps and prints the root key");
+    let second = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
+    let third = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
+    (database, [first, second, third], root)
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_one_instance_is_revoked_on_the_others_within_a_second() {
+    let (_database, instances, root) = three_instances().await;
+    let client = client();
+    let (id, secret) = instances[0].create_key(&client, &root).await;
+    for instance in &instances {
+        assert_eq!(instance.verify(&client, &secret).await, "VALID", "so that every instance caches it");
+    }
+
+    instances[0].revoke(&client, &root, &id).await;
+
+    for instance in &instances[1..] {
+        let took = time_until(instance, &client, &secret, "REVOKED", Duration::from_secs(1)).await;
+        assert!(took.is_some(), "the instance on port {} still answers VALID after 1 s", instance.port);
+    }
+}
+
+#[tokio::test]
+async fn an_instance_that_cannot_hear_the_others_stops_trusting_its_cache_within_the_degraded_age() {
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let mut first = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
+    let root = first.root_secret().expect("the root key");
+    let degraded_age = Duration::from_millis(1500);
+    let mut deaf = Instance::spawn(
+        database.url(),
+        &[
+            ("SESAME__CACHE__DEGRADED_MAX_AGE_MS", "1500"),
+            // It stays disconnected for the whole test: a reconnect would clear its cache.
+            ("SESAME__DATABASE__LISTENER_RECONNECT_MIN_MS", "600000"),
+            ("SESAME__DATABASE__LISTENER_RECONNECT_MAX_MS", "600000"),
+        ],
+    )
+    .serving()
+    .listening_to_peers();
+    let client = client();
+    let (id, secret) = first.create_key(&client, &root).await;
+    let cached_at = Instant::now();
+    assert_eq!(deaf.verify(&client, &secret).await, "VALID");
+
+    database
+        .execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sesame-listener-{}'",
+            deaf.pid()
+        ))
+        .await;
+    deaf.wait_for("the cache invalidation listener lost its connection");
+    first.revoke(&client, &root, &id).await;
+
+    let deadline = cached_at + degraded_age + Duration::from_millis(500);
+    let left = deadline.saturating_duration_since(Instant::now());
+    let took = time_until(&deaf, &client, &secret, "REVOKED", left).await;
+    assert!(took.is_some(), "still VALID {:?} after it was cached; log:\n{}", cached_at.elapsed(), deaf.log());
+    assert!(deaf.log().contains("degraded"), "the degraded state is logged");
+}
+
+/// `cargo test -p sesame-server --test api propagation_timings -- --ignored --nocapture`:
+/// 50 revocations, each through one of three instances, timed until both
+/// others answer `REVOKED` (from the revocation's response). Recorded in
+/// docs/benchmarks.md.
+#[tokio::test]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn propagation_timings() {
+    let (_database, instances, root) = three_instances().await;
+    let client = client();
+    let mut timings = Vec::new();
+    for round in 0..50 {
+        let (id, secret) = instances[0].create_key(&client, &root).await;
+        for instance in &instances {
+            assert_eq!(instance.verify(&client, &secret).await, "VALID");
+        }
+        let through = round % 3;
+        instances[through].revoke(&client, &root, &id).await;
+        let revoked_at = Instant::now();
+        for (i, instance) in instances.iter().enumerate() {
+            if i != through {
+                time_until(instance, &client, &secret, "REVOKED", Duration::from_secs(5))
+                    .await
+                    .expect("revoked within 5 s");
+            }
+        }
+        timings.push(revoked_at.elapsed());
+    }
+    timings.sort();
+    println!(
+        "propagation over {} revocations: median {:?}, max {:?}",
+        timings.len(),
+        timings[timings.len() / 2],
+        timings[timings.len() - 1]
+    );
+}
