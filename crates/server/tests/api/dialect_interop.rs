@@ -152,6 +152,7 @@ on_both_backends!(
     a_key_created_in_seed_003s_dialect_is_a_native_key,
     a_key_created_in_seed_004s_dialect_is_a_native_key,
     a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape,
+    a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does,
 );
 
 async fn a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape(backend: Backend) {
@@ -175,4 +176,24 @@ async fn a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape(b
         json!({"code": "method_not_allowed", "message": "POST is not allowed here; allowed: GET, DELETE"})
     );
     assert!(!item.header("x-request-id").is_empty());
+}
+
+async fn a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = Some(app.root_secret.as_str());
+    let id = "api_key_0197c0f1-9589-7990-b421-4b806f637b0c";
+    let trace = Method::from_bytes(b"TRACE").unwrap();
+    let cases = [
+        (Method::PUT, "/developers/api_keys".to_owned(), "GET, POST"),
+        (trace.clone(), format!("/developers/api_keys/{id}"), "GET, PATCH, DELETE"),
+        (Method::GET, format!("/developers/api_keys/{id}/rotate"), "POST"),
+        (Method::DELETE, "/developers/organizations".to_owned(), "POST"),
+        (trace, "/developers/audit_events".to_owned(), "GET"),
+        (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, DELETE"),
+    ];
+    for (method, path, allowed) in cases {
+        let reply = app.send(method.clone(), &path, root, None).await;
+        assert_eq!((reply.status, reply.header("allow")), (405, allowed), "{method} {path}: {}", reply.text);
+        assert_eq!(reply.body["status"], 405, "the native envelope: {}", reply.text);
+    }
 }
