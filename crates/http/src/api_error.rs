@@ -39,6 +39,8 @@ pub enum ErrorKind {
     Conflict,
     /// The body did not arrive within the server's deadline.
     RequestTimeout,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
     /// Too many failed attempts for a key id or from an IP.
     TooManyRequests,
     /// Logged with its cause; the client gets only the request id.
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -182,6 +185,12 @@ impl ApiError {
     pub fn body_too_slow(deadline: Duration) -> Self {
         let message = format!("body: did not arrive within {} s", deadline.as_secs().max(1));
         Self::new(ErrorKind::RequestTimeout, Detail::Said(message.into()))
+    }
+
+    /// The body is larger than `limit` bytes (`server.max_body_bytes`).
+    pub fn body_too_large(limit: usize) -> Self {
+        let message = format!("body: is larger than the {limit} bytes this server accepts");
+        Self::new(ErrorKind::PayloadTooLarge, Detail::Said(message.into()))
     }
 
     /// Whole seconds, rounded up, never 0: `Retry-After` has no fractions.

@@ -41,7 +41,7 @@ macro_rules! cases {
 }
 
 cases!(
-    /// The body is not JSON, not `application/json`, or too large.
+    /// The body is not JSON, or not `application/json`.
     UnreadableBody,
     /// The query string cannot be read as the operation's parameters.
     UnreadableQuery,
@@ -57,6 +57,8 @@ cases!(
     Conflict,
     /// The body did not arrive within `server.body_timeout_secs`.
     SlowBody,
+    /// The body is larger than `server.max_body_bytes`.
+    LargeBody,
     TooManyRequests,
     Internal,
 );
@@ -82,6 +84,7 @@ impl Case {
             Case::Forbidden => sesame_domain::Forbidden { missing: Scope::ApiKeysCreate }.into(),
             Case::NotFound => KeyManagementError::NotFound.into(),
             Case::Conflict => KeyManagementError::Revoked.into(),
+            Case::LargeBody => ApiError::body_too_large(65_536),
             Case::SlowBody => ApiError::body_too_slow(Duration::from_secs(10)),
             Case::TooManyRequests => AuthenticationError::RateLimited { retry_after: Duration::from_secs(42) }.into(),
             Case::Internal => ApiError::internal("the example's cause"),

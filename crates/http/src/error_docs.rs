@@ -89,6 +89,7 @@ mod tests {
                 ErrorKind::NotFound,
                 ErrorKind::Conflict,
                 ErrorKind::RequestTimeout,
+                ErrorKind::PayloadTooLarge,
                 ErrorKind::TooManyRequests,
                 ErrorKind::Internal,
             ]

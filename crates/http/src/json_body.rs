@@ -17,6 +17,8 @@ use crate::{ApiError, HttpConfig};
 
 /// The deadline of a body when the app was built without an `HttpConfig`.
 const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// actix-web's own default body limit, when no `HttpConfig` is registered.
+const DEFAULT_MAX_BODY_BYTES: usize = 262_144;
 
 fn is_json(req: &HttpRequest) -> bool {
     match req.mime_type() {
@@ -119,13 +121,15 @@ impl<T: 'static> FromRequest for JsonBody<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = is_json(req);
-        let deadline = req.app_data::<web::Data<HttpConfig>>().map_or(DEFAULT_BODY_TIMEOUT, |c| c.body_timeout);
+        let config = req.app_data::<web::Data<HttpConfig>>();
+        let deadline = config.map_or(DEFAULT_BODY_TIMEOUT, |c| c.body_timeout);
+        let limit = config.map_or(DEFAULT_MAX_BODY_BYTES, |c| c.max_body_bytes);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             // A body sent a byte at a time would hold the connection forever.
             let bytes = tokio::time::timeout(deadline, bytes).await.map_err(|_| ApiError::body_too_slow(deadline))?;
             let bytes = bytes.map_err(|err| match err.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::bad_request("body", "is too large"),
+                Some(PayloadError::Overflow) => ApiError::body_too_large(limit),
                 _ => ApiError::bad_request("body", "could not be read"),
             })?;
             Ok(JsonBody { bytes, is_json, shape: PhantomData })

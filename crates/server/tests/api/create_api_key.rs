@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, status_and_json, unissued_key, wall_clock};
+use crate::helpers::{spawn_app, spawn_app_with, status_and_json, unissued_key, wall_clock};
 
 fn body(scopes: &[&str]) -> Value {
     json!({ "label": "Checkout service", "scopes": scopes })
@@ -230,6 +230,23 @@ async fn times_at_the_edges_follow_one_rule_in_every_dialect_and_backend(backend
     assert_eq!(stored["data"]["expires_at"], "2099-06-29 16:03:44");
 }
 
+async fn a_body_over_the_limit_is_413_in_every_dialect(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.server.max_body_bytes = 1024).await;
+    let root = app.root_secret.clone();
+    let long = "x".repeat(2048);
+    let cases = [
+        ("/developers/api_keys", json!({"label": long}), "/error"),
+        ("/v1/api-keys", json!({"name": long}), "/message"),
+        ("/api-keys", json!({"name": long}), "/message"),
+    ];
+    for (path, body, pointer) in cases {
+        let (status, reply) = app.post(path, &root, &body).await;
+        assert_eq!(status, 413, "{path}: {reply}");
+        let said = reply.pointer(pointer).and_then(Value::as_str).unwrap_or_default();
+        assert!(said.contains("1024 bytes"), "{path}: {reply}");
+    }
+}
+
 async fn a_control_character_in_any_text_field_is_a_4xx_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let root = app.root_secret.clone();
@@ -270,6 +287,7 @@ on_both_backends!(
     an_ipv4_mapped_allow_list_entry_admits_its_ipv4_client,
     both_documented_time_formats_are_accepted_and_written_back_as_documented,
     times_at_the_edges_follow_one_rule_in_every_dialect_and_backend,
+    a_body_over_the_limit_is_413_in_every_dialect,
 );
 
 async fn a_storage_failure_is_a_500_whose_support_id_is_the_request_id(backend: Backend) {

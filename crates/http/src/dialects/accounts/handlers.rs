@@ -20,7 +20,7 @@ use super::schemas::{
 };
 use crate::authenticated::BearerRequest;
 use crate::error_case::{
-    Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    Forbidden, Internal, InvalidBody, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -83,7 +83,7 @@ impl FromRequest for AccountCaller {
         example = json!({"name": "Production server", "permissions": {"account:product": ["read", "create"]}, "expires_at": "2030-01-01T00:00:00Z", "metadata": {"region": "eu"}})),
     responses(
         (status = 201, description = "Created", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, SlowBody, TooManyRequests, Internal)>,
+        Errors<Accounts, (InvalidBody, Unauthenticated, Forbidden, UnknownAccount, SlowBody, LargeBody, TooManyRequests, Internal)>,
     ),
 )]
 pub async fn create_api_key(

@@ -25,6 +25,7 @@ impl Generic {
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Conflict => "conflict",
             ErrorKind::RequestTimeout => "request_timeout",
+            ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::TooManyRequests => "rate_limited",
             ErrorKind::Internal => "internal_error",
         }
@@ -59,6 +60,7 @@ impl ErrorShape for Generic {
             Case::NotFound => "No such key in the caller's organization",
             Case::Conflict => "The key's state forbids this",
             Case::SlowBody => "The body did not arrive within the server's deadline",
+            Case::LargeBody => "The body is larger than the server accepts",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Internal Server Error",
         }

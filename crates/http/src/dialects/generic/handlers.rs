@@ -5,7 +5,9 @@ use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 
 use super::errors::{Generic, InvalidName};
 use super::schemas::{check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, PlainApiKey, PlainApiKeyList};
-use crate::error_case::{Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated};
+use crate::error_case::{
+    Forbidden, Internal, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+};
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
 use crate::{Authenticated, JsonBody, PageParams};
@@ -23,7 +25,7 @@ type Error = DialectError<Generic>;
     responses(
         (status = 201, description = "The key and its plaintext", body = CreatedPlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (InvalidName, Unauthenticated, SlowBody, TooManyRequests, Forbidden, Internal)>,
+        Errors<Generic, (InvalidName, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, Internal)>,
     ),
 )]
 pub async fn create_api_key(

@@ -72,6 +72,7 @@ impl ErrorShape for Native {
                 "The resource's state forbids this (revoked key, deactivated organization, or a key deactivating \
                  its own organization)"
             }
+            Case::LargeBody => "The body is larger than the server accepts (`server.max_body_bytes`); nothing was done",
             Case::SlowBody => {
                 "The body did not arrive within the server's deadline (`server.body_timeout_secs`); nothing was done"
             }
@@ -95,6 +96,7 @@ fn title(kind: ErrorKind) -> &'static str {
         ErrorKind::MethodNotAllowed => "Method not allowed",
         ErrorKind::Conflict => "The resource's state forbids this",
         ErrorKind::RequestTimeout => "The request body arrived too slowly",
+        ErrorKind::PayloadTooLarge => "The request body is too large",
         ErrorKind::TooManyRequests => "Too many failed attempts",
         ErrorKind::Internal => "Internal server error",
     }

@@ -51,6 +51,7 @@ impl ErrorShape for V1 {
             Case::NotFound => "No such key in this organization",
             Case::Conflict => "The key's state forbids this",
             Case::SlowBody => "The body did not arrive within the server's deadline",
+            Case::LargeBody => "The body is larger than the server accepts",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Unexpected failure",
         }

@@ -10,7 +10,7 @@ use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
 };
 use crate::error_case::{
-    Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    Forbidden, Internal, InvalidBody, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -34,7 +34,7 @@ fn ok<T: ToSchema + Serialize>(data: T) -> HttpResponse {
         example = json!({"name": "CI deploy key", "description": "Deploys from CI", "scope": "read", "expiresAt": "2030-01-01T00:00:00Z"})),
     responses(
         (status = 200, description = "OK", body = V1Envelope<CreatedApiKeyV1>),
-        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, Internal)>,
+        Errors<V1, (InvalidBody, Unauthenticated, Forbidden, SlowBody, LargeBody, TooManyRequests, Internal)>,
     ),
 )]
 pub async fn create_api_key(

@@ -13,8 +13,8 @@ use crate::dialects::native::schemas::{
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated, UnreadableBody, UnreadableQuery,
+    Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody,
+    TooManyRequests, Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::error_docs::Errors;
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, PageParams, Services};
@@ -36,7 +36,7 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
-        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, SlowBody, TooManyRequests, InvalidBody, Internal)>,
+        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, SlowBody, LargeBody, TooManyRequests, InvalidBody, Internal)>,
     ),
 )]
 #[post("/developers/api_keys")]
@@ -110,7 +110,7 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/api_keys/{id}")]
 pub async fn update_api_key(
@@ -143,7 +143,7 @@ pub async fn update_api_key(
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[post("/developers/api_keys/{id}/rotate")]
 pub async fn rotate_api_key(
@@ -185,7 +185,7 @@ pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Res
 /// one use.
 #[utoipa::path(
     request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

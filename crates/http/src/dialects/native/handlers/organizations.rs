@@ -7,7 +7,8 @@ use crate::dialects::native::schemas::{
     CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody,
+    Conflict, Forbidden, Internal, InvalidBody, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    UnreadableBody,
 };
 use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody};
@@ -26,7 +27,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
 /// read, rename and deactivate it. Requires `organizations.create`.
 #[utoipa::path(
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corp"})),
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
 #[post("/developers/organizations")]
 pub async fn create_organization(
@@ -60,7 +61,7 @@ pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> R
 #[utoipa::path(
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/organizations/{id}")]
 pub async fn update_organization(

@@ -9,8 +9,8 @@ use crate::dialects::native::schemas::{
     DeletedServiceAccountData, Envelope, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
-    UnreadableBody, UnreadableQuery,
+    Conflict, Forbidden, Internal, InvalidBody, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests,
+    Unauthenticated, UnreadableBody, UnreadableQuery,
 };
 use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody, PageParams};
@@ -22,7 +22,7 @@ pub const TAG: &str = "Service accounts";
 /// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
 #[utoipa::path(
     request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
 )]
 #[post("/developers/service_accounts")]
 pub async fn create_service_account(

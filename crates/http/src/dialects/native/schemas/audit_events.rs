@@ -20,9 +20,11 @@ pub struct AuditEventData {
     pub action: String,
     pub target_id: String,
     pub ip: Option<String>,
-    #[schema(value_type = Object)]
+    /// The changed fields as they were; `null` for a creation.
+    #[schema(value_type = Option<Object>)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The changed fields as they are now.
+    #[schema(value_type = Option<Object>)]
     pub after: serde_json::Value,
     #[schema(format = "mysql-date-time")]
     pub occurred_at: String,
