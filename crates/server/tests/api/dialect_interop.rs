@@ -153,6 +153,7 @@ on_both_backends!(
     a_key_created_in_seed_004s_dialect_is_a_native_key,
     a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape,
     a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does,
+    a_malformed_id_answers_a_status_its_operation_documents,
 );
 
 async fn a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape(backend: Backend) {
@@ -195,5 +196,32 @@ async fn a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does(ba
         let reply = app.send(method.clone(), &path, root, None).await;
         assert_eq!((reply.status, reply.header("allow")), (405, allowed), "{method} {path}: {}", reply.text);
         assert_eq!(reply.body["status"], 405, "the native envelope: {}", reply.text);
+    }
+}
+
+async fn a_malformed_id_answers_a_status_its_operation_documents(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = Some(app.root_secret.as_str());
+    let doc = serde_json::to_value(sesame_http::openapi()).unwrap();
+    let account = format!("?account_id={}", app.organization_id);
+    let cases = [
+        ("/developers/api_keys/{id}", "/developers/api_keys/garbage".to_owned()),
+        ("/v1/api-keys/{id}", "/v1/api-keys/garbage".to_owned()),
+        ("/api-keys/{id}", "/api-keys/garbage".to_owned()),
+        ("/v1/api-keys/{id}/", format!("/v1/api-keys/garbage/{account}")),
+    ];
+    for (template, path) in cases {
+        for method in [Method::GET, Method::DELETE] {
+            let reply = app.send(method.clone(), &path, root, None).await;
+            let documented = &doc["paths"][template][method.as_str().to_lowercase()]["responses"];
+            assert!(
+                documented.get(reply.status.to_string()).is_some(),
+                "{method} {path} answered {} ({}), documented: {:?}",
+                reply.status,
+                reply.text,
+                documented.as_object().map(|o| o.keys().collect::<Vec<_>>())
+            );
+            assert!((400..500).contains(&reply.status), "{method} {path}: {}", reply.text);
+        }
     }
 }

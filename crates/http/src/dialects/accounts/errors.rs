@@ -44,7 +44,8 @@ impl ErrorShape for Accounts {
 
     fn description(case: Case) -> &'static str {
         match case {
-            Case::UnreadableBody | Case::InvalidBody | Case::InvalidId => "Invalid body or permission",
+            Case::UnreadableBody | Case::InvalidBody => "Invalid body or permission",
+            Case::InvalidId => "The path's id is not an `api_key_<uuid>`",
             Case::UnreadableQuery | Case::InvalidQuery => "Bad limit or cursor",
             Case::Unauthenticated => "Missing, invalid or expired key or access token",
             Case::Forbidden => {

@@ -20,7 +20,8 @@ use super::schemas::{
 };
 use crate::authenticated::BearerRequest;
 use crate::error_case::{
-    Forbidden, Internal, InvalidBody, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests,
+    Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -132,7 +133,7 @@ pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error>
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {
@@ -150,7 +151,7 @@ pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn revoke_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {

@@ -6,7 +6,7 @@ use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 use super::errors::{Generic, InvalidName};
 use super::schemas::{check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, PlainApiKey, PlainApiKeyList};
 use crate::error_case::{
-    Forbidden, Internal, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    Forbidden, Internal, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -71,7 +71,7 @@ pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequ
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
@@ -89,7 +89,7 @@ pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<S
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn revoke_api_key(

@@ -39,9 +39,8 @@ impl ErrorShape for V1 {
 
     fn description(case: Case) -> &'static str {
         match case {
-            Case::UnreadableBody | Case::InvalidBody | Case::InvalidId => {
-                "Bad Request: unreadable body, or a field breaks the rules"
-            }
+            Case::UnreadableBody | Case::InvalidBody => "Bad Request: unreadable body, or a field breaks the rules",
+            Case::InvalidId => "Bad Request: the path's id is not an `api_key_<uuid>`",
             Case::UnreadableQuery | Case::InvalidQuery => "Bad limit, cursor or serviceAccountId",
             Case::Unauthenticated => "Missing, unknown, expired or revoked key",
             Case::Forbidden => {
