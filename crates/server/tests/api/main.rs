@@ -10,6 +10,7 @@ mod dialect_accounts;
 mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
+mod error_examples;
 mod hot_path;
 mod landing;
 mod lifecycle;
