@@ -5,6 +5,7 @@
 mod api_error;
 mod authenticated;
 mod config;
+mod error_cases;
 mod error_docs;
 mod error_shape;
 mod json_body;

@@ -1,7 +1,8 @@
 //! The documented error examples against the server's own answers: for each
-//! operation, a request without a key (401) and one naming an id that does
-//! not exist (404) must get a body of the same form as the example the
-//! document shows for that status: the same fields, the same status codes.
+//! operation, a request without a key (401) must get a body of the same form
+//! as the example the document shows for that status (the same fields, the
+//! same status codes), and one naming an id that does not exist (404) the
+//! example itself, but for the request id.
 
 use reqwest::Method;
 use serde_json::Value;
@@ -29,6 +30,20 @@ fn form_of(value: &Value) -> Vec<String> {
     form(value, "", &mut out);
     out.sort();
     out
+}
+
+/// `value` without the fields that identify one request.
+fn without_request_ids(value: &Value) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(name, _)| !["request_id", "requestId"].contains(&name.as_str()))
+                .map(|(name, field)| (name.clone(), without_request_ids(field)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// A well-formed id that names nothing, of the kind `path` takes.
@@ -81,6 +96,11 @@ async fn the_documented_401_and_404_have_the_form_of_the_servers_own() {
                 compared += 1;
                 if reply.status != status {
                     failures.push(format!("{method} {target}: {} instead of {status}: {}", reply.status, reply.text));
+                } else if status == 404 && without_request_ids(example) != without_request_ids(&reply.body) {
+                    // Nothing but the id differs between two requests for
+                    // something that does not exist: the text must match too.
+                    failures
+                        .push(format!("{method} {path} 404: the example {example} is not the answer {}", reply.text));
                 } else if form_of(example) != form_of(&reply.body) {
                     failures.push(format!(
                         "{method} {path} {status}: the example {example} is not of the form of the answer {}",
@@ -92,4 +112,54 @@ async fn the_documented_401_and_404_have_the_form_of_the_servers_own() {
     }
     assert!(failures.is_empty(), "error examples untrue to the server:\n{}", failures.join("\n"));
     assert!(compared > 40, "only {compared} answers compared");
+}
+
+/// A fresh resource of the kind `path`'s `{id}` names, made with the root key.
+async fn existing_id(app: &crate::helpers::TestApp, path: &str) -> String {
+    if path.contains("/organizations/") {
+        app.other_organization().await.0
+    } else if path.contains("/service_accounts/") {
+        app.create_service_account(&app.root_secret, "refused").await["id"].as_str().unwrap().to_owned()
+    } else {
+        app.key_with(&[]).await.0
+    }
+}
+
+#[tokio::test]
+async fn the_documented_403_is_what_a_key_without_the_operations_scope_gets() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, scopeless) = app.key_with(&[]).await;
+    let doc = serde_json::to_value(sesame_http::openapi()).expect("the document as JSON");
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+            let example = &operation["responses"]["403"]["content"]["application/json"]["example"];
+            if example.is_null() {
+                continue;
+            }
+            let mut target = path.clone();
+            if path.contains("{id}") {
+                target = target.replace("{id}", &existing_id(&app, path).await);
+            }
+            if operation["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "account_id") {
+                target = format!("{target}?account_id={}", app.organization_id);
+            }
+            let body = match &operation["requestBody"]["content"]["application/json"]["example"] {
+                Value::Null => None,
+                example => Some(example.clone()),
+            };
+            let reply = app.send(method.clone(), &target, Some(&scopeless), body.as_ref()).await;
+            compared += 1;
+            if reply.status != 403 || without_request_ids(example) != without_request_ids(&reply.body) {
+                failures.push(format!(
+                    "{method} {path}: the example {example} is not the answer {} {}",
+                    reply.status, reply.text
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "403 examples untrue to the server:\n{}", failures.join("\n"));
+    assert!(compared > 20, "only {compared} answers compared");
 }

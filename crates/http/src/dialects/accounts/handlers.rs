@@ -20,6 +20,7 @@ use super::schemas::{
     scopes_of, AccountApiKey, AccountApiKeyList, AccountParams, AccountsEnvelope, CreateAccountApiKeyRequest,
 };
 use crate::authenticated::BearerRequest;
+use crate::error_cases::{LacksApiKeysDelete, LacksApiKeysRead};
 use crate::error_docs::{
     Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
@@ -125,7 +126,7 @@ pub async fn create(
     params(AccountParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
-        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
+        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, UnknownAccount, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -155,7 +156,7 @@ pub async fn list(
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -182,7 +183,7 @@ pub async fn get(
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

@@ -7,6 +7,7 @@ use super::errors::{Generic, InvalidName};
 use super::schemas::{
     check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, ListPlainParams, PlainApiKey, PlainApiKeyList,
 };
+use crate::error_cases::{LacksApiKeysDelete, LacksApiKeysRead};
 use crate::error_docs::{
     Errors, Forbidden, Internal, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
@@ -58,7 +59,7 @@ pub async fn create(
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -86,7 +87,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -111,7 +112,7 @@ pub async fn get(
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

@@ -9,6 +9,7 @@ use super::errors::V1;
 use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
 };
+use crate::error_cases::{LacksApiKeysDelete, LacksApiKeysRead};
 use crate::error_docs::{
     Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
@@ -71,7 +72,7 @@ pub async fn create(
     params(ListV1Params),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
-        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -103,7 +104,7 @@ pub async fn list(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
-        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]
@@ -128,7 +129,7 @@ pub async fn get(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
-        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>,
+        Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, Internal)>,
     ),
     security(("bearerAuth" = []))
 )]

@@ -12,6 +12,7 @@ use crate::dialects::native::schemas::{
     ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, Envelope, ListApiKeysParams, RotateApiKeyRequest,
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
+use crate::error_cases::{LacksApiKeysDelete, LacksApiKeysRead, LacksApiKeysUpdate};
 use crate::error_docs::{
     Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, NotFound, SlowBody, TooManyRequests,
     Unauthenticated, UnreadableBody, UnreadableQuery,
@@ -75,7 +76,7 @@ pub async fn create_api_key(
     path = "/developers/api_keys",
     tag = TAG,
     params(ListApiKeysParams),
-    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys")]
@@ -108,7 +109,7 @@ pub async fn list_api_keys(
     path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/api_keys/{id}")]
@@ -132,7 +133,7 @@ pub async fn get_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -171,7 +172,7 @@ pub async fn update_api_key(
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/{id}/rotate")]
@@ -201,7 +202,7 @@ pub async fn rotate_api_key(
     path = "/developers/api_keys/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/api_keys/{id}")]
@@ -227,7 +228,7 @@ pub async fn revoke_api_key(
     path = "/developers/api_keys/verify",
     tag = TAG,
     request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, LacksApiKeysRead, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

@@ -4,7 +4,8 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, AuditParams, Envelope};
-use crate::error_docs::{Errors, Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
+use crate::error_cases::LacksApiKeysRead;
+use crate::error_docs::{Errors, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
 use crate::{ApiError, Authenticated, Services};
 
 pub const TAG: &str = "Audit";
@@ -19,7 +20,7 @@ pub const TAG: &str = "Audit";
     path = "/developers/audit_events",
     tag = TAG,
     params(AuditParams),
-    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/audit_events")]

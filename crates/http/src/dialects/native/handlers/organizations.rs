@@ -6,10 +6,11 @@ use crate::dialects::native::errors::{InvalidOrganizationId, Native};
 use crate::dialects::native::schemas::{
     CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
 };
-use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
-    UnreadableBody,
+use crate::error_cases::{
+    BlankName, LacksOrganizationsCreate, LacksOrganizationsDeactivate, LacksOrganizationsRead,
+    LacksOrganizationsUpdate, OrganizationDeactivated, OrganizationNotFound, OwnOrganization,
 };
+use crate::error_docs::{Errors, Internal, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody};
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
 pub const TAG: &str = "Organizations";
@@ -29,7 +30,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
     path = "/developers/organizations",
     tag = TAG,
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corp"})),
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, LacksOrganizationsCreate, BlankName, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations")]
@@ -54,7 +55,7 @@ pub async fn create_organization(
     path = "/developers/organizations/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidOrganizationId, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsRead, OrganizationNotFound, InvalidOrganizationId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/organizations/{id}")]
@@ -76,7 +77,7 @@ pub async fn get_organization(
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, LacksOrganizationsUpdate, OrganizationNotFound, OrganizationDeactivated, BlankName, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[patch("/developers/organizations/{id}")]
@@ -101,7 +102,7 @@ pub async fn update_organization(
     path = "/developers/organizations/{id}/deactivate",
     tag = TAG,
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidOrganizationId, Internal)>),
+    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsDeactivate, OrganizationNotFound, OwnOrganization, InvalidOrganizationId, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/organizations/{id}/deactivate")]

@@ -9,9 +9,12 @@ use crate::dialects::native::schemas::{
     DeletedServiceAccountData, Envelope, ListServiceAccountsParams, ServiceAccountData, ServiceAccountPage,
     ServiceAccountRequest,
 };
+use crate::error_cases::{
+    BlankName, LacksApiKeysDelete, LacksApiKeysRead, ServiceAccountKeysElsewhere, ServiceAccountNotFound,
+};
 use crate::error_docs::{
-    Conflict, Errors, Forbidden, Internal, InvalidBody, InvalidQuery, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated, UnreadableBody, UnreadableQuery,
+    Errors, Forbidden, Internal, InvalidQuery, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody,
+    UnreadableQuery,
 };
 use crate::{ApiError, Authenticated, JsonBody, Services};
 
@@ -25,7 +28,7 @@ pub const TAG: &str = "Service accounts";
     path = "/developers/service_accounts",
     tag = TAG,
     request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, TooManyRequests, Forbidden, BlankName, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[post("/developers/service_accounts")]
@@ -56,7 +59,7 @@ pub async fn create_service_account(
     path = "/developers/service_accounts",
     tag = TAG,
     params(ListServiceAccountsParams),
-    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts")]
@@ -84,7 +87,7 @@ pub async fn list_service_accounts(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
+    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, ServiceAccountNotFound, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[get("/developers/service_accounts/{id}")]
@@ -114,7 +117,7 @@ pub async fn get_service_account(
     path = "/developers/service_accounts/{id}",
     tag = TAG,
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
+    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, ServiceAccountNotFound, ServiceAccountKeysElsewhere, Internal)>),
     security(("bearerAuth" = []))
 )]
 #[delete("/developers/service_accounts/{id}")]
