@@ -323,10 +323,15 @@ fn check_keys(prefix: &str, table: &Map<String, Value>) -> Result<(), SettingsEr
             ValueKind::Table(inner) if !section.is_empty() => check_keys(&key, inner)?,
             _ => {
                 let hint = if prefix.is_empty() {
-                    let mut top: Vec<&str> =
-                        settings_catalogue::SETTINGS.iter().map(|s| s.key.split('.').next().unwrap_or(s.key)).collect();
-                    top.dedup();
-                    format!("the settings are {} and the sections {}", top[0], top[1..].join(", "))
+                    let (leaves, mut sections) = (settings_catalogue::in_section(""), Vec::new());
+                    for setting in settings_catalogue::SETTINGS {
+                        if let Some((section, _)) = setting.key.split_once('.') {
+                            if !sections.contains(&section) {
+                                sections.push(section);
+                            }
+                        }
+                    }
+                    format!("the settings are {} and the sections {}", leaves.join(", "), sections.join(", "))
                 } else {
                     format!("{prefix} has {}", settings_catalogue::in_section(prefix).join(", "))
                 };
@@ -404,6 +409,9 @@ impl Settings {
             ("server.max_connections_per_worker", server.max_connections_per_worker as u64),
             ("database.max_connections", u64::from(self.database.max_connections)),
             ("database.connect_timeout_secs", self.database.connect_timeout_secs),
+            ("database.acquire_timeout_secs", self.database.acquire_timeout_secs),
+            ("database.listener_reconnect_min_ms", self.database.listener_reconnect_min_ms),
+            ("database.listener_reconnect_max_ms", self.database.listener_reconnect_max_ms),
             ("hashing.iterations", u64::from(self.hashing.iterations)),
             ("hashing.max_concurrent", self.hashing.max_concurrent as u64),
             ("usage.flush_interval_ms", self.usage.flush_interval_ms),
@@ -520,6 +528,18 @@ mod tests {
     fn a_zero_where_at_least_one_is_needed_is_rejected_not_rounded_up() {
         let err = error_of(&[("SESAME__CACHE__TTL_SECS", "0")]);
         assert_eq!(err, r#"cache.ttl_secs (SESAME__CACHE__TTL_SECS) = "0": expected a whole number, at least 1"#);
+    }
+
+    #[test]
+    fn every_setting_that_must_be_at_least_one_refuses_zero() {
+        let positive = settings_catalogue::SETTINGS.iter().filter(|s| s.form == "a whole number, at least 1");
+        let mut tried = 0;
+        for setting in positive {
+            let err = error_of(&[(&env_var(setting.key), "0")]);
+            assert!(err.starts_with(&format!("{} (", setting.key)), "{}: {err}", setting.key);
+            tried += 1;
+        }
+        assert!(tried >= 10, "only {tried} settings tried");
     }
 
     #[test]

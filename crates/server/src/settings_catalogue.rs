@@ -76,8 +76,12 @@ pub fn env_var(key: &str) -> String {
     format!("SESAME__{}", key.replace('.', "__").to_ascii_uppercase())
 }
 
-/// The settings of `section` (`server`), by their key within it.
+/// The settings of `section` (`server`), by their key within it; with "",
+/// the settings outside every section (`env`).
 pub fn in_section(section: &str) -> Vec<&'static str> {
+    if section.is_empty() {
+        return SETTINGS.iter().map(|s| s.key).filter(|key| !key.contains('.')).collect();
+    }
     SETTINGS.iter().filter_map(|s| s.key.strip_prefix(section).and_then(|rest| rest.strip_prefix('.'))).collect()
 }
 

@@ -11,6 +11,7 @@ mod dialect_accounts;
 mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
+mod error_examples;
 mod hot_path;
 mod instances;
 mod landing;

@@ -20,8 +20,8 @@ use super::schemas::{
 };
 use crate::authenticated::BearerRequest;
 use crate::error_case::{
-    Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated,
+    Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead, LargeBody,
+    NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -111,7 +111,7 @@ pub async fn create_api_key(
     params(AccountParams, PageParams),
     responses(
         (status = 200, description = "One page of keys, newest first", body = AccountsEnvelope<AccountApiKeyList>),
-        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, UnknownAccount, Internal)>,
+        Errors<Accounts, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, UnknownAccount, Internal)>,
     ),
 )]
 pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error> {
@@ -133,7 +133,7 @@ pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error>
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {
@@ -151,7 +151,7 @@ pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result
     params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
-        Errors<Accounts, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn revoke_api_key(caller: AccountCaller, id: web::Path<String>) -> Result<HttpResponse, Error> {

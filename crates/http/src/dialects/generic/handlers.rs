@@ -6,7 +6,8 @@ use sesame_application::api_keys::{CreateApiKeyCommand, ListApiKeysQuery};
 use super::errors::{Generic, InvalidName};
 use super::schemas::{check_name, CreateApiKeyPlainRequest, CreatedPlainApiKey, PlainApiKey, PlainApiKeyList};
 use crate::error_case::{
-    Forbidden, Internal, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
+    Forbidden, Internal, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead, LargeBody, NotFound, SlowBody,
+    TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -50,7 +51,7 @@ pub async fn create_api_key(
     responses(
         (status = 200, description = "One page of keys, newest first", body = PlainApiKeyList,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+        Errors<Generic, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, Internal)>,
     ),
 )]
 pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
@@ -71,7 +72,7 @@ pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequ
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
@@ -89,7 +90,7 @@ pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<S
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
-        Errors<Generic, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<Generic, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn revoke_api_key(

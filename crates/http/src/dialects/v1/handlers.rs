@@ -10,8 +10,8 @@ use super::schemas::{
     AccessLevel, ApiKeyV1, ApiKeyV1Page, CreateApiKeyV1Request, CreatedApiKeyV1, ListV1Params, V1Envelope,
 };
 use crate::error_case::{
-    Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated,
+    Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead, LargeBody,
+    NotFound, SlowBody, TooManyRequests, Unauthenticated,
 };
 use crate::error_docs::Errors;
 use crate::error_shape::{query, DialectError, Shaped};
@@ -65,7 +65,7 @@ pub async fn create_api_key(
     params(PageParams, ListV1Params),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1Page>),
-        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, Forbidden, Internal)>,
+        Errors<V1, (InvalidQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, Internal)>,
     ),
 )]
 pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) -> Result<HttpResponse, Error> {
@@ -89,7 +89,7 @@ pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) 
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
-        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {
@@ -107,7 +107,7 @@ pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
-        Errors<V1, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>,
+        Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>,
     ),
 )]
 pub async fn revoke_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String>) -> Result<HttpResponse, Error> {

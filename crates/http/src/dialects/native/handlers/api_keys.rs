@@ -13,8 +13,9 @@ use crate::dialects::native::schemas::{
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LargeBody, NotFound, SlowBody,
-    TooManyRequests, Unauthenticated, UnreadableBody, UnreadableQuery,
+    Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead,
+    LacksApiKeysUpdate, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody,
+    UnreadableQuery,
 };
 use crate::error_docs::Errors;
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, PageParams, Services};
@@ -67,7 +68,7 @@ pub async fn create_api_key(
 /// first, by keyset pagination. Never returns a secret. Requires `api_keys.read`.
 #[utoipa::path(
     params(PageParams, ListApiKeysParams),
-    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page of keys", body = Envelope<ApiKeyPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
 )]
 #[get("/developers/api_keys")]
 pub async fn list_api_keys(
@@ -94,7 +95,7 @@ pub async fn list_api_keys(
 /// Requires `api_keys.read`. Includes usage: `metrics`, `last_used_ip`, `last_used_user_agent`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
+    responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>),
 )]
 #[get("/developers/api_keys/{id}")]
 pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -110,7 +111,7 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
-    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/api_keys/{id}")]
 pub async fn update_api_key(
@@ -143,7 +144,7 @@ pub async fn update_api_key(
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
-    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[post("/developers/api_keys/{id}/rotate")]
 pub async fn rotate_api_key(
@@ -167,7 +168,7 @@ pub async fn rotate_api_key(
 /// with `revoked_at` set. Revoking twice is not an error. Requires `api_keys.delete`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`")),
-    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidId, Internal)>),
+    responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>),
 )]
 #[delete("/developers/api_keys/{id}")]
 pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -185,7 +186,7 @@ pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Res
 /// one use.
 #[utoipa::path(
     request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
-    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysRead, InvalidBody, Internal)>),
     security((), ("bearerAuth" = []))
 )]
 #[post("/developers/api_keys/verify")]

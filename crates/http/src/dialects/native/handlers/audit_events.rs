@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{AuditEventData, AuditEventPage, Envelope};
-use crate::error_case::{Forbidden, Internal, InvalidQuery, TooManyRequests, Unauthenticated, UnreadableQuery};
+use crate::error_case::{Internal, InvalidQuery, LacksApiKeysRead, TooManyRequests, Unauthenticated, UnreadableQuery};
 use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, PageParams};
 
@@ -17,7 +17,7 @@ pub const TAG: &str = "Audit";
 /// secrets). Requires `api_keys.read`.
 #[utoipa::path(
     params(PageParams),
-    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page of events", body = Envelope<AuditEventPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
 )]
 #[get("/developers/audit_events")]
 pub async fn list_audit_events(

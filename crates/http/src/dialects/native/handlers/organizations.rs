@@ -7,8 +7,9 @@ use crate::dialects::native::schemas::{
     CreatedApiKeyData, CreatedOrganizationData, Envelope, OrganizationData, OrganizationRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, LargeBody, NotFound, SlowBody, TooManyRequests, Unauthenticated,
-    UnreadableBody,
+    BlankName, Internal, LacksOrganizationsCreate, LacksOrganizationsDeactivate, LacksOrganizationsRead,
+    LacksOrganizationsUpdate, LargeBody, OrganizationDeactivated, OrganizationNotFound, OwnOrganization, SlowBody,
+    TooManyRequests, Unauthenticated, UnreadableBody,
 };
 use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody};
@@ -27,7 +28,7 @@ fn respond(status: u16, message: &'static str, data: OrganizationData) -> HttpRe
 /// read, rename and deactivate it. Requires `organizations.create`.
 #[utoipa::path(
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corp"})),
-    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The organization and its first key", body = Envelope<CreatedOrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksOrganizationsCreate, BlankName, Internal)>),
 )]
 #[post("/developers/organizations")]
 pub async fn create_organization(
@@ -47,7 +48,7 @@ pub async fn create_organization(
 /// The caller's own organization or one it created. Requires `organizations.read`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, InvalidOrganizationId, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsRead, OrganizationNotFound, InvalidOrganizationId, Internal)>),
 )]
 #[get("/developers/organizations/{id}")]
 pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -61,7 +62,7 @@ pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> R
 #[utoipa::path(
     params(("id" = String, Path, description = "`org_<uuid>`")),
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
-    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, NotFound, Conflict, InvalidBody, Internal)>),
+    responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksOrganizationsUpdate, OrganizationNotFound, OrganizationDeactivated, BlankName, Internal)>),
 )]
 #[patch("/developers/organizations/{id}")]
 pub async fn update_organization(
@@ -81,7 +82,7 @@ pub async fn update_organization(
 /// `organizations.deactivate`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`org_<uuid>`")),
-    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, InvalidOrganizationId, Internal)>),
+    responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsDeactivate, OrganizationNotFound, OwnOrganization, InvalidOrganizationId, Internal)>),
 )]
 #[post("/developers/organizations/{id}/deactivate")]
 pub async fn deactivate_organization(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {

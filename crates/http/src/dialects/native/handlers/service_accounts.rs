@@ -9,8 +9,9 @@ use crate::dialects::native::schemas::{
     DeletedServiceAccountData, Envelope, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
 };
 use crate::error_case::{
-    Conflict, Forbidden, Internal, InvalidBody, InvalidQuery, LargeBody, NotFound, SlowBody, TooManyRequests,
-    Unauthenticated, UnreadableBody, UnreadableQuery,
+    BlankName, Forbidden, Internal, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead, LargeBody,
+    ServiceAccountKeysElsewhere, ServiceAccountNotFound, SlowBody, TooManyRequests, Unauthenticated, UnreadableBody,
+    UnreadableQuery,
 };
 use crate::error_docs::Errors;
 use crate::{ApiError, Authenticated, JsonBody, PageParams};
@@ -22,7 +23,7 @@ pub const TAG: &str = "Service accounts";
 /// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
 #[utoipa::path(
     request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
-    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, InvalidBody, Internal)>),
+    responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, BlankName, Internal)>),
 )]
 #[post("/developers/service_accounts")]
 pub async fn create_service_account(
@@ -44,7 +45,7 @@ pub async fn create_service_account(
 /// The caller's organization's, newest first. Requires `api_keys.read`.
 #[utoipa::path(
     params(PageParams),
-    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, Forbidden, InvalidQuery, Internal)>),
+    responses((status = 200, description = "One page", body = Envelope<ServiceAccountPage>), Errors<Native, (UnreadableQuery, Unauthenticated, TooManyRequests, LacksApiKeysRead, InvalidQuery, Internal)>),
 )]
 #[get("/developers/service_accounts")]
 pub async fn list_service_accounts(
@@ -64,7 +65,7 @@ pub async fn list_service_accounts(
 /// Requires `api_keys.read`. Its keys: `GET /developers/api_keys?service_account_id=…`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Internal)>),
+    responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, ServiceAccountNotFound, Internal)>),
 )]
 #[get("/developers/service_accounts/{id}")]
 pub async fn get_service_account(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -86,7 +87,7 @@ pub async fn get_service_account(caller: Authenticated, id: web::Path<String>) -
 /// `api_keys.delete`.
 #[utoipa::path(
     params(("id" = String, Path, description = "`svc_<uuid>`")),
-    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, Forbidden, NotFound, Conflict, Internal)>),
+    responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, ServiceAccountNotFound, ServiceAccountKeysElsewhere, Internal)>),
 )]
 #[delete("/developers/service_accounts/{id}")]
 pub async fn delete_service_account(caller: Authenticated, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
