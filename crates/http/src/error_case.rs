@@ -66,6 +66,25 @@ cases!(
 );
 
 impl Case {
+    /// How a dialect describes the case unless it words it its own way.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Case::UnreadableBody => "The body could not be read: not JSON, or not `application/json`",
+            Case::UnreadableQuery => "The query string could not be read",
+            Case::InvalidBody => "A field breaks the rules",
+            Case::InvalidQuery => "A query parameter breaks the rules",
+            Case::InvalidId => "The path's id is not an `api_key_<uuid>`",
+            Case::Unauthenticated => "Missing, unknown, expired or revoked key",
+            Case::Forbidden => "The caller lacks the scope the operation needs",
+            Case::NotFound => "No such key in the caller's organization",
+            Case::Conflict => "The key's state forbids this",
+            Case::SlowBody => "The body did not arrive within the server's deadline",
+            Case::LargeBody => "The body is larger than the server accepts",
+            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
+            Case::Internal => "Unexpected failure",
+        }
+    }
+
     /// An error of this case, built as the server builds it.
     pub fn example(self) -> ApiError {
         match self {

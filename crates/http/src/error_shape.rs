@@ -56,8 +56,11 @@ pub trait ErrorShape: Vocabulary + 'static {
     /// fields under the dialect's names.
     fn body(error: &ApiError, status: StatusCode, fields: Option<BTreeMap<String, String>>) -> Self::Body;
 
-    /// What its documentation says of a case.
-    fn description(case: Case) -> &'static str;
+    /// What its documentation says of a case: by default the case's own
+    /// words.
+    fn description(case: Case) -> &'static str {
+        case.description()
+    }
 }
 
 /// Each bad field under the dialect's name for it.

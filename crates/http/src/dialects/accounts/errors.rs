@@ -45,7 +45,6 @@ impl ErrorShape for Accounts {
     fn description(case: Case) -> &'static str {
         match case {
             Case::UnreadableBody | Case::InvalidBody => "Invalid body or permission",
-            Case::InvalidId => "The path's id is not an `api_key_<uuid>`",
             Case::UnreadableQuery | Case::InvalidQuery => "Bad limit or cursor",
             Case::Unauthenticated => "Missing, invalid or expired key or access token",
             Case::Forbidden => {
@@ -53,11 +52,7 @@ impl ErrorShape for Accounts {
                  `account:api:key:delete`), or a permission the caller would grant but lacks"
             }
             Case::NotFound => "No such key in this account, or an account the caller may not act in",
-            Case::Conflict => "The key's state forbids this",
-            Case::SlowBody => "The body did not arrive within the server's deadline",
-            Case::LargeBody => "The body is larger than the server accepts",
-            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
-            Case::Internal => "Unexpected failure",
+            other => other.description(),
         }
     }
 }

@@ -57,12 +57,8 @@ impl ErrorShape for Generic {
             }
             Case::Unauthenticated => "Access token is missing or invalid",
             Case::Forbidden => "Permission denied",
-            Case::NotFound => "No such key in the caller's organization",
-            Case::Conflict => "The key's state forbids this",
-            Case::SlowBody => "The body did not arrive within the server's deadline",
-            Case::LargeBody => "The body is larger than the server accepts",
-            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Internal Server Error",
+            other => other.description(),
         }
     }
 }

@@ -42,17 +42,12 @@ impl ErrorShape for V1 {
             Case::UnreadableBody | Case::InvalidBody => "Bad Request: unreadable body, or a field breaks the rules",
             Case::InvalidId => "Bad Request: the path's id is not an `api_key_<uuid>`",
             Case::UnreadableQuery | Case::InvalidQuery => "Bad limit, cursor or serviceAccountId",
-            Case::Unauthenticated => "Missing, unknown, expired or revoked key",
             Case::Forbidden => {
                 "The key lacks the scope the operation needs (`api_keys.create`, `api_keys.read` or \
                  `api_keys.delete`), a scope it would grant, or one the target key holds"
             }
             Case::NotFound => "No such key in this organization",
-            Case::Conflict => "The key's state forbids this",
-            Case::SlowBody => "The body did not arrive within the server's deadline",
-            Case::LargeBody => "The body is larger than the server accepts",
-            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
-            Case::Internal => "Unexpected failure",
+            other => other.description(),
         }
     }
 }
