@@ -65,6 +65,8 @@ cases!(
     SlowBody,
     TooManyRequests,
     Internal,
+    /// The database cannot be reached; documented wherever `Internal` is.
+    Unavailable,
 );
 
 impl Case {
@@ -91,6 +93,9 @@ impl Case {
             Case::SlowBody => ApiError::body_too_slow(Duration::from_secs(10)),
             Case::TooManyRequests => AuthenticationError::RateLimited { retry_after: Duration::from_secs(42) }.into(),
             Case::Internal => ApiError::internal("the example's cause"),
+            Case::Unavailable => {
+                ApiError::internal(sesame_domain::ports::StorageUnavailable("the example's cause".into()))
+            }
         }
     }
 }
@@ -123,7 +128,13 @@ macro_rules! tuple_cases {
     ($($case:ident),+) => {
         impl<$($case: ErrorCase),+> ErrorCases for ($($case,)+) {
             fn responses<S: ErrorShape>() -> BTreeMap<String, RefOr<Response>> {
-                BTreeMap::from([$(response::<S, $case>()),+])
+                let mut responses = BTreeMap::from([$(response::<S, $case>()),+]);
+                // What can fail inside can also find the database gone.
+                if [$($case::CASE),+].contains(&Case::Internal) {
+                    let (status, response) = response::<S, Unavailable>();
+                    responses.insert(status, response);
+                }
+                responses
             }
         }
     };
@@ -190,6 +201,7 @@ mod tests {
                 ErrorKind::RequestTimeout,
                 ErrorKind::TooManyRequests,
                 ErrorKind::Internal,
+                ErrorKind::Unavailable,
             ]
         );
     }

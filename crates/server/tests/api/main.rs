@@ -7,6 +7,7 @@ mod helpers;
 mod cluster;
 mod contract;
 mod create_api_key;
+mod database_unavailable;
 mod dialect_accounts;
 mod dialect_camel;
 mod dialect_interop;

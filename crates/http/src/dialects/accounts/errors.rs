@@ -62,6 +62,7 @@ impl ErrorShape for Accounts {
             Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Unexpected failure",
+            Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }
     }
 }

@@ -27,6 +27,7 @@ impl Generic {
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::TooManyRequests => "rate_limited",
             ErrorKind::Internal => "internal_error",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }
@@ -66,6 +67,7 @@ impl ErrorShape for Generic {
             Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Internal Server Error",
+            Case::Unavailable => "Service Unavailable; see `Retry-After`",
         }
     }
 }

@@ -80,6 +80,7 @@ impl ErrorShape for Native {
                  when to retry"
             }
             Case::Internal => "Unexpected failure; quote `support_id`",
+            Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }
     }
 }
@@ -97,6 +98,7 @@ fn title(kind: ErrorKind) -> &'static str {
         ErrorKind::RequestTimeout => "The request body arrived too slowly",
         ErrorKind::TooManyRequests => "Too many failed attempts",
         ErrorKind::Internal => "Internal server error",
+        ErrorKind::Unavailable => "Service unavailable",
     }
 }
 

@@ -56,6 +56,7 @@ impl ErrorShape for V1 {
             Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Unexpected failure",
+            Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }
     }
 }
