@@ -15,6 +15,7 @@ mod dialect_plain;
 mod hot_path;
 mod instances;
 mod lifecycle;
+mod logs;
 mod operations;
 mod organizations;
 mod process;
