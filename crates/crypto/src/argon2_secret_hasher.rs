@@ -5,6 +5,7 @@ use rand::rngs::OsRng;
 use sesame_domain::ports::{HashError, SecretHasher};
 use sesame_domain::{SecretBytes, SecretHash};
 use std::sync::Arc;
+use std::time::Instant;
 
 use thiserror::Error;
 use tokio::sync::Semaphore;
@@ -33,6 +34,11 @@ pub struct InvalidArgon2Params(String);
 
 /// Hashes secrets with argon2id on tokio's blocking pool, so a hash never
 /// stalls the threads that serve HTTP.
+/// Time an argon2id operation waited for one of `hashing.max_concurrent`
+/// permits, and the time it then took; by `operation` (`hash`, `verify`).
+pub const ARGON2_QUEUE_WAIT: &str = "sesame_argon2_queue_wait_seconds";
+pub const ARGON2_DURATION: &str = "sesame_argon2_duration_seconds";
+
 #[derive(Clone)]
 pub struct Argon2SecretHasher {
     argon2: Argon2<'static>,
@@ -55,11 +61,18 @@ impl Argon2SecretHasher {
 
     async fn on_blocking_pool<T: Send + 'static>(
         &self,
+        operation: &'static str,
         work: impl FnOnce(&Self) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
+        let queued = Instant::now();
         let _permit = self.permits.acquire().await.map_err(|e| HashError::Unexpected(Box::new(e)))?;
+        metrics::histogram!(ARGON2_QUEUE_WAIT, "operation" => operation).record(queued.elapsed().as_secs_f64());
+        let started = Instant::now();
         let this = self.clone();
-        tokio::task::spawn_blocking(move || work(&this)).await.map_err(|e| HashError::Unexpected(Box::new(e)))?
+        let result =
+            tokio::task::spawn_blocking(move || work(&this)).await.map_err(|e| HashError::Unexpected(Box::new(e)))?;
+        metrics::histogram!(ARGON2_DURATION, "operation" => operation).record(started.elapsed().as_secs_f64());
+        result
     }
 
     /// Hashes on the calling thread (benchmarks and the blocking pool).
@@ -94,13 +107,13 @@ impl Argon2SecretHasher {
 impl SecretHasher for Argon2SecretHasher {
     async fn hash(&self, secret: &SecretBytes) -> Result<SecretHash, HashError> {
         let secret = secret.clone();
-        self.on_blocking_pool(move |this| this.hash_blocking(&secret)).await
+        self.on_blocking_pool("hash", move |this| this.hash_blocking(&secret)).await
     }
 
     async fn verify(&self, secret: &SecretBytes, hash: &SecretHash) -> Result<bool, HashError> {
         let secret = secret.clone();
         let hash = hash.clone();
-        self.on_blocking_pool(move |this| this.verify_blocking(&secret, &hash)).await
+        self.on_blocking_pool("verify", move |this| this.verify_blocking(&secret, &hash)).await
     }
 }
 

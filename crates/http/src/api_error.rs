@@ -17,7 +17,7 @@ use sesame_application::organizations::OrganizationError;
 use sesame_application::service_accounts::ServiceAccountError;
 use sesame_application::support::{ListError, ValidationErrors};
 use sesame_application::Unexpected;
-use sesame_domain::ports::AccessTokenError;
+use sesame_domain::ports::{AccessTokenError, StorageUnavailable};
 use sesame_domain::{Forbidden, Scope, VerificationCode};
 
 /// What kind of failure, whichever dialect tells it.
@@ -45,6 +45,8 @@ pub enum ErrorKind {
     TooManyRequests,
     /// Logged with its cause; the client gets only the request id.
     Internal,
+    /// The database cannot be reached: nothing was done, retry shortly.
+    Unavailable,
 }
 
 impl ErrorKind {
@@ -63,6 +65,7 @@ impl ErrorKind {
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -124,7 +127,13 @@ enum Detail {
     Method { method: String, allowed: &'static str },
     /// What failed inside; never shown to the client.
     Cause(Unexpected),
+    /// Storage out of reach: the cause is logged, the client told when to retry.
+    Unreachable(Unexpected),
 }
+
+/// Seconds a client is told to wait when the database is unavailable: the
+/// pool reconnects by itself as soon as it answers again.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 1;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -199,8 +208,14 @@ impl ApiError {
         Self::new(ErrorKind::TooManyRequests, Detail::RetryAfter(secs.max(1)))
     }
 
+    /// A failure inside: 500, or 503 when its cause is storage that
+    /// cannot be reached ([`StorageUnavailable`] in its chain).
     pub fn internal(cause: impl Into<Unexpected>) -> Self {
-        Self::new(ErrorKind::Internal, Detail::Cause(cause.into()))
+        let cause = cause.into();
+        if StorageUnavailable::in_chain(cause.as_ref()) {
+            return Self::new(ErrorKind::Unavailable, Detail::Unreachable(cause));
+        }
+        Self::new(ErrorKind::Internal, Detail::Cause(cause))
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -245,6 +260,9 @@ impl ApiError {
             Detail::RetryAfter(secs) => format!("too many failed attempts; retry after {secs} s"),
             Detail::Method { method, allowed } => format!("{method} is not allowed here; allowed: {allowed}"),
             Detail::Cause(_) => "Something went wrong on our side; quote the support id".to_owned(),
+            Detail::Unreachable(_) => format!(
+                "the database is unavailable; nothing was changed; retry after {UNAVAILABLE_RETRY_AFTER_SECS} s"
+            ),
         }
     }
 
@@ -259,6 +277,10 @@ impl ApiError {
             }
             Detail::RetryAfter(secs) => {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
+            }
+            Detail::Unreachable(cause) => {
+                tracing::warn!(error = %cause, source = ?cause.source(), "the database is unavailable");
+                res.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.to_string()));
             }
             Detail::Method { allowed, .. } => {
                 res.insert_header((header::ALLOW, *allowed));
@@ -277,6 +299,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.detail {
             Detail::Cause(_) => f.write_str("internal error"),
+            Detail::Unreachable(_) => f.write_str("database unavailable"),
             _ => f.write_str(&self.message_in::<SesameWords>()),
         }
     }
@@ -285,7 +308,7 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.detail {
-            Detail::Cause(cause) => Some(cause.as_ref()),
+            Detail::Cause(cause) | Detail::Unreachable(cause) => Some(cause.as_ref()),
             _ => None,
         }
     }

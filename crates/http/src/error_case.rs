@@ -63,6 +63,8 @@ cases!(
     LargeBody,
     TooManyRequests,
     Internal,
+    /// The database cannot be reached; documented wherever `Internal` is.
+    Unavailable,
 );
 
 impl Case {
@@ -82,6 +84,7 @@ impl Case {
             Case::LargeBody => "The body is larger than the server accepts",
             Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
             Case::Internal => "Unexpected failure",
+            Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }
     }
 
@@ -109,6 +112,9 @@ impl Case {
             Case::SlowBody => ApiError::body_too_slow(Duration::from_secs(10)),
             Case::TooManyRequests => AuthenticationError::RateLimited { retry_after: Duration::from_secs(42) }.into(),
             Case::Internal => ApiError::internal("the example's cause"),
+            Case::Unavailable => {
+                ApiError::internal(sesame_domain::ports::StorageUnavailable("the example's cause".into()))
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{IntoResponses, PartialSchema, ToSchema};
 
-use crate::error_case::ErrorCase;
+use crate::error_case::{Case, ErrorCase, Unavailable};
 use crate::error_shape::{rendered, ErrorShape};
 use crate::request_id;
 
@@ -23,7 +23,13 @@ macro_rules! tuple_cases {
     ($($case:ident),+) => {
         impl<$($case: ErrorCase),+> ErrorCases for ($($case,)+) {
             fn responses<S: ErrorShape>() -> BTreeMap<String, RefOr<Response>> {
-                BTreeMap::from([$(response::<S, $case>()),+])
+                let mut responses = BTreeMap::from([$(response::<S, $case>()),+]);
+                // What can fail inside can also find the database gone.
+                if [$($case::CASE),+].contains(&Case::Internal) {
+                    let (status, response) = response::<S, Unavailable>();
+                    responses.insert(status, response);
+                }
+                responses
             }
         }
     };
@@ -71,7 +77,6 @@ mod tests {
 
     use super::*;
     use crate::api_error::ErrorKind;
-    use crate::error_case::Case;
 
     #[test]
     fn each_case_is_an_error_of_its_kind() {
@@ -92,6 +97,7 @@ mod tests {
                 ErrorKind::PayloadTooLarge,
                 ErrorKind::TooManyRequests,
                 ErrorKind::Internal,
+                ErrorKind::Unavailable,
             ]
         );
     }

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use sesame_server::settings::Settings;
 use sesame_server::settings_catalogue;
 use sesame_server::startup::{Adapters, Application};
-use sesame_server::telemetry::init_subscriber;
+use sesame_server::telemetry::init_subscriber_as;
 
 /// Sesame: API key management.
 #[derive(Parser)]
@@ -64,7 +64,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;
-    init_subscriber("info", std::io::stderr);
+    init_subscriber_as(settings.logging.format, "info", std::io::stderr);
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

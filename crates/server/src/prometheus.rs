@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use metrics::gauge;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sesame_http::operations::REQUEST_DURATION;
 use sesame_persistence::Database;
 
 use crate::peers::Peers;
 
-/// Request latency buckets, in seconds: a cached verify is well under a
+/// Buckets of every `…_seconds` histogram (request latency, argon2id): a cached verify is well under a
 /// millisecond, a cold one tens of milliseconds (argon2id), a slow write more.
 const LATENCY_BUCKETS: [f64; 14] =
     [0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
@@ -30,7 +29,7 @@ pub fn handle() -> PrometheusHandle {
             let builder = PrometheusBuilder::new();
             // Fails only for an empty bucket list.
             let builder = builder
-                .set_buckets_for_metric(Matcher::Full(REQUEST_DURATION.to_owned()), &LATENCY_BUCKETS)
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &LATENCY_BUCKETS)
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();

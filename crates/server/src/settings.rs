@@ -14,6 +14,7 @@ use sesame_persistence::{DatabaseSettings, InvalidationBusSettings, PoolTuning};
 use thiserror::Error;
 
 use crate::settings_catalogue::{self, env_var};
+use crate::telemetry::LogFormat;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -27,6 +28,7 @@ pub struct Settings {
     pub usage: UsageSettings,
     pub cache: CacheSettings,
     pub limits: LimitSettings,
+    pub logging: LoggingSettings,
     /// JWT access tokens from an auth provider, accepted by the seed-004
     /// dialect when one key source is set; refused when none is.
     pub access_tokens: JwtConfig,
@@ -100,6 +102,14 @@ pub struct CacheSettings {
     pub degraded_max_age_ms: u64,
 }
 
+/// How the log is written (to stderr; `RUST_LOG` sets the level).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingSettings {
+    /// `pretty` (default) or `json`.
+    pub format: LogFormat,
+}
+
 /// Failed verifications tolerated before answering 429 without hashing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -150,6 +160,7 @@ impl Default for Settings {
             usage: UsageSettings::default(),
             cache: CacheSettings::default(),
             limits: LimitSettings::default(),
+            logging: LoggingSettings::default(),
             access_tokens: JwtConfig::default(),
         }
     }

@@ -22,6 +22,7 @@ const POSITIVE: &str = "a whole number, at least 1";
 /// Every setting, in the order `--help` lists them.
 pub const SETTINGS: &[Setting] = &[
     setting("env", "one of development, production"),
+    setting("logging.format", "one of pretty, json"),
     setting("server.bind", "host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (port 0 picks a free port)"),
     setting("server.workers", POSITIVE),
     setting("server.max_body_bytes", POSITIVE),

@@ -368,6 +368,11 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// Keys written per periodic usage flush, its duration, and failed flushes.
+pub const USAGE_FLUSH_KEYS: &str = "sesame_usage_flush_keys";
+pub const USAGE_FLUSH_DURATION: &str = "sesame_usage_flush_duration_seconds";
+pub const USAGE_FLUSH_FAILURES: &str = "sesame_usage_flush_failures_total";
+
 async fn flush_periodically(usage: UsageBuffer, every: Duration, stop: Arc<Notify>) {
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -377,8 +382,17 @@ async fn flush_periodically(usage: UsageBuffer, every: Duration, stop: Arc<Notif
             () = usage.full() => {}
             () = stop.notified() => return,
         }
-        if let Err(err) = usage.flush().await {
-            tracing::warn!(error = %err, "usage flush failed; will retry");
+        let started = std::time::Instant::now();
+        match usage.flush().await {
+            Ok(keys) => {
+                #[allow(clippy::cast_precision_loss)]
+                metrics::histogram!(USAGE_FLUSH_KEYS).record(keys as f64);
+                metrics::histogram!(USAGE_FLUSH_DURATION).record(started.elapsed().as_secs_f64());
+            }
+            Err(err) => {
+                metrics::counter!(USAGE_FLUSH_FAILURES).increment(1);
+                tracing::warn!(error = %err, "usage flush failed; will retry");
+            }
         }
     }
 }

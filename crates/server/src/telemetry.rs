@@ -16,16 +16,39 @@ pub fn init_subscriber<W>(default_filter: &str, sink: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let colours = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    init_subscriber_as(LogFormat::Pretty, default_filter, sink);
+}
+
+/// As [`init_subscriber`], in `format`: `Json` writes one JSON object per
+/// line, with the request's span (and so its `request_id`) on every line of
+/// a request.
+pub fn init_subscriber_as<W>(format: LogFormat, default_filter: &str, sink: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let colours = format == LogFormat::Pretty && io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let subscriber = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(Escaping { inner: sink, colours })
         .with_ansi(colours)
-        .with_target(false)
-        .finish();
+        .with_target(false);
     // A second call (several apps in one test binary) keeps the first subscriber.
-    let _ = set_global_default(subscriber);
+    let _ = match format {
+        LogFormat::Pretty => set_global_default(builder.finish()),
+        LogFormat::Json => set_global_default(builder.json().with_current_span(false).with_span_list(true).finish()),
+    };
+}
+
+/// How log lines are written (`logging.format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable text, coloured on a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for a log collector.
+    Json,
 }
 
 /// Makes writers that escape what [`escape_line`] escapes.

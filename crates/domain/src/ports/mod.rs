@@ -22,7 +22,7 @@ pub use cache_invalidations::{Invalidation, InvalidationPublisher, InvalidationS
 pub use clock::Clock;
 pub use organization_repository::OrganizationRepository;
 pub use readiness::{NotReady, ReadinessCheck};
-pub use repository_error::RepositoryError;
+pub use repository_error::{RepositoryError, StorageUnavailable};
 pub use secret_generator::{SecretGenerator, SecretMaterial};
 pub use secret_hasher::{HashError, SecretHasher};
 pub use service_account_repository::ServiceAccountRepository;

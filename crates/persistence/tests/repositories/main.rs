@@ -10,5 +10,6 @@ mod api_keys;
 mod audit_log;
 mod helpers;
 mod organizations;
+mod readiness;
 mod service_accounts;
 mod usage_from_many_instances;

@@ -112,3 +112,60 @@ async fn propagation_timings() {
         timings[timings.len() - 1]
     );
 }
+
+#[tokio::test]
+async fn two_instances_creating_keys_and_counting_usage_at_once_add_up_exactly() {
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let fast_flush = [("SESAME__USAGE__FLUSH_INTERVAL_MS", "100")];
+    let mut a = Instance::spawn(database.url(), &fast_flush).serving().listening_to_peers();
+    let root = a.root_secret().expect("the root key");
+    let b = Instance::spawn(database.url(), &fast_flush).serving().listening_to_peers();
+    let client = client();
+    let (id, secret) = a.create_key(&client, &root).await;
+
+    let uses = |instance: &Instance, n: usize| {
+        let (client, secret) = (client.clone(), secret.clone());
+        let url = instance.url("/developers/api_keys/verify");
+        async move {
+            for _ in 0..n {
+                let res = client.post(&url).json(&serde_json::json!({"key": secret})).send().await.expect("sent");
+                assert_eq!(res.status().as_u16(), 200);
+            }
+        }
+    };
+    let creates = |instance: &Instance| {
+        let (client, root, url) = (client.clone(), root.clone(), instance.url("/developers/api_keys"));
+        async move {
+            for _ in 0..5 {
+                let res = client.post(&url).bearer_auth(&root).json(&serde_json::json!({"label": "c"})).send().await;
+                assert_eq!(res.expect("sent").status().as_u16(), 201);
+            }
+        }
+    };
+    tokio::join!(uses(&a, 30), uses(&b, 40), creates(&a), creates(&b));
+
+    let key_url = a.url(&format!("/developers/api_keys/{id}"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let body: serde_json::Value =
+            client.get(&key_url).bearer_auth(&root).send().await.expect("sent").json().await.expect("JSON");
+        let total = body["data"]["metrics"]["total_requests"].as_u64().expect("a count");
+        assert!(total <= 70, "never more than were made: {total}");
+        if total == 70 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "70 uses made, {total} counted after 5 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list: serde_json::Value = client
+        .get(a.url("/developers/api_keys?limit=100"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    // The root key, the counted key and ten created at once through both.
+    assert_eq!(list["data"]["items"].as_array().map(Vec::len), Some(12), "{list}");
+}

@@ -16,6 +16,8 @@ pub struct Instance {
     stderr: mpsc::Receiver<String>,
     /// Every line read so far, both streams, so that markers may come in any order.
     seen: Vec<String>,
+    /// The stderr lines among them: the log, without stdout's root key banner.
+    logged: Vec<String>,
     pub port: u16,
 }
 
@@ -41,7 +43,7 @@ impl Instance {
             command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sesame binary starts");
         let stdout = lines_of(child.stdout.take().expect("stdout"));
         let stderr = lines_of(child.stderr.take().expect("stderr"));
-        Self { child, stdout, stderr, seen: Vec::new(), port: 0 }
+        Self { child, stdout, stderr, seen: Vec::new(), logged: Vec::new(), port: 0 }
     }
 
     /// Waits until it listens, and reads its port.
@@ -91,13 +93,22 @@ impl Instance {
         self.seen.join("\n")
     }
 
+    /// What it logged so far (stderr only).
+    pub fn logged(&mut self) -> String {
+        self.read_some(Duration::ZERO);
+        self.logged.join("\n")
+    }
+
     fn read_some(&mut self, wait: Duration) {
         let mut any = false;
-        for stream in [&self.stdout, &self.stderr] {
-            while let Ok(line) = stream.try_recv() {
-                self.seen.push(line);
-                any = true;
-            }
+        while let Ok(line) = self.stdout.try_recv() {
+            self.seen.push(line);
+            any = true;
+        }
+        while let Ok(line) = self.stderr.try_recv() {
+            self.logged.push(line.clone());
+            self.seen.push(line);
+            any = true;
         }
         if !any && !wait.is_zero() {
             std::thread::sleep(wait);

@@ -75,6 +75,9 @@ async fn metrics_parse_as_prometheus_text_label_routes_by_template_and_hold_no_s
     assert_eq!(value("sesame_invalidation_listener_connected", &[]), Some(1.0));
     assert!(value("sesame_db_pool_connections", &[("state", "idle")]).is_some());
     assert!(value("sesame_db_pool_connections", &[("state", "in_use")]).is_some());
+    assert!(value("sesame_argon2_duration_seconds", &[("operation", "verify")]).is_some_and(|n| n >= 1.0));
+    assert!(value("sesame_argon2_queue_wait_seconds", &[("operation", "hash")]).is_some_and(|n| n >= 1.0));
+    assert!(value("sesame_usage_flush_keys", &[]).is_some(), "the flusher ran at start");
 }
 
 #[tokio::test]

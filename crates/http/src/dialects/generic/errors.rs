@@ -28,6 +28,7 @@ impl Generic {
             ErrorKind::PayloadTooLarge => "payload_too_large",
             ErrorKind::TooManyRequests => "rate_limited",
             ErrorKind::Internal => "internal_error",
+            ErrorKind::Unavailable => "unavailable",
         }
     }
 }
@@ -58,6 +59,7 @@ impl ErrorShape for Generic {
             Case::Unauthenticated => "Access token is missing or invalid",
             Case::Forbidden => "Permission denied",
             Case::Internal => "Internal Server Error",
+            Case::Unavailable => "Service Unavailable; see `Retry-After`",
             other => other.description(),
         }
     }

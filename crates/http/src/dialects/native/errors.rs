@@ -81,6 +81,7 @@ impl ErrorShape for Native {
                  when to retry"
             }
             Case::Internal => "Unexpected failure; quote `support_id`",
+            Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }
     }
 }
@@ -99,6 +100,7 @@ fn title(kind: ErrorKind) -> &'static str {
         ErrorKind::PayloadTooLarge => "The request body is too large",
         ErrorKind::TooManyRequests => "Too many failed attempts",
         ErrorKind::Internal => "Internal server error",
+        ErrorKind::Unavailable => "Service unavailable",
     }
 }
 
