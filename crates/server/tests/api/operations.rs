@@ -19,7 +19,7 @@ async fn get(url: &str) -> (u16, String) {
 async fn first_instance(backend: Backend, env: &[(&str, &str)]) -> (TestDatabase, Instance, String) {
     let database = TestDatabase::new(backend).await;
     let mut instance = Instance::spawn(database.url(), env).serving();
-    let root = instance.root_secret().expect("the root key");
+    let root = instance.bootstrapped_root_secret();
     (database, instance, root)
 }
 
