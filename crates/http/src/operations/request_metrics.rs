@@ -2,14 +2,16 @@
 //! templates (`/developers/api_keys/{id}`), never raw paths, and methods
 //! from a fixed list, so no client can grow the label set.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use actix_web::HttpRequest;
 use metrics::{counter, histogram, Counter, Histogram};
 
 pub const REQUESTS: &str = "sesame_http_requests_total";
@@ -18,13 +20,34 @@ pub const REQUEST_DURATION: &str = "sesame_http_request_duration_seconds";
 /// The label of a request that matched no route.
 const UNMATCHED: &str = "unmatched";
 
-type Labels = (&'static str, String, u16);
+/// One route template's handles, by method and status.
+type RouteHandles = HashMap<(&'static str, u16), (Counter, Histogram)>;
 
 thread_local! {
     /// Each worker thread keeps the handles it has used: after the first
-    /// request of a kind, recording is a hash lookup on this thread's own
-    /// map and two atomic operations, with no lock.
-    static HANDLES: RefCell<HashMap<Labels, (Counter, Histogram)>> = RefCell::new(HashMap::new());
+    /// request of a kind, recording is a lookup in this thread's own map and
+    /// two atomic operations, with no lock.
+    static HANDLES: RefCell<HashMap<String, RouteHandles>> = RefCell::new(HashMap::new());
+    /// Paths that are their own template (routes without parameters, such
+    /// as verify's): known without matching the path against every route
+    /// again. Bounded by the number of such routes.
+    static STATIC_PATHS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+}
+
+/// The route template `req` matched, or [`UNMATCHED`].
+fn route_of(req: &HttpRequest) -> Cow<'_, str> {
+    let path = req.path();
+    if STATIC_PATHS.with(|paths| paths.borrow().contains(path)) {
+        return Cow::Borrowed(path);
+    }
+    match req.match_pattern() {
+        Some(pattern) if pattern == path => {
+            STATIC_PATHS.with(|paths| paths.borrow_mut().insert(pattern));
+            Cow::Borrowed(path)
+        }
+        Some(pattern) => Cow::Owned(pattern),
+        None => Cow::Borrowed(UNMATCHED),
+    }
 }
 
 fn method_label(method: &Method) -> &'static str {
@@ -48,18 +71,22 @@ pub async fn record(
     let started = Instant::now();
     let method = method_label(req.method());
     let result = next.call(req).await;
-    let (route, status) = match &result {
-        Ok(res) => (res.request().match_pattern(), res.status().as_u16()),
-        Err(err) => (None, err.as_response_error().status_code().as_u16()),
-    };
-    let labels = (method, route.unwrap_or_else(|| UNMATCHED.to_owned()), status);
     let elapsed = started.elapsed().as_secs_f64();
+    let (route, status) = match &result {
+        Ok(res) => (route_of(res.request()), res.status().as_u16()),
+        Err(err) => (Cow::Borrowed(UNMATCHED), err.as_response_error().status_code().as_u16()),
+    };
     HANDLES.with(|handles| {
         let mut handles = handles.borrow_mut();
-        let (count, duration) = handles.entry(labels).or_insert_with_key(|(method, route, status)| {
+        let by_kind = match handles.get_mut(route.as_ref()) {
+            Some(by_kind) => by_kind,
+            None => handles.entry(route.clone().into_owned()).or_default(),
+        };
+        let (count, duration) = by_kind.entry((method, status)).or_insert_with(|| {
+            let route = route.clone().into_owned();
             (
-                counter!(REQUESTS, "method" => *method, "route" => route.clone(), "status" => status.to_string()),
-                histogram!(REQUEST_DURATION, "method" => *method, "route" => route.clone()),
+                counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status.to_string()),
+                histogram!(REQUEST_DURATION, "method" => method, "route" => route),
             )
         });
         count.increment(1);

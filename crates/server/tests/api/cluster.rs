@@ -16,7 +16,7 @@ const TRUSTING: [(&str, &str); 1] = [("SESAME__CACHE__DEGRADED_MAX_AGE_MS", "600
 async fn three_instances() -> (TestDatabase, [Instance; 3], String) {
     let database = TestDatabase::new(Backend::Postgres).await;
     let mut first = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
-    let root = first.root_secret().expect("the first start bootstraps and prints the root key");
+    let root = first.bootstrapped_root_secret();
     let second = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
     let third = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
     (database, [first, second, third], root)
@@ -43,7 +43,7 @@ async fn a_key_revoked_through_one_instance_is_revoked_on_the_others_within_a_se
 async fn an_instance_that_cannot_hear_the_others_stops_trusting_its_cache_within_the_degraded_age() {
     let database = TestDatabase::new(Backend::Postgres).await;
     let mut first = Instance::spawn(database.url(), &TRUSTING).serving().listening_to_peers();
-    let root = first.root_secret().expect("the root key");
+    let root = first.bootstrapped_root_secret();
     let degraded_age = Duration::from_millis(1500);
     let mut deaf = Instance::spawn(
         database.url(),
@@ -118,7 +118,7 @@ async fn two_instances_creating_keys_and_counting_usage_at_once_add_up_exactly()
     let database = TestDatabase::new(Backend::Postgres).await;
     let fast_flush = [("SESAME__USAGE__FLUSH_INTERVAL_MS", "100")];
     let mut a = Instance::spawn(database.url(), &fast_flush).serving().listening_to_peers();
-    let root = a.root_secret().expect("the root key");
+    let root = a.bootstrapped_root_secret();
     let b = Instance::spawn(database.url(), &fast_flush).serving().listening_to_peers();
     let client = client();
     let (id, secret) = a.create_key(&client, &root).await;

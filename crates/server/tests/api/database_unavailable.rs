@@ -28,7 +28,7 @@ async fn without_the_database_requests_answer_503_with_retry_after_in_each_diale
     let database = TestDatabase::new(Backend::Postgres).await;
     // A missing connection is waited for 1 s, not the default 5 s.
     let mut instance = Instance::spawn(database.url(), &[("SESAME__DATABASE__ACQUIRE_TIMEOUT_SECS", "1")]).serving();
-    let root = instance.root_secret().expect("the root key");
+    let root = instance.bootstrapped_root_secret();
     let client: Client = client();
     let (_, cached) = instance.create_key(&client, &root).await;
     let (_, uncached) = instance.create_key(&client, &root).await;

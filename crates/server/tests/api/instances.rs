@@ -80,11 +80,19 @@ impl Instance {
         }
     }
 
-    /// The root key printed by the start that bootstrapped the database, if this was it.
+    /// The root key printed by the start that bootstrapped the database, if
+    /// this was it and its stdout has been read: the banner and the log are
+    /// two pipes, read by two threads, in no order.
     pub fn root_secret(&mut self) -> Option<String> {
         self.read_some(Duration::ZERO);
         let line = self.seen.iter().find(|l| l.contains("secret:"))?;
         line.split("secret:").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned)
+    }
+
+    /// The root key of a start known to bootstrap: waits for its banner.
+    pub fn bootstrapped_root_secret(&mut self) -> String {
+        self.wait_for("secret:");
+        self.root_secret().expect("the banner's secret")
     }
 
     /// Every line so far, for a failing assertion's message.

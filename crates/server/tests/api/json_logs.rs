@@ -13,7 +13,7 @@ async fn at_trace_level_in_json_no_secret_is_logged_and_a_requests_lines_carry_i
     let database = TestDatabase::new(Backend::Sqlite).await;
     let mut instance =
         Instance::spawn(database.url(), &[("SESAME__LOGGING__FORMAT", "json"), ("RUST_LOG", "trace")]).serving();
-    let root = instance.root_secret().expect("the root key");
+    let root = instance.bootstrapped_root_secret();
     let client = client();
     let created = client
         .post(instance.url("/developers/api_keys"))

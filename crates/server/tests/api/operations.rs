@@ -19,7 +19,7 @@ async fn get(url: &str) -> (u16, String) {
 async fn first_instance(backend: Backend, env: &[(&str, &str)]) -> (TestDatabase, Instance, String) {
     let database = TestDatabase::new(backend).await;
     let mut instance = Instance::spawn(database.url(), env).serving();
-    let root = instance.root_secret().expect("the root key");
+    let root = instance.bootstrapped_root_secret();
     (database, instance, root)
 }
 
@@ -59,6 +59,8 @@ async fn metrics_parse_as_prometheus_text_label_routes_by_template_and_hold_no_s
     };
     let by_template = [("method", "GET"), ("route", "/developers/api_keys/{id}"), ("status", "200")];
     assert_eq!(value("sesame_http_requests_total", &by_template), Some(1.0), "{text}");
+    let verify = [("method", "POST"), ("route", "/developers/api_keys/verify"), ("status", "200")];
+    assert_eq!(value("sesame_http_requests_total", &verify), Some(2.0), "a route without parameters, twice: {text}");
     let routes =
         scrape.metrics.iter().flat_map(|m| &m.samples).flat_map(|s| s.labels.iter()).filter(|l| l.key == "route");
     assert!(routes.clone().all(|l| !l.value.contains("api_key_")), "no raw path is a label");

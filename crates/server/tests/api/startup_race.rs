@@ -13,6 +13,14 @@ async fn three_instances_started_at_once_on_an_empty_database_all_serve_one_orga
     let spawned: Vec<Instance> = (0..3).map(|_| Instance::spawn(database.url(), &[])).collect();
     let mut serving: Vec<Instance> = spawned.into_iter().map(Instance::serving).collect();
 
+    // The banners' pipes are read apart from the logs': give them time to arrive.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut roots: Vec<String> = Vec::new();
+    while roots.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        roots = serving.iter_mut().filter_map(Instance::root_secret).collect();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let roots: Vec<String> = serving.iter_mut().filter_map(Instance::root_secret).collect();
     assert_eq!(roots.len(), 1, "exactly one start bootstraps the empty database");
     let client = client();
