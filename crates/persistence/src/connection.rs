@@ -5,7 +5,6 @@ use sea_orm_migration::MigratorTrait;
 use sesame_migrations::Migrator;
 use thiserror::Error;
 
-use crate::startup::PoolTuning;
 use crate::{SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository};
 
 /// How to reach the database.
@@ -89,6 +88,16 @@ impl Database {
 
 pub(crate) async fn open(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
     open_tuned(settings, &PoolTuning::default()).await
+}
+
+/// Pool settings beyond [`DatabaseSettings`], with defaults for a small
+/// deployment.
+#[derive(Debug, Clone, Default)]
+pub struct PoolTuning {
+    /// How long a request waits for a free connection of the pool.
+    pub acquire_timeout: Option<Duration>,
+    /// PostgreSQL: the longest any one statement may run.
+    pub statement_timeout: Option<Duration>,
 }
 
 pub(crate) async fn open_tuned(settings: &DatabaseSettings, tuning: &PoolTuning) -> Result<DatabaseConnection, DbErr> {

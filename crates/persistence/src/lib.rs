@@ -19,9 +19,10 @@ pub mod test_support;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use audit_log::SeaOrmAuditLog;
+pub use connection::PoolTuning;
 pub use connection::{Database, DatabaseError, DatabaseSettings};
 pub use invalidation_bus::{InvalidationBusSettings, PgInvalidationBus, INVALIDATION_CHANNEL};
 pub use operations::PoolUsage;
 pub use organization_repository::SeaOrmOrganizationRepository;
 pub use service_account_repository::SeaOrmServiceAccountRepository;
-pub use startup::{describe as describe_database_url, PoolTuning, StartupLock, Unreachable};
+pub use startup::{describe as describe_database_url, StartupLock, Unreachable};

@@ -9,21 +9,11 @@ use sea_orm::sqlx::Connection as _;
 use sea_orm::{DatabaseConnection, DbErr};
 use thiserror::Error;
 
-use crate::connection::open_tuned;
+use crate::connection::{open_tuned, PoolTuning};
 use crate::{Database, DatabaseError, DatabaseSettings};
 
 /// Any fixed number: every Sesame instance of a database takes the same one.
 const STARTUP_LOCK: i64 = 0x5345_5341_4d45; // "SESAME"
-
-/// Pool settings beyond [`DatabaseSettings`], with defaults for a small
-/// deployment.
-#[derive(Debug, Clone, Default)]
-pub struct PoolTuning {
-    /// How long a request waits for a free connection of the pool.
-    pub acquire_timeout: Option<Duration>,
-    /// PostgreSQL: the longest any one statement may run.
-    pub statement_timeout: Option<Duration>,
-}
 
 /// The database could not be opened: at once for a file, or within the
 /// start-up wait for a server.
@@ -155,7 +145,8 @@ fn is_server(url: &str) -> bool {
     url.starts_with("postgres")
 }
 
-fn without_password(url: &str) -> String {
+/// `url` without its password, for messages.
+pub(crate) fn without_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };

@@ -14,6 +14,7 @@ use sea_orm::ConnectionTrait;
 use tempfile::TempDir;
 
 use crate::connection::open;
+use crate::startup::without_password as redact;
 use crate::{Database, DatabaseSettings};
 
 /// Where the PostgreSQL tests find a server they may create databases on.
@@ -216,25 +217,10 @@ fn with_database(url: &str, database: &str) -> String {
     out
 }
 
-/// `url` without its password, for error messages.
-fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    match rest[..at].split_once(':') {
-        Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end], &rest[at..]),
-        None => url.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{redact, with_database};
+    use super::with_database;
+    use crate::startup::without_password as redact;
 
     #[test]
     fn the_database_name_replaces_the_path_of_the_url() {

@@ -10,7 +10,6 @@ use sesame_persistence::PgInvalidationBus;
 use tokio::task::JoinHandle;
 
 use crate::settings::Settings;
-use crate::startup::Adapters;
 
 /// This process's cache and, on PostgreSQL, its end of the bus.
 pub struct Peers {
@@ -19,14 +18,13 @@ pub struct Peers {
 }
 
 impl Peers {
-    /// Builds the cache and, on PostgreSQL, starts listening and waits (at
+    /// Connects `cache` to its peers: on PostgreSQL, starts listening and waits (at
     /// most `database.connect_timeout_secs`) for the listener to connect:
     /// its first connect clears the cache, which should happen before the
     /// first request rather than under it. Until the listener connects, the
     /// cache serves only entries younger than `cache.degraded_max_age_ms`.
-    pub async fn start(adapters: &Adapters, settings: &Settings) -> Self {
-        let cache = adapters.verified_key_cache(settings);
-        match adapters.database.invalidation_bus(settings.database.invalidation_bus()) {
+    pub async fn start(cache: VerifiedKeyCache, database: &sesame_persistence::Database, settings: &Settings) -> Self {
+        match database.invalidation_bus(settings.database.invalidation_bus()) {
             Some(bus) => {
                 let cache =
                     cache.with_peers(Arc::new(bus.clone()), Duration::from_millis(settings.cache.degraded_max_age_ms));

@@ -223,7 +223,7 @@ impl Application {
         let bootstrapped = bootstrapped?;
 
         let usage = UsageBuffer::new(adapters.keys.clone(), settings.usage.max_pending_keys);
-        let peers = Peers::start(&adapters, &settings).await;
+        let peers = Peers::start(adapters.verified_key_cache(&settings), &adapters.database, &settings).await;
         let services = adapters.services(&settings, usage.clone(), peers.cache.clone());
         let http_config = HttpConfig {
             env: settings.env,

@@ -164,7 +164,12 @@ impl Authenticate {
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
         let result = self.check_uncounted(raw, client_ip, caller_ip, required).await;
-        self.metrics.record(&result);
+        match &result {
+            Ok(_) => self.metrics.judged(VerificationCode::Valid),
+            Err(AuthenticationError::Rejected(code)) => self.metrics.judged(*code),
+            Err(AuthenticationError::RateLimited { .. }) => self.metrics.rate_limited(),
+            Err(AuthenticationError::Unexpected(_)) => self.metrics.failed(),
+        }
         result
     }
 

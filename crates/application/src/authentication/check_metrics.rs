@@ -6,8 +6,6 @@ use std::sync::Arc;
 use metrics::{counter, Counter};
 use sesame_domain::VerificationCode;
 
-use super::authenticate::{AuthenticationError, Verified};
-
 /// Every key check (the verify endpoints and every request authenticated
 /// by a key), by `code`: a verification code, `RATE_LIMITED` or `ERROR`.
 pub const KEY_CHECKS: &str = "sesame_key_checks_total";
@@ -29,15 +27,20 @@ impl CheckMetrics {
         }
     }
 
-    pub fn record(&self, result: &Result<Verified, AuthenticationError>) {
-        let code = match result {
-            Ok(_) => VerificationCode::Valid,
-            Err(AuthenticationError::Rejected(code)) => *code,
-            Err(AuthenticationError::RateLimited { .. }) => return self.rate_limited.increment(1),
-            Err(AuthenticationError::Unexpected(_)) => return self.failed.increment(1),
-        };
+    /// A check that reached a verdict.
+    pub fn judged(&self, code: VerificationCode) {
         if let Some(i) = VerificationCode::ALL.iter().position(|c| *c == code) {
             self.by_code[i].increment(1);
         }
+    }
+
+    /// A check refused before any work: the failure budget was spent.
+    pub fn rate_limited(&self) {
+        self.rate_limited.increment(1);
+    }
+
+    /// A check that failed for a reason of the server's.
+    pub fn failed(&self) {
+        self.failed.increment(1);
     }
 }
