@@ -1,6 +1,6 @@
 //! `SeaOrmApiKeyRepository`.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use sesame_domain::ports::{ApiKeyRepository, RepositoryError, StatusFilter};
 use sesame_domain::{
     ApiKey, ApiKeyId, ApiKeyStatus, AuditAction, Cursor, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyLabel,
@@ -11,7 +11,7 @@ use sesame_persistence::test_support::{Backend, TestDatabase};
 
 use crate::helpers::{
     all_audit_events, api_key, audit, create_tenant, hours, ids, insert_key, key_query, list_all_keys,
-    list_with_status, new_secret, now, page_limit,
+    list_with_status, new_secret, now, page_limit, usage,
 };
 
 on_both_backends!(
@@ -549,15 +549,4 @@ async fn inserting_a_duplicate_key_id_conflicts(backend: Backend) {
 
     assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
     assert!(repo.find_credential(&fresh.lookup).await.expect("look up").is_none(), "no secret was kept");
-}
-
-/// One key's usage in a flush: `requests` more, last seen at `at` from `ip` with `agent`.
-fn usage(key_id: ApiKeyId, requests: u64, at: DateTime<Utc>, ip: Option<&str>, agent: Option<&str>) -> UsageRecord {
-    UsageRecord {
-        key_id,
-        requests,
-        last_used_at: at,
-        last_used_ip: ip.map(|ip| ip.parse().unwrap()),
-        last_used_user_agent: agent.map(str::to_owned),
-    }
 }

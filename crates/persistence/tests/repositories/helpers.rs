@@ -7,7 +7,7 @@ use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, AuditLog, AuditQuery, 
 use sesame_domain::{
     ApiKey, ApiKeyId, AuditAction, AuditEvent, AuditEventId, Cursor, Environment, IpAllowList, KeyDescription, KeyKind,
     KeyLabel, LookupId, Metadata, NewSecret, Organization, OrganizationId, OrganizationName, PageLimit, ScopeSet,
-    SecretHash, UsageMetrics,
+    SecretHash, UsageMetrics, UsageRecord,
 };
 use sesame_persistence::Database;
 
@@ -177,4 +177,15 @@ pub async fn all_audit_events(db: &Database, organization_id: &OrganizationId) -
 
 pub fn ids(keys: &[ApiKey]) -> Vec<ApiKeyId> {
     keys.iter().map(|k| k.id).collect()
+}
+
+/// One key's usage in a flush: `requests` more, last seen at `at` from `ip` with `agent`.
+pub fn usage(key_id: ApiKeyId, requests: u64, at: DateTime<Utc>, ip: Option<&str>, agent: Option<&str>) -> UsageRecord {
+    UsageRecord {
+        key_id,
+        requests,
+        last_used_at: at,
+        last_used_ip: ip.map(|ip| ip.parse().unwrap()),
+        last_used_user_agent: agent.map(str::to_owned),
+    }
 }

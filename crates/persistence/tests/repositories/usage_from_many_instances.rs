@@ -2,11 +2,11 @@
 //! stays the latest whatever order the flushes land in.
 
 use sesame_domain::ports::ApiKeyRepository;
-use sesame_domain::{Environment, UsageMetrics, UsageRecord};
+use sesame_domain::{Environment, UsageMetrics};
 use sesame_persistence::on_both_backends;
 use sesame_persistence::test_support::{Backend, TestDatabase};
 
-use crate::helpers::{api_key, create_tenant, hours, insert_key, now};
+use crate::helpers::{api_key, create_tenant, hours, insert_key, now, usage};
 
 on_both_backends!(an_older_flush_landing_after_a_newer_one_adds_its_count_but_keeps_the_newer_last_use);
 
@@ -19,25 +19,13 @@ async fn an_older_flush_landing_after_a_newer_one_adds_its_count_but_keeps_the_n
     let (newer, older) = (now(), now() - hours(1));
 
     // Instance B's flush (the newer use) commits first...
-    repo.record_usage(&[UsageRecord {
-        key_id: key.id,
-        requests: 2,
-        last_used_at: newer,
-        last_used_ip: Some("2001:db8::2".parse().unwrap()),
-        last_used_user_agent: Some("instance-b".to_owned()),
-    }])
-    .await
-    .expect("the newer flush");
+    repo.record_usage(&[usage(key.id, 2, newer, Some("2001:db8::2"), Some("instance-b"))])
+        .await
+        .expect("the newer flush");
     // ...then instance A's, which counted earlier uses.
-    repo.record_usage(&[UsageRecord {
-        key_id: key.id,
-        requests: 5,
-        last_used_at: older,
-        last_used_ip: Some("198.51.100.1".parse().unwrap()),
-        last_used_user_agent: Some("instance-a".to_owned()),
-    }])
-    .await
-    .expect("the older flush");
+    repo.record_usage(&[usage(key.id, 5, older, Some("198.51.100.1"), Some("instance-a"))])
+        .await
+        .expect("the older flush");
 
     let stored = repo.get(&tenant.org.id, &key.id).await.expect("get").expect("the key exists");
     assert_eq!(

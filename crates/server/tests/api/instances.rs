@@ -1,13 +1,14 @@
 //! Several `sesame serve` processes on one PostgreSQL database, as a
 //! scaled-out installation runs them behind a load balancer.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use serde_json::{json, Value};
+
+use crate::process::lines_of;
 
 /// One running process, killed when dropped so a failing test leaves none.
 pub struct Instance {
@@ -154,18 +155,6 @@ impl Drop for Instance {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn lines_of(read: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(read).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receive
 }
 
 pub fn client() -> Client {

@@ -38,7 +38,7 @@ fn wait_for(lines: &mpsc::Receiver<String>, marker: &str) -> String {
 }
 
 /// Every line `read` gives, on a channel, from a thread of its own.
-fn lines_of(read: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn lines_of(read: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(read).lines().map_while(Result::ok) {
