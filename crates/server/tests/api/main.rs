@@ -6,6 +6,7 @@ mod helpers;
 
 mod cluster;
 mod contract;
+mod crash;
 mod create_api_key;
 mod dialect_accounts;
 mod dialect_camel;
