@@ -13,6 +13,10 @@ pub enum ExpiresAtError {
     LeapSecond,
     #[error("must be before the year 10000 (UTC)")]
     TooLate,
+    /// The native form reads a negative year (`-1-05-15 …`), which neither
+    /// form can write back in four digits.
+    #[error("must not be before the year 0000 (UTC)")]
+    TooEarly,
 }
 
 /// The native API's form of a time, `2025-06-29 16:03:44`, read as UTC.
@@ -25,7 +29,7 @@ pub const WIRE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 /// a leap second is refused rather than stored differently by each database.
 ///
 /// # Errors
-/// `Unreadable`, `LeapSecond` or `TooLate`.
+/// `Unreadable`, `LeapSecond`, `TooLate` or `TooEarly`.
 pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, ExpiresAtError> {
     let raw = raw.trim();
     let at = NaiveDateTime::parse_from_str(raw, WIRE_FORMAT)
@@ -37,6 +41,9 @@ pub fn parse_instant(raw: &str) -> Result<DateTime<Utc>, ExpiresAtError> {
     }
     if at.year() > 9999 {
         return Err(ExpiresAtError::TooLate);
+    }
+    if at.year() < 0 {
+        return Err(ExpiresAtError::TooEarly);
     }
     Ok(at.with_nanosecond(0).unwrap_or(at))
 }
@@ -106,6 +113,15 @@ mod tests {
         assert_eq!(parse_instant("+10000-01-01 00:00:00"), Err(ExpiresAtError::TooLate));
         assert_eq!(parse_instant("9999-12-31T23:59:59-23:59"), Err(ExpiresAtError::TooLate));
         assert!(parse_instant("9999-12-31T23:59:59Z").is_ok());
+    }
+
+    /// Found by the `timestamp` fuzz target: the native form read year -1,
+    /// which no dialect can write back in four digits or RFC 3339.
+    #[test]
+    fn a_time_before_the_year_0000_is_refused() {
+        assert_eq!(parse_instant("-1-05-15 5:5:5"), Err(ExpiresAtError::TooEarly));
+        assert_eq!(parse_instant("-0001-05-15 05:05:05"), Err(ExpiresAtError::TooEarly));
+        assert!(parse_instant("0000-01-01T00:00:00Z").is_ok());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod helpers;
 
 mod cluster;
 mod contract;
+mod crash;
 mod create_api_key;
 mod database_unavailable;
 mod dialect_accounts;

@@ -16,8 +16,8 @@ use sesame_persistence::{Database, DatabaseSettings};
 pub(crate) struct Process {
     child: Child,
     pub(crate) port: u16,
-    organization_id: String,
-    root_secret: String,
+    pub(crate) organization_id: String,
+    pub(crate) root_secret: String,
     /// Kept open: a child writing to a closed pipe would fail.
     output: (mpsc::Receiver<String>, mpsc::Receiver<String>),
 }
@@ -57,9 +57,15 @@ fn value_after(line: &str, label: &str) -> String {
 
 /// The settings every test process runs with, on the SQLite file `database`.
 pub(crate) fn command(database: &Path) -> Command {
+    command_on(&sqlite_url(database))
+}
+
+/// The settings every test process runs with, on the database at `url`
+/// (SQLite or PostgreSQL).
+pub(crate) fn command_on(url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sesame"));
     command
-        .env("SESAME__DATABASE__URL", sqlite_url(database))
+        .env("SESAME__DATABASE__URL", url)
         .env("SESAME__SERVER__BIND", "127.0.0.1:0")
         .env("SESAME__SERVER__WORKERS", "1")
         .env("SESAME__HASHING__MEMORY_KIB", "256")
@@ -75,8 +81,13 @@ pub(crate) fn start(database: &Path) -> Process {
 }
 
 fn start_serving(database: &Path, first: bool) -> Process {
-    let mut child =
-        command(database).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sesame binary starts");
+    spawn(command(database), first)
+}
+
+/// Starts `command`; on the `first` start of an empty database, waits for
+/// the root key's banner too.
+pub(crate) fn spawn(mut command: Command, first: bool) -> Process {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the sesame binary starts");
     let stdout = lines_of(child.stdout.take().expect("stdout"));
     let stderr = lines_of(child.stderr.take().expect("stderr"));
     let (organization_id, root_secret) = if first {
@@ -93,6 +104,12 @@ fn start_serving(database: &Path, first: bool) -> Process {
         .and_then(|digits| digits.parse().ok())
         .unwrap_or_else(|| panic!("no port in `{listening}`"));
     Process { child, port, organization_id, root_secret, output: (stdout, stderr) }
+}
+
+/// SIGKILL, as the kernel's OOM killer or a power cut stops it: no
+/// shutdown code runs.
+pub(crate) fn kill(process: Process) {
+    drop(process);
 }
 
 impl Drop for Process {
