@@ -1,14 +1,14 @@
 //! Several `sesame serve` processes on one PostgreSQL database, as a
 //! scaled-out installation runs them behind a load balancer.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use serde_json::{json, Value};
 
-use crate::process::lines_of;
+use crate::process::{command_on, lines_of};
 
 /// One running process, killed when dropped so a failing test leaves none.
 pub struct Instance {
@@ -28,15 +28,7 @@ impl Instance {
     /// Starts `sesame serve` on `database_url` with the test settings and
     /// `env`, without waiting for it.
     pub fn spawn(database_url: &str, env: &[(&str, &str)]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sesame"));
-        command
-            .env("SESAME__DATABASE__URL", database_url)
-            .env("SESAME__SERVER__BIND", "127.0.0.1:0")
-            .env("SESAME__SERVER__WORKERS", "1")
-            .env("SESAME__HASHING__MEMORY_KIB", "256")
-            .env("SESAME__HASHING__ITERATIONS", "1")
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info");
+        let mut command = command_on(database_url);
         for (name, value) in env {
             command.env(name, value);
         }
