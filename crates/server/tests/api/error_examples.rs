@@ -4,11 +4,10 @@
 //! same status codes), and one naming an id that does not exist (404) the
 //! example itself, but for the request id.
 
-use reqwest::Method;
 use serde_json::Value;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{documented_operations, spawn_app};
 
 /// Every field path of `value`, with the value of each number (the status
 /// codes a body repeats); text differs from one error to the next.
@@ -61,52 +60,47 @@ fn unknown_id(path: &str) -> String {
 #[tokio::test]
 async fn the_documented_401_and_404_have_the_form_of_the_servers_own() {
     let app = spawn_app(Backend::Sqlite).await;
-    let doc = serde_json::to_value(sesame_http::openapi()).expect("the document as JSON");
     let mut failures = Vec::new();
     let mut compared = 0;
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, operation) in item.as_object().expect("a path item") {
-            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
-            let responses = &operation["responses"];
-            let body = match &operation["requestBody"]["content"]["application/json"]["example"] {
-                Value::Null => None,
-                example => Some(example.clone()),
-            };
-            let in_account =
-                operation["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "account_id");
-            let target = |id: &str| {
-                let target = path.replace("{id}", id);
-                if in_account {
-                    format!("{target}?account_id={}", app.organization_id)
-                } else {
-                    target
-                }
-            };
-            let mut cases = Vec::new();
-            // Verify needs no key: without one it does not answer 401.
-            if responses.get("401").is_some() && !path.ends_with("/verify") {
-                cases.push((401, target(&unknown_id(path)), None));
+    for (path, method, operation) in documented_operations() {
+        let (path, operation) = (&path, &operation);
+        let responses = &operation["responses"];
+        let body = match &operation["requestBody"]["content"]["application/json"]["example"] {
+            Value::Null => None,
+            example => Some(example.clone()),
+        };
+        let in_account = operation["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "account_id");
+        let target = |id: &str| {
+            let target = path.replace("{id}", id);
+            if in_account {
+                format!("{target}?account_id={}", app.organization_id)
+            } else {
+                target
             }
-            if responses.get("404").is_some() && path.contains("{id}") {
-                cases.push((404, target(&unknown_id(path)), Some(app.root_secret.as_str())));
-            }
-            for (status, target, bearer) in cases {
-                let example = &responses[status.to_string()]["content"]["application/json"]["example"];
-                let reply = app.send(method.clone(), &target, bearer, body.as_ref()).await;
-                compared += 1;
-                if reply.status != status {
-                    failures.push(format!("{method} {target}: {} instead of {status}: {}", reply.status, reply.text));
-                } else if status == 404 && without_request_ids(example) != without_request_ids(&reply.body) {
-                    // Nothing but the id differs between two requests for
-                    // something that does not exist: the text must match too.
-                    failures
-                        .push(format!("{method} {path} 404: the example {example} is not the answer {}", reply.text));
-                } else if form_of(example) != form_of(&reply.body) {
-                    failures.push(format!(
-                        "{method} {path} {status}: the example {example} is not of the form of the answer {}",
-                        reply.text
-                    ));
-                }
+        };
+        let mut cases = Vec::new();
+        // Verify needs no key: without one it does not answer 401.
+        if responses.get("401").is_some() && !path.ends_with("/verify") {
+            cases.push((401, target(&unknown_id(path)), None));
+        }
+        if responses.get("404").is_some() && path.contains("{id}") {
+            cases.push((404, target(&unknown_id(path)), Some(app.root_secret.as_str())));
+        }
+        for (status, target, bearer) in cases {
+            let example = &responses[status.to_string()]["content"]["application/json"]["example"];
+            let reply = app.send(method.clone(), &target, bearer, body.as_ref()).await;
+            compared += 1;
+            if reply.status != status {
+                failures.push(format!("{method} {target}: {} instead of {status}: {}", reply.status, reply.text));
+            } else if status == 404 && without_request_ids(example) != without_request_ids(&reply.body) {
+                // Nothing but the id differs between two requests for
+                // something that does not exist: the text must match too.
+                failures.push(format!("{method} {path} 404: the example {example} is not the answer {}", reply.text));
+            } else if form_of(example) != form_of(&reply.body) {
+                failures.push(format!(
+                    "{method} {path} {status}: the example {example} is not of the form of the answer {}",
+                    reply.text
+                ));
             }
         }
     }
@@ -129,35 +123,32 @@ async fn existing_id(app: &crate::helpers::TestApp, path: &str) -> String {
 async fn the_documented_403_is_what_a_key_without_the_operations_scope_gets() {
     let app = spawn_app(Backend::Sqlite).await;
     let (_, scopeless) = app.key_with(&[]).await;
-    let doc = serde_json::to_value(sesame_http::openapi()).expect("the document as JSON");
     let mut failures = Vec::new();
     let mut compared = 0;
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, operation) in item.as_object().expect("a path item") {
-            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
-            let example = &operation["responses"]["403"]["content"]["application/json"]["example"];
-            if example.is_null() {
-                continue;
-            }
-            let mut target = path.clone();
-            if path.contains("{id}") {
-                target = target.replace("{id}", &existing_id(&app, path).await);
-            }
-            if operation["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "account_id") {
-                target = format!("{target}?account_id={}", app.organization_id);
-            }
-            let body = match &operation["requestBody"]["content"]["application/json"]["example"] {
-                Value::Null => None,
-                example => Some(example.clone()),
-            };
-            let reply = app.send(method.clone(), &target, Some(&scopeless), body.as_ref()).await;
-            compared += 1;
-            if reply.status != 403 || without_request_ids(example) != without_request_ids(&reply.body) {
-                failures.push(format!(
-                    "{method} {path}: the example {example} is not the answer {} {}",
-                    reply.status, reply.text
-                ));
-            }
+    for (path, method, operation) in documented_operations() {
+        let (path, operation) = (&path, &operation);
+        let example = &operation["responses"]["403"]["content"]["application/json"]["example"];
+        if example.is_null() {
+            continue;
+        }
+        let mut target = path.clone();
+        if path.contains("{id}") {
+            target = target.replace("{id}", &existing_id(&app, path).await);
+        }
+        if operation["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == "account_id") {
+            target = format!("{target}?account_id={}", app.organization_id);
+        }
+        let body = match &operation["requestBody"]["content"]["application/json"]["example"] {
+            Value::Null => None,
+            example => Some(example.clone()),
+        };
+        let reply = app.send(method.clone(), &target, Some(&scopeless), body.as_ref()).await;
+        compared += 1;
+        if reply.status != 403 || without_request_ids(example) != without_request_ids(&reply.body) {
+            failures.push(format!(
+                "{method} {path}: the example {example} is not the answer {} {}",
+                reply.status, reply.text
+            ));
         }
     }
     assert!(failures.is_empty(), "403 examples untrue to the server:\n{}", failures.join("\n"));

@@ -241,3 +241,18 @@ pub fn wall_clock() -> chrono::DateTime<chrono::Utc> {
 pub fn is_rfc3339(at: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(at).is_ok()
 }
+
+/// Every operation of the generated OpenAPI document: its path template,
+/// its method and the operation object.
+pub fn documented_operations() -> Vec<(String, reqwest::Method, Value)> {
+    let doc = serde_json::to_value(sesame_http::openapi()).expect("the document as JSON");
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("a path item") {
+            if let Ok(method) = method.to_uppercase().parse::<reqwest::Method>() {
+                operations.push((path.clone(), method, operation.clone()));
+            }
+        }
+    }
+    operations
+}

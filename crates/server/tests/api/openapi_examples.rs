@@ -4,11 +4,10 @@
 //! query id cannot be known before the server runs, so the test creates what
 //! it names, as a person would first.
 
-use reqwest::Method;
 use serde_json::Value;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{documented_operations, spawn_app, TestApp};
 
 /// The one 2xx status `operation` documents.
 fn documented_success(operation: &Value) -> u16 {
@@ -50,50 +49,47 @@ async fn parameter_value(app: &TestApp, path: &str, parameter: &Value) -> String
 #[tokio::test]
 async fn every_operation_answers_its_documented_success_to_its_own_example() {
     let app = spawn_app(Backend::Sqlite).await;
-    let doc = serde_json::to_value(sesame_http::openapi()).expect("the document as JSON");
     let mut failures = Vec::new();
     let mut tried = 0;
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, operation) in item.as_object().expect("a path item") {
-            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
-            let id = operation["operationId"].as_str().unwrap_or("?").to_owned();
-            let mut target = path.clone();
-            let mut query = Vec::new();
-            for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                if parameter["required"] != Value::Bool(true) {
+    for (path, method, operation) in documented_operations() {
+        let (path, operation) = (&path, &operation);
+        let id = operation["operationId"].as_str().unwrap_or("?").to_owned();
+        let mut target = path.clone();
+        let mut query = Vec::new();
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            if parameter["required"] != Value::Bool(true) {
+                continue;
+            }
+            let name = parameter["name"].as_str().expect("a name");
+            let value = parameter_value(&app, path, parameter).await;
+            match parameter["in"].as_str() {
+                Some("path") => target = target.replace(&format!("{{{name}}}"), &value),
+                _ => query.push(format!("{name}={value}")),
+            }
+        }
+        if !query.is_empty() {
+            target = format!("{target}?{}", query.join("&"));
+        }
+        let body = match operation.get("requestBody") {
+            Some(request_body) => match &request_body["content"]["application/json"]["example"] {
+                Value::Null => {
+                    failures.push(format!("{id} ({method} {path}): its request body has no example"));
                     continue;
                 }
-                let name = parameter["name"].as_str().expect("a name");
-                let value = parameter_value(&app, path, parameter).await;
-                match parameter["in"].as_str() {
-                    Some("path") => target = target.replace(&format!("{{{name}}}"), &value),
-                    _ => query.push(format!("{name}={value}")),
-                }
-            }
-            if !query.is_empty() {
-                target = format!("{target}?{}", query.join("&"));
-            }
-            let body = match operation.get("requestBody") {
-                Some(request_body) => match &request_body["content"]["application/json"]["example"] {
-                    Value::Null => {
-                        failures.push(format!("{id} ({method} {path}): its request body has no example"));
-                        continue;
-                    }
-                    example => Some(example.clone()),
-                },
-                None => None,
-            };
-            let expected = documented_success(operation);
-            let reply = app.send(method.clone(), &target, Some(&app.root_secret), body.as_ref()).await;
-            tried += 1;
-            if reply.status != expected {
-                failures.push(format!(
-                    "{id} ({method} {target}) with {}: {} instead of {expected}: {}",
-                    body.map_or("no body".to_owned(), |b| b.to_string()),
-                    reply.status,
-                    reply.text
-                ));
-            }
+                example => Some(example.clone()),
+            },
+            None => None,
+        };
+        let expected = documented_success(operation);
+        let reply = app.send(method.clone(), &target, Some(&app.root_secret), body.as_ref()).await;
+        tried += 1;
+        if reply.status != expected {
+            failures.push(format!(
+                "{id} ({method} {target}) with {}: {} instead of {expected}: {}",
+                body.map_or("no body".to_owned(), |b| b.to_string()),
+                reply.status,
+                reply.text
+            ));
         }
     }
     assert!(failures.is_empty(), "examples that do not run:\n{}", failures.join("\n"));
