@@ -110,13 +110,16 @@ pub struct LoggingSettings {
     pub format: LogFormat,
 }
 
-/// Failed verifications tolerated before answering 429 without hashing.
+/// Attempts tolerated before answering 429 without hashing (the policy is in
+/// `sesame_application::authentication::failure_limiter`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitSettings {
-    /// Per key id (the token's lookup part), per window; 0 disables.
+    /// Uncached checks of one key id (the token's lookup part) from one
+    /// client address, per window; 0 disables.
     pub failures_per_key: u32,
-    /// Per client IP, per window; 0 disables.
+    /// Checks of unknown key ids per client address (IPv6: per /64), per
+    /// window; 0 disables.
     pub failures_per_ip: u32,
     pub window_secs: u64,
 }

@@ -203,24 +203,26 @@ impl Authenticate {
         ip: Option<IpAddr>,
     ) -> Result<Arc<Credential>, AuthenticationError> {
         let lookup = token.lookup();
+        let refused = |retry_after| AuthenticationError::RateLimited { retry_after };
         if let Some(retry_after) = self.limiter.retry_after(lookup, ip) {
-            return Err(AuthenticationError::RateLimited { retry_after });
+            return Err(refused(retry_after));
         }
         // Before the read: a change committed after it must not be cached over.
         let read_at = self.cache.generation();
         let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| AuthenticationError::Unexpected(e);
         let found = self.keys.find_credential(&lookup).await.map_err(|e| unexpected(Box::new(e)))?;
         let Some(credential) = found else {
+            self.limiter.spend_unknown_attempt(ip).map_err(refused)?;
             self.spend_decoy_verify(token.secret()).await?;
-            self.limiter.record_failure(lookup, ip);
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         };
+        // Spent before the hash, so concurrent attempts cannot overshoot.
+        self.limiter.spend_key_attempt(lookup, ip).map_err(refused)?;
         let matches =
             self.hasher.verify(token.secret(), &credential.secret_hash).await.map_err(|e| unexpected(Box::new(e)))?;
         // The token's prefix is covered by the checksum, but a token minted
         // for another environment or kind must still never match this row.
         if !matches || token.environment() != credential.key.environment || token.kind() != credential.key.kind {
-            self.limiter.record_failure(lookup, ip);
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         }
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
@@ -246,7 +248,7 @@ mod tests {
     use crate::test_support::*;
     use chrono::Duration;
     use sesame_domain::ports::{MockApiKeyRepository, MockClock, MockSecretHasher};
-    use sesame_domain::{IpAllowList, OrganizationStatus, Scope};
+    use sesame_domain::{IpAllowList, LookupId, OrganizationStatus, Scope};
 
     struct Fixture {
         keys: MockApiKeyRepository,
@@ -404,11 +406,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn wrong_secrets_beyond_the_budget_are_refused_without_hashing() {
+    async fn attempts_beyond_the_budget_are_refused_without_hashing_then_without_reading() {
         let mut f = Fixture::new();
-        f.keys.expect_find_credential().times(2).returning(|_| Ok(Some(credential(active_key()))));
+        // Two judged attempts, then one refused after the read, then one
+        // refused before it.
+        f.keys.expect_find_credential().times(3).returning(|_| Ok(Some(credential(active_key()))));
         f.hasher.expect_verify().times(2).returning(|_, _| Ok(false));
-        let limits = FailureLimits { per_key: 1, per_ip: 0, window: std::time::Duration::from_secs(60) };
+        let limits = FailureLimits { per_key: 2, per_ip: 0, window: std::time::Duration::from_secs(3600) };
         let (auth, _) = f.build_with(limits);
         let raw = token().expose();
         let ip = Some("127.0.0.1".parse().unwrap());
@@ -418,8 +422,42 @@ mod tests {
                 Err(AuthenticationError::Rejected(VerificationCode::NotFound))
             ));
         }
-        let err = auth.check(&raw, ip, &ScopeSet::empty()).await.unwrap_err();
+        for _ in 0..2 {
+            let err = auth.check(&raw, ip, &ScopeSet::empty()).await.unwrap_err();
+            assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_address_out_of_budget_for_unknown_keys_still_gets_its_real_keys_checked() {
+        let mut f = Fixture::new();
+        let known = token();
+        let known_lookup = known.lookup();
+        f.keys
+            .expect_find_credential()
+            .returning(move |lookup| Ok((*lookup == known_lookup).then(|| credential(active_key()))));
+        // One decoy hash for the one admitted unknown attempt, one real hash.
+        f.hasher.expect_hash().times(1).returning(|_| Ok(SecretHash::new("decoy".to_owned())));
+        f.hasher.expect_verify().times(2).returning(|_, hash| Ok(hash.as_str() != "decoy"));
+        let limits = FailureLimits { per_key: 10, per_ip: 1, window: std::time::Duration::from_secs(3600) };
+        let (auth, _) = f.build_with(limits);
+        let ip = Some("203.0.113.5".parse().unwrap());
+        let unknown = |n| {
+            ApiToken::new(
+                known.kind(),
+                known.environment(),
+                LookupId::from_bytes([n; 16]),
+                SecretBytes::from_bytes([3; 32]),
+            )
+            .expose()
+        };
+        assert!(matches!(
+            auth.check(&unknown(7), ip, &ScopeSet::empty()).await,
+            Err(AuthenticationError::Rejected(VerificationCode::NotFound))
+        ));
+        let err = auth.check(&unknown(8), ip, &ScopeSet::empty()).await.unwrap_err();
         assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
+        assert!(auth.check(&known.expose(), ip, &ScopeSet::empty()).await.is_ok(), "a gateway's good keys pass");
     }
 
     /// Storage whose first credential read waits, once it has begun, until
