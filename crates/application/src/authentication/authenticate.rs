@@ -77,6 +77,16 @@ pub struct Authenticate {
     decoy: Arc<OnceCell<SecretHash>>,
     #[new(value = "CheckMetrics::register()")]
     metrics: CheckMetrics,
+    /// One turn per presented token for the uncached path: concurrent first
+    /// requests with one key wait for the first's verdict and then find it
+    /// cached, instead of each hashing (and each holding a unit of the
+    /// failure budget).
+    #[new(value = "cold_turns()")]
+    cold_turns: moka::sync::Cache<[u8; 32], Arc<tokio::sync::Mutex<()>>>,
+}
+
+fn cold_turns() -> moka::sync::Cache<[u8; 32], Arc<tokio::sync::Mutex<()>>> {
+    moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(60)).build()
 }
 
 /// The checks that follow a hash match, cached or not.
@@ -188,7 +198,12 @@ impl Authenticate {
                 let Ok(token) = ApiToken::parse(raw) else {
                     return Err(AuthenticationError::Rejected(VerificationCode::Malformed));
                 };
-                self.check_cold(raw, &token, caller_ip).await?
+                let turn = self.cold_turns.get_with(self.cache.digest(raw), Arc::default);
+                let _turn = turn.lock().await;
+                match self.cache.get(raw) {
+                    Some(credential) => credential,
+                    None => self.check_cold(raw, &token, caller_ip).await?,
+                }
             }
         };
         evaluate(&credential, now, client_ip, required).map_err(AuthenticationError::Rejected)
@@ -212,19 +227,23 @@ impl Authenticate {
         let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| AuthenticationError::Unexpected(e);
         let found = self.keys.find_credential(&lookup).await.map_err(|e| unexpected(Box::new(e)))?;
         let Some(credential) = found else {
-            self.limiter.spend_unknown_attempt(ip).map_err(refused)?;
+            let attempt = self.limiter.begin_unknown_attempt(ip).map_err(refused)?;
             self.spend_decoy_verify(token.secret()).await?;
+            attempt.failed();
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         };
-        // Spent before the hash, so concurrent attempts cannot overshoot.
-        self.limiter.spend_key_attempt(lookup, ip).map_err(refused)?;
+        // Held from before the hash until the verdict, so that concurrent
+        // attempts cannot overshoot the budget; a match gives it back.
+        let attempt = self.limiter.begin_key_attempt(lookup, ip).map_err(refused)?;
         let matches =
             self.hasher.verify(token.secret(), &credential.secret_hash).await.map_err(|e| unexpected(Box::new(e)))?;
         // The token's prefix is covered by the checksum, but a token minted
         // for another environment or kind must still never match this row.
         if !matches || token.environment() != credential.key.environment || token.kind() != credential.key.kind {
+            attempt.failed();
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         }
+        drop(attempt);
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
         Ok(self.cache.insert(raw, credential, read_at))
     }
@@ -406,11 +425,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn attempts_beyond_the_budget_are_refused_without_hashing_then_without_reading() {
+    async fn wrong_secrets_beyond_the_budget_are_refused_without_reading_or_hashing() {
         let mut f = Fixture::new();
-        // Two judged attempts, then one refused after the read, then one
-        // refused before it.
-        f.keys.expect_find_credential().times(3).returning(|_| Ok(Some(credential(active_key()))));
+        // Two judged attempts; then the pair's budget is known to be spent.
+        f.keys.expect_find_credential().times(2).returning(|_| Ok(Some(credential(active_key()))));
         f.hasher.expect_verify().times(2).returning(|_, _| Ok(false));
         let limits = FailureLimits { per_key: 2, per_ip: 0, window: std::time::Duration::from_secs(3600) };
         let (auth, _) = f.build_with(limits);
@@ -425,6 +443,25 @@ mod tests {
         for _ in 0..2 {
             let err = auth.check(&raw, ip, &ScopeSet::empty()).await.unwrap_err();
             assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_requests_with_one_key_hash_once_and_all_pass() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().times(1).returning(|_| Ok(Some(credential(active_key()))));
+        f.hasher.expect_verify().times(1).returning(|_, _| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            Ok(true)
+        });
+        let limits = FailureLimits { per_key: 2, per_ip: 2, window: std::time::Duration::from_secs(3600) };
+        let (auth, _) = f.build_with(limits);
+        let checks = (0..12).map(|_| {
+            let auth = auth.clone();
+            tokio::spawn(async move { auth.check(&token().expose(), None, &ScopeSet::empty()).await.map(|_| ()) })
+        });
+        for check in checks.collect::<Vec<_>>() {
+            assert!(check.await.unwrap().is_ok(), "more first requests than the budget, all admitted");
         }
     }
 

@@ -99,7 +99,7 @@ impl VerifiedKeyCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn digest(&self, raw: &str) -> [u8; 32] {
+    pub(crate) fn digest(&self, raw: &str) -> [u8; 32] {
         *blake3::keyed_hash(&self.digest_key, raw.as_bytes()).as_bytes()
     }
 
