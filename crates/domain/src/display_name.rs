@@ -30,16 +30,18 @@ macro_rules! display_name {
         impl $name {
             pub const MAX_CHARS: usize = 255;
 
+            /// Length and control characters are judged on `raw` as sent,
+            /// so the document's `maxLength` and pattern say the same.
             pub fn parse(raw: &str) -> Result<Self, $crate::display_name::NameError> {
+                if raw.chars().count() > Self::MAX_CHARS {
+                    return Err($crate::display_name::NameError::TooLong { max: Self::MAX_CHARS });
+                }
+                if let Some(c) = $crate::display_name::first_control(raw, false) {
+                    return Err($crate::display_name::NameError::ControlCharacter(c));
+                }
                 let trimmed = raw.trim();
                 if trimmed.is_empty() {
                     return Err($crate::display_name::NameError::Blank);
-                }
-                if trimmed.chars().count() > Self::MAX_CHARS {
-                    return Err($crate::display_name::NameError::TooLong { max: Self::MAX_CHARS });
-                }
-                if let Some(c) = $crate::display_name::first_control(trimmed, false) {
-                    return Err($crate::display_name::NameError::ControlCharacter(c));
                 }
                 Ok(Self(trimmed.to_owned()))
             }

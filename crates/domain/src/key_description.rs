@@ -17,14 +17,14 @@ impl KeyDescription {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Self, KeyDescriptionError> {
-        let trimmed = raw.trim();
-        if trimmed.chars().count() > Self::MAX_CHARS {
+        // Judged as sent, as the document's `maxLength` and pattern judge it.
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(KeyDescriptionError::TooLong { max: Self::MAX_CHARS });
         }
-        if let Some(c) = crate::display_name::first_control(trimmed, true) {
+        if let Some(c) = crate::display_name::first_control(raw, true) {
             return Err(KeyDescriptionError::ControlCharacter(c));
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(raw.trim().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -33,8 +33,15 @@ mod tests {
     }
 
     #[test]
-    fn a_label_of_255_multibyte_characters_is_accepted_and_trimmed() {
-        let raw = format!(" {} ", "é".repeat(255));
-        assert_eq!(KeyLabel::parse(&raw).unwrap().as_str(), "é".repeat(255));
+    fn a_label_of_255_multibyte_characters_is_accepted() {
+        assert_eq!(KeyLabel::parse(&"é".repeat(255)).unwrap().as_str(), "é".repeat(255));
+    }
+
+    #[test]
+    fn a_label_is_trimmed_but_measured_and_checked_as_sent() {
+        assert_eq!(KeyLabel::parse(" key ").unwrap().as_str(), "key");
+        let padded = format!(" {} ", "é".repeat(254));
+        assert_eq!(KeyLabel::parse(&padded), Err(KeyLabelError::TooLong { max: 255 }), "as the schema's maxLength");
+        assert_eq!(KeyLabel::parse("\nkey"), Err(KeyLabelError::ControlCharacter('\n')), "as the schema's pattern");
     }
 }

@@ -49,7 +49,12 @@ macro_rules! prefixed_id {
                 let rest = s.strip_prefix(Self::PREFIX).ok_or(
                     $crate::prefixed_id::IdError::WrongPrefix { expected: Self::PREFIX },
                 )?;
+                // Only the hyphenated form Sesame writes: one spelling per id.
+                let hyphenated = rest.len() == 36;
                 uuid::Uuid::try_parse(rest)
+                    .ok()
+                    .filter(|_| hyphenated)
+                    .ok_or(())
                     .map(Self)
                     .map_err(|_| $crate::prefixed_id::IdError::NotAUuid { expected: Self::PREFIX })
             }

@@ -152,8 +152,14 @@ impl ApiError {
     }
 
     /// A query string that could not be read, however the handler reads it.
+    /// A missing parameter is named as the field it is.
     pub fn unreadable_query(err: impl fmt::Display) -> Self {
-        Self::bad_request("query", err)
+        let message = err.to_string();
+        let missing = message.split_once("missing field `").and_then(|(_, rest)| rest.split_once('`'));
+        match missing {
+            Some((field, _)) => Self::bad_request(field, "is required"),
+            None => Self::bad_request("query", message),
+        }
     }
 
     /// Fields that break the rules.

@@ -100,18 +100,23 @@ impl<T: DeserializeOwned> JsonBody<T> {
         parse(&self.bytes)
     }
 
-    /// As [`JsonBody::parse`], but an empty body stands for `T::default()`.
+    /// As [`JsonBody::parse`], but an empty body, or a JSON `null` (an
+    /// optional body the document types as nullable), stands for
+    /// `T::default()`.
     ///
     /// # Errors
     /// As [`JsonBody::parse`].
     pub fn parse_or_default(self) -> Result<T, ApiError>
     where
-        T: Default,
+        T: Default + DeserializeOwned,
     {
         if self.bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(T::default());
         }
-        self.parse()
+        if !self.is_json {
+            return Err(ApiError::bad_request("Content-Type", "must be application/json"));
+        }
+        parse::<Option<T>>(&self.bytes).map(Option::unwrap_or_default)
     }
 }
 

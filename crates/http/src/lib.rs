@@ -8,6 +8,7 @@ mod config;
 mod error_case;
 mod error_docs;
 mod error_shape;
+mod field_schemas;
 mod json_body;
 mod landing;
 mod openapi;
@@ -17,6 +18,8 @@ mod root_span;
 mod scope_schema;
 mod security_headers;
 mod services;
+#[cfg(test)]
+mod text_patterns;
 mod time_format;
 
 pub mod dialects;

@@ -9,7 +9,9 @@ use utoipa::IntoParams;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page size, 1–100 (default 20).
+    /// Page size, 1–100 (default 20). Read as text, so that a bad value is
+    /// told in the dialect's shape, but documented as what it must be.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The previous page's `next_cursor` (`nextCursor` in camelCase dialects).
     pub cursor: Option<String>,
@@ -17,6 +19,7 @@ pub struct PageParams {
 
 impl From<PageParams> for PageQuery {
     fn from(params: PageParams) -> Self {
-        PageQuery { limit: params.limit, cursor: params.cursor }
+        // `cursor=` with no value asks for the first page, as no cursor does.
+        PageQuery { limit: params.limit, cursor: params.cursor.filter(|c| !c.is_empty()) }
     }
 }

@@ -2,9 +2,15 @@ use actix_web::web;
 use utoipa::OpenApi;
 
 use super::probes::{self, ProbeStatus};
+use crate::dialects::native::Native;
+use crate::error_shape::resource;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(probes::healthz).service(probes::readyz).service(probes::metrics);
+    // Any other method on a probe is a 405 naming GET, not a 404.
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        cfg.service(resource::<Native>(&[path], "GET"));
+    }
 }
 
 #[derive(OpenApi)]

@@ -18,15 +18,17 @@ async fn the_account_id_parameter_selects_seed_004_and_its_absence_seed_001(back
     let (root, org) = (app.root_secret.as_str(), app.organization_id.as_str());
     let name = json!({"name": "routed"});
 
+    // Without the trailing slash, `account_id` picks the dialect; with it,
+    // the path is seed 004's alone (see
+    // `seed_004s_trailing_slash_paths_answer_in_its_shape_even_without_account_id`).
+    let v1 = app.send(Method::POST, "/v1/api-keys", Some(root), Some(&name)).await;
+    assert_eq!((v1.status, fields(&v1.body)), (200, SEED_001_ENVELOPE.map(String::from).to_vec()));
+    let v1 = app.send(Method::GET, "/v1/api-keys", Some(root), None).await;
+    assert_eq!(fields(&v1.body["data"]), ["items", "nextCursor"]);
     for path in ["/v1/api-keys", "/v1/api-keys/"] {
-        let v1 = app.send(Method::POST, path, Some(root), Some(&name)).await;
-        assert_eq!((v1.status, fields(&v1.body)), (200, SEED_001_ENVELOPE.map(String::from).to_vec()), "{path}");
         let accounts = format!("{path}?account_id={org}");
         let v4 = app.send(Method::POST, &accounts, Some(root), Some(&name)).await;
         assert_eq!((v4.status, fields(&v4.body)), (201, SEED_004_ENVELOPE.map(String::from).to_vec()), "{accounts}");
-
-        let v1 = app.send(Method::GET, path, Some(root), None).await;
-        assert_eq!(fields(&v1.body["data"]), ["items", "nextCursor"], "{path}");
         let v4 = app.send(Method::GET, &accounts, Some(root), None).await;
         assert_eq!(fields(&v4.body["data"]), ["data", "has_more", "next_cursor", "object"], "{accounts}");
     }
@@ -154,7 +156,19 @@ on_both_backends!(
     a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape,
     a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does,
     a_malformed_id_answers_a_status_its_operation_documents,
+    seed_004s_trailing_slash_paths_answer_in_its_shape_even_without_account_id,
 );
+
+async fn seed_004s_trailing_slash_paths_answer_in_its_shape_even_without_account_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = Some(app.root_secret.as_str());
+    for path in ["/v1/api-keys/", "/v1/api-keys/api_key_0197c0f1-9589-7990-b421-4b806f637b0c/"] {
+        let reply = app.send(Method::GET, path, root, None).await;
+        assert_eq!(reply.status, 400, "{path}: {}", reply.text);
+        assert_eq!(reply.body["success"], json!(false), "seed 004's shape: {}", reply.text);
+        assert_eq!(reply.body["error"]["details"]["account_id"], "is required", "{}", reply.text);
+    }
+}
 
 async fn a_method_a_dialects_path_does_not_serve_is_405_in_that_dialects_shape(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -191,6 +205,9 @@ async fn a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does(ba
         (Method::DELETE, "/developers/organizations".to_owned(), "POST"),
         (trace, "/developers/audit_events".to_owned(), "GET"),
         (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, DELETE"),
+        (Method::PATCH, "/developers/api_keys/verify".to_owned(), "POST"),
+        (Method::from_bytes(b"TRACE").unwrap(), "/healthz".to_owned(), "GET"),
+        (Method::DELETE, "/metrics".to_owned(), "GET"),
     ];
     for (method, path, allowed) in cases {
         let reply = app.send(method.clone(), &path, root, None).await;

@@ -130,7 +130,7 @@ pub async fn list_api_keys(caller: AccountCaller) -> Result<HttpResponse, Error>
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}/",
-    params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The key, its secret redacted", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>,
@@ -148,7 +148,7 @@ pub async fn get_api_key(caller: AccountCaller, id: web::Path<String>) -> Result
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}/",
-    params(("id" = String, Path, description = "`api_key_<uuid>`"), ("account_id" = String, Query, description = "The caller's account")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"), ("account_id" = String, Query, description = "The caller's account")),
     responses(
         (status = 200, description = "The revoked key", body = AccountsEnvelope<AccountApiKey>),
         Errors<Accounts, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>,

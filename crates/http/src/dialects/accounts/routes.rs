@@ -15,18 +15,29 @@ fn names_account(ctx: &GuardContext<'_>) -> bool {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // The resources are guarded: a request without `account_id` falls through
-    // to the next resource on the same path, seed 001's. Both with and without
-    // the trailing slash: seed 004 documents `/v1/api-keys/`, and clients send
-    // either.
+    // Seed 004 documents `/v1/api-keys/` with its trailing slash: those paths
+    // are this dialect's alone, so a request missing `account_id` is told so
+    // in this dialect's shape. Without the slash the resources are guarded: a
+    // request without `account_id` falls through to the next resource on the
+    // same path, seed 001's.
     cfg.service(
-        resource::<Accounts>(&["/v1/api-keys", "/v1/api-keys/"], "GET, POST")
+        resource::<Accounts>(&["/v1/api-keys/"], "GET, POST")
+            .route(web::post().to(handlers::create_api_key))
+            .route(web::get().to(handlers::list_api_keys)),
+    )
+    .service(
+        resource::<Accounts>(&["/v1/api-keys/{id}/"], "GET, DELETE")
+            .route(web::get().to(handlers::get_api_key))
+            .route(web::delete().to(handlers::revoke_api_key)),
+    )
+    .service(
+        resource::<Accounts>(&["/v1/api-keys"], "GET, POST")
             .guard(guard::fn_guard(names_account))
             .route(web::post().to(handlers::create_api_key))
             .route(web::get().to(handlers::list_api_keys)),
     )
     .service(
-        resource::<Accounts>(&["/v1/api-keys/{id}", "/v1/api-keys/{id}/"], "GET, DELETE")
+        resource::<Accounts>(&["/v1/api-keys/{id}"], "GET, DELETE")
             .guard(guard::fn_guard(names_account))
             .route(web::get().to(handlers::get_api_key))
             .route(web::delete().to(handlers::revoke_api_key)),

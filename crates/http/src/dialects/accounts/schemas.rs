@@ -91,7 +91,11 @@ pub struct AccountParams {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAccountApiKeyRequest {
-    #[schema(example = "Production server")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Production server"
+    )]
     pub name: String,
     /// `{resource: [actions]}`; resources as `account:product` or `products`.
     #[schema(example = json!({"account:product": ["read", "create"]}))]

@@ -68,7 +68,7 @@ pub async fn list_api_keys(caller: Shaped<Generic, Authenticated>, req: HttpRequ
 #[utoipa::path(
     get,
     path = "/api-keys/{id}",
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses(
         (status = 200, description = "The key", body = PlainApiKey,
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),
@@ -86,7 +86,7 @@ pub async fn get_api_key(caller: Shaped<Generic, Authenticated>, id: web::Path<S
 #[utoipa::path(
     delete,
     path = "/api-keys/{id}",
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses(
         (status = 204, description = "Revoked",
             headers(("X-Request-Id" = String, description = "ID uniquely identifying the request/response cycle."))),

@@ -15,7 +15,12 @@ pub const NAME_MAX_CHARS: usize = 100;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyPlainRequest {
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S+", example = "deploy-bot")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "deploy-bot"
+    )]
     pub name: String,
 }
 

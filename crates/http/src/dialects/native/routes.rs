@@ -11,6 +11,8 @@ use crate::error_shape::resource;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `verify` before `{id}` routes: a literal segment must win over a pattern.
     cfg.service(api_keys::verify_api_key)
+        // Other methods on `verify` are 405s, not `{id}` requests for "verify".
+        .service(resource::<Native>(&["/developers/api_keys/verify"], "POST"))
         .service(api_keys::create_api_key)
         .service(api_keys::list_api_keys)
         .service(api_keys::get_api_key)

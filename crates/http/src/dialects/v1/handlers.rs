@@ -86,7 +86,7 @@ pub async fn list_api_keys(caller: Shaped<V1, Authenticated>, req: HttpRequest) 
 #[utoipa::path(
     get,
     path = "/v1/api-keys/{id}",
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses(
         (status = 200, description = "OK", body = V1Envelope<ApiKeyV1>),
         Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>,
@@ -104,7 +104,7 @@ pub async fn get_api_key(caller: Shaped<V1, Authenticated>, id: web::Path<String
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses(
         (status = 200, description = "OK: the revoked key", body = V1Envelope<ApiKeyV1>),
         Errors<V1, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>,

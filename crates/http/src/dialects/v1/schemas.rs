@@ -58,8 +58,13 @@ impl AccessLevel {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateApiKeyV1Request {
     /// The key's name, 1–255 characters.
-    #[schema(example = "CI deploy key")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "CI deploy key"
+    )]
     pub name: String,
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Option<String>,
     /// RFC 3339 (or `2025-06-29 16:03:44`, UTC); must be in the future.
     #[schema(format = DateTime, example = "2027-01-01T00:00:00Z")]
@@ -68,7 +73,10 @@ pub struct CreateApiKeyV1Request {
     #[schema(value_type = Option<AccessLevel>)]
     pub scope: Option<String>,
     /// `svc_…`: the service account the key belongs to.
-    #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    #[schema(
+        pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c"
+    )]
     pub service_account_id: Option<String>,
 }
 
@@ -162,6 +170,7 @@ pub struct ListV1Params {
     #[param(ignore)]
     pub page: PageParams,
     /// Only the keys of this service account.
+    #[param(pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub service_account_id: Option<String>,
 }
 

@@ -94,7 +94,7 @@ pub async fn list_api_keys(
 ///
 /// Requires `api_keys.read`. Includes usage: `metrics`, `last_used_ip`, `last_used_user_agent`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, NotFound, InvalidId, Internal)>),
 )]
 #[get("/developers/api_keys/{id}")]
@@ -109,7 +109,7 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 /// it) or metadata. Requires `api_keys.update`; the caller may neither grant
 /// scopes it lacks nor change a key holding scopes it lacks.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
 )]
@@ -142,7 +142,7 @@ pub async fn update_api_key(
 /// `grace_period_seconds` (default 0: it stops at once), like Stripe's
 /// "roll key". Requires `api_keys.update`. The body may be omitted.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     request_body(content = Option<RotateApiKeyRequest>, description = "Optional", example = json!({"grace_period_seconds": 3600})),
     responses((status = 200, description = "The key and its new secret", body = Envelope<RotatedApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
 )]
@@ -167,7 +167,7 @@ pub async fn rotate_api_key(
 /// The key stops authenticating and verifying at once and stays readable
 /// with `revoked_at` set. Revoking twice is not an error. Requires `api_keys.delete`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`api_key_<uuid>`")),
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The revoked key", body = Envelope<ApiKeyData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, NotFound, InvalidId, Internal)>),
 )]
 #[delete("/developers/api_keys/{id}")]

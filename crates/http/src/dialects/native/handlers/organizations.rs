@@ -47,7 +47,7 @@ pub async fn create_organization(
 ///
 /// The caller's own organization or one it created. Requires `organizations.read`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`org_<uuid>`")),
+    params(("id" = String, Path, description = "`org_<uuid>`", pattern = "^org_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsRead, OrganizationNotFound, InvalidOrganizationId, Internal)>),
 )]
 #[get("/developers/organizations/{id}")]
@@ -60,7 +60,7 @@ pub async fn get_organization(caller: Authenticated, id: web::Path<String>) -> R
 ///
 /// Requires `organizations.update`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`org_<uuid>`")),
+    params(("id" = String, Path, description = "`org_<uuid>`", pattern = "^org_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     request_body(content = OrganizationRequest, example = json!({"name": "Acme Corporation"})),
     responses((status = 200, description = "The organization", body = Envelope<OrganizationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksOrganizationsUpdate, OrganizationNotFound, OrganizationDeactivated, BlankName, Internal)>),
 )]
@@ -81,7 +81,7 @@ pub async fn update_organization(
 /// its own (409). Deactivating twice is not an error. Requires
 /// `organizations.deactivate`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`org_<uuid>`")),
+    params(("id" = String, Path, description = "`org_<uuid>`", pattern = "^org_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The deactivated organization", body = Envelope<OrganizationData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksOrganizationsDeactivate, OrganizationNotFound, OwnOrganization, InvalidOrganizationId, Internal)>),
 )]
 #[post("/developers/organizations/{id}/deactivate")]

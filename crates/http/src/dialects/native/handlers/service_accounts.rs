@@ -64,7 +64,7 @@ pub async fn list_service_accounts(
 ///
 /// Requires `api_keys.read`. Its keys: `GET /developers/api_keys?service_account_id=…`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`svc_<uuid>`")),
+    params(("id" = String, Path, description = "`svc_<uuid>`", pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysRead, ServiceAccountNotFound, Internal)>),
 )]
 #[get("/developers/service_accounts/{id}")]
@@ -86,7 +86,7 @@ pub async fn get_service_account(caller: Authenticated, id: web::Path<String>) -
 /// (403) stop the deletion. Deleting twice is not an error. Requires
 /// `api_keys.delete`.
 #[utoipa::path(
-    params(("id" = String, Path, description = "`svc_<uuid>`")),
+    params(("id" = String, Path, description = "`svc_<uuid>`", pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
     responses((status = 200, description = "The deleted service account", body = Envelope<DeletedServiceAccountData>), Errors<Native, (Unauthenticated, TooManyRequests, LacksApiKeysDelete, ServiceAccountNotFound, ServiceAccountKeysElsewhere, Internal)>),
 )]
 #[delete("/developers/service_accounts/{id}")]

@@ -11,10 +11,18 @@ use crate::PageParams;
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// Human-readable label for the API key.
-    #[schema(max_length = 255, example = "My API Key")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "My API Key"
+    )]
     pub label: String,
     /// Human-readable description for the API key.
-    #[schema(example = "Key for accessing product APIs")]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "Key for accessing product APIs"
+    )]
     pub description: Option<String>,
     /// List of scopes this API key has access to. The caller may grant only
     /// scopes it holds itself.
@@ -22,26 +30,29 @@ pub struct CreateApiKeyRequest {
     pub scopes: Option<Vec<String>>,
     /// List of IP addresses (or CIDR ranges, v4 or v6) allowed to use this API
     /// key. Empty or absent: any address.
-    #[schema(example = json!(["127.0.0.1"]))]
+    #[schema(schema_with = crate::field_schemas::optional_ip_allow_list, example = json!(["127.0.0.1"]))]
     pub ip_allow_list: Option<Vec<String>>,
     /// Timestamp when the API key expires, `2025-06-29 16:03:44` (UTC) or RFC
     /// 3339. Must be in the future.
-    #[schema(format = "mysql-date-time", example = "2030-06-29 16:03:44")]
+    #[schema(schema_with = crate::field_schemas::optional_timestamp, example = "2030-06-29 16:03:44")]
     pub expires_at: Option<String>,
     /// Sesame extension: a JSON object returned with every verification.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
     /// Sesame extension: `secret` (default, `sk_…`) or `publishable` (`pk_…`,
     /// may not hold `api_keys.*` or `organizations.*` scopes).
-    #[schema(example = "secret")]
+    #[schema(schema_with = crate::field_schemas::optional_kind, example = "secret")]
     pub kind: Option<String>,
     /// Sesame extension: `live` or `test` (`sk_test_…`). Defaults to the
     /// caller's environment; a test key issues only test keys.
-    #[schema(example = "live")]
+    #[schema(schema_with = crate::field_schemas::optional_environment, example = "live")]
     pub environment: Option<String>,
     /// Sesame extension: `svc_…`, a service account of the caller's
     /// organization the key belongs to.
-    #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
+    #[schema(
+        pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c"
+    )]
     pub service_account_id: Option<String>,
 }
 
@@ -52,10 +63,13 @@ pub struct ListApiKeysParams {
     #[param(ignore)]
     pub page: PageParams,
     /// `active`, `expired` or `revoked`.
+    #[param(schema_with = crate::field_schemas::optional_status)]
     pub status: Option<String>,
     /// `live` or `test`; a key lists only keys of its own environment.
+    #[param(schema_with = crate::field_schemas::optional_environment)]
     pub environment: Option<String>,
     /// Only the keys of this service account (`svc_…`).
+    #[param(pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub service_account_id: Option<String>,
 }
 
@@ -209,16 +223,22 @@ pub struct ApiKeyPage {
 /// The fields to change; absent fields stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1)]
 pub struct UpdateApiKeyRequest {
-    #[schema(max_length = 255)]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub label: Option<String>,
+    #[schema(max_length = 1000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub description: Option<String>,
     #[schema(value_type = Option<Vec<ScopeName>>)]
     pub scopes: Option<Vec<String>>,
+    #[schema(schema_with = crate::field_schemas::optional_ip_allow_list)]
     pub ip_allow_list: Option<Vec<String>>,
     /// A future time, or null to remove the expiry.
     #[serde(default, deserialize_with = "present_or_null")]
-    #[schema(value_type = Option<String>, format = "mysql-date-time")]
+    #[schema(schema_with = crate::field_schemas::optional_timestamp)]
     pub expires_at: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
@@ -262,7 +282,7 @@ pub struct VerifyApiKeyRequest {
     pub required_scopes: Option<Vec<String>>,
     /// The end client's IP, checked against the key's allow list. Absent:
     /// the address of whoever calls verify.
-    #[schema(example = "203.0.113.7")]
+    #[schema(schema_with = crate::field_schemas::optional_ip_address, example = "203.0.113.7")]
     pub ip: Option<String>,
 }
 

@@ -9,7 +9,11 @@ use crate::time_format;
 #[serde(deny_unknown_fields)]
 pub struct OrganizationRequest {
     /// Display name, 1–255 characters.
-    #[schema(max_length = 255, example = "Acme Corp")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "Acme Corp"
+    )]
     pub name: String,
 }
 

@@ -8,9 +8,17 @@ use crate::time_format;
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccountRequest {
     /// 1–255 characters.
-    #[schema(max_length = 255, example = "billing-worker")]
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        example = "billing-worker"
+    )]
     pub name: String,
-    #[schema(example = "Charges invoices every night")]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "Charges invoices every night"
+    )]
     pub description: Option<String>,
 }
 
