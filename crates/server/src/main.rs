@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use sesame_server::settings::Settings;
 use sesame_server::settings_catalogue;
 use sesame_server::startup::{Adapters, Application};
-use sesame_server::telemetry::init_subscriber_as;
+use sesame_server::telemetry::{init_subscriber_with, otlp_tracer};
 
 /// Sesame: API key management.
 #[derive(Parser)]
@@ -64,7 +64,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;
-    init_subscriber_as(settings.logging.format, "info", std::io::stderr);
+    let telemetry = &settings.telemetry;
+    let exporting = match &telemetry.otlp_endpoint {
+        Some(endpoint) => Some(otlp_tracer(endpoint, &telemetry.service_name)?),
+        None => None,
+    };
+    let (tracer, provider) = exporting.unzip();
+    init_subscriber_with(settings.logging.format, "info", std::io::stderr, tracer);
+    let outcome = run_command(command, settings).await;
+    if let Some(provider) = provider {
+        // Sends the spans still batched; blocking, so off the runtime's threads.
+        let _ = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+    }
+    outcome
+}
+
+async fn run_command(command: Command, settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     match command {
         Command::Serve => serve(settings).await,
         Command::Migrate => {

@@ -29,6 +29,7 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub limits: LimitSettings,
     pub logging: LoggingSettings,
+    pub telemetry: TelemetrySettings,
     /// JWT access tokens from an auth provider, accepted by the seed-004
     /// dialect when one key source is set; refused when none is.
     pub access_tokens: JwtConfig,
@@ -110,12 +111,30 @@ pub struct LoggingSettings {
     pub format: LogFormat,
 }
 
+/// Where traces go, besides the log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// An OTLP/HTTP collector's base URL (`http://collector:4318`), as
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` takes it: spans are posted to
+    /// `/v1/traces` under it. Unset (the default): no export.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` the spans carry.
+    pub service_name: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self { otlp_endpoint: None, service_name: "sesame".into() }
+    }
+}
+
 /// Attempts tolerated before answering 429 without hashing (the policy is in
 /// `sesame_application::authentication::failure_limiter`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitSettings {
-    /// Uncached checks of one key id (the token's lookup part) from one
+    /// Wrong secrets for one key id (the token's lookup part) from one
     /// client address, per window; 0 disables.
     pub failures_per_key: u32,
     /// Checks of unknown key ids per client address (IPv6: per /64), per
@@ -164,6 +183,7 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             limits: LimitSettings::default(),
             logging: LoggingSettings::default(),
+            telemetry: TelemetrySettings::default(),
             access_tokens: JwtConfig::default(),
         }
     }
@@ -414,6 +434,11 @@ impl Settings {
         let url = self.database.url.trim();
         if !["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| url.starts_with(scheme)) {
             return Err(SettingsError::bad("database.url", self.database.url.clone()));
+        }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(SettingsError::bad("telemetry.otlp_endpoint", endpoint.clone()));
+            }
         }
         let server = &self.server;
         for (key, value) in [

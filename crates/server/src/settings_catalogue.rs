@@ -23,6 +23,11 @@ const POSITIVE: &str = "a whole number, at least 1";
 pub const SETTINGS: &[Setting] = &[
     setting("env", "one of development, production"),
     setting("logging.format", "one of pretty, json"),
+    setting(
+        "telemetry.otlp_endpoint",
+        "an http:// or https:// URL of an OTLP/HTTP collector, e.g. http://127.0.0.1:4318",
+    ),
+    setting("telemetry.service_name", "text, the service.name of exported spans"),
     setting("server.bind", "host:port, e.g. 127.0.0.1:8080 or 0.0.0.0:8080 (port 0 picks a free port)"),
     setting("server.workers", POSITIVE),
     setting("server.max_body_bytes", POSITIVE),

@@ -1,8 +1,12 @@
 use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use tracing::subscriber::set_global_default;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber. Logs go to `sink` (stderr for the binary),
@@ -26,18 +30,68 @@ pub fn init_subscriber_as<W>(format: LogFormat, default_filter: &str, sink: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
+    init_subscriber_with(format, default_filter, sink, None);
+}
+
+/// As [`init_subscriber_as`], also sending spans to `tracer` when there is
+/// one (see [`otlp_tracer`]). Spans carry what the log carries: the request
+/// id, route and status, never a secret.
+pub fn init_subscriber_with<W>(format: LogFormat, default_filter: &str, sink: W, tracer: Option<SdkTracer>)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
     let colours = format == LogFormat::Pretty && io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(Escaping { inner: sink, colours })
         .with_ansi(colours)
         .with_target(false);
+    let spans = tracer.map(|tracer| tracing_opentelemetry::layer().with_tracer(tracer));
+    let registry = tracing_subscriber::registry().with(filter).with(spans);
     // A second call (several apps in one test binary) keeps the first subscriber.
     let _ = match format {
-        LogFormat::Pretty => set_global_default(builder.finish()),
-        LogFormat::Json => set_global_default(builder.json().with_current_span(false).with_span_list(true).finish()),
+        LogFormat::Pretty => set_global_default(registry.with(lines)),
+        LogFormat::Json => {
+            set_global_default(registry.with(lines.json().with_current_span(false).with_span_list(true)))
+        }
     };
+}
+
+/// Why trace export could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("telemetry.otlp_endpoint: cannot export traces to {endpoint}: {reason}")]
+pub struct OtlpError {
+    endpoint: String,
+    reason: String,
+}
+
+/// A tracer exporting spans in batches over OTLP/HTTP (protobuf) to
+/// `{endpoint}/v1/traces`, and its provider, to be shut down (flushing
+/// what is left) when the process stops.
+///
+/// # Errors
+/// The exporter cannot be built (a malformed URL).
+pub fn otlp_tracer(endpoint: &str, service_name: &str) -> Result<(SdkTracer, SdkTracerProvider), OtlpError> {
+    let traces = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
+    let fail = |reason: String| OtlpError { endpoint: endpoint.to_owned(), reason };
+    // The exporter's blocking HTTP client must not be made on an async
+    // runtime's thread: it starts a runtime of its own.
+    let exporter = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                opentelemetry_otlp::SpanExporter::builder()
+                    .with_http()
+                    .with_protocol(Protocol::HttpBinary)
+                    .with_endpoint(traces.clone())
+                    .build()
+            })
+            .join()
+    })
+    .map_err(|_| fail("the exporter's set-up panicked".into()))?
+    .map_err(|e| fail(e.to_string()))?;
+    let resource = opentelemetry_sdk::Resource::builder().with_service_name(service_name.to_owned()).build();
+    let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
+    Ok((provider.tracer("sesame"), provider))
 }
 
 /// How log lines are written (`logging.format`).

@@ -29,4 +29,5 @@ mod service;
 mod service_accounts;
 mod startup_errors;
 mod startup_race;
+mod traces;
 mod verify;
