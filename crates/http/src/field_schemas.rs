@@ -2,9 +2,9 @@
 //! so the document admits what the server parses: IP addresses and CIDR
 //! ranges (`std::net`/`ipnet` syntax) and the closed vocabularies.
 
-use sesame_domain::IpAllowList;
-use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// One IPv4 octet without leading zeros, as `std::net` reads it.
 const OCTET: &str = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
@@ -43,65 +43,87 @@ fn ip_format(format: &str) -> ObjectBuilder {
     string().format(Some(SchemaFormat::Custom(format.to_owned())))
 }
 
-fn nullable(schema: impl Into<RefOr<Schema>>) -> Schema {
-    AnyOfBuilder::new().item(schema).item(ObjectBuilder::new().schema_type(Type::Null)).into()
+/// An IPv4 or IPv6 address (`203.0.113.7`, `2001:db8::1`).
+pub struct IpAddress;
+
+impl PartialSchema for IpAddress {
+    fn schema() -> RefOr<Schema> {
+        AnyOfBuilder::new()
+            .item(ip_format("ipv4"))
+            .item(ip_format("ipv6"))
+            .description(Some("An IPv4 or IPv6 address."))
+            .into()
+    }
 }
 
-/// An IPv4 or IPv6 address.
-fn address() -> AnyOfBuilder {
-    AnyOfBuilder::new().item(ip_format("ipv4")).item(ip_format("ipv6"))
-}
+impl ToSchema for IpAddress {}
 
 /// An address, or a CIDR range (`10.0.0.0/8`, `2001:db8::/32`; host bits
 /// are dropped).
-fn allow_list_entry() -> AnyOfBuilder {
-    let v4_cidr = format!(r"^{}/(3[0-2]|[12]?[0-9])$", ipv4());
-    let v6_cidr = format!(r"^({})/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$", ipv6());
-    address().item(string().pattern(Some(v4_cidr))).item(string().pattern(Some(v6_cidr)))
+pub struct IpAllowListEntry;
+
+impl PartialSchema for IpAllowListEntry {
+    fn schema() -> RefOr<Schema> {
+        let v4_cidr = format!(r"^{}/(3[0-2]|[12]?[0-9])$", ipv4());
+        let v6_cidr = format!(r"^({})/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$", ipv6());
+        AnyOfBuilder::new()
+            .item(ip_format("ipv4"))
+            .item(ip_format("ipv6"))
+            .item(string().pattern(Some(v4_cidr)))
+            .item(string().pattern(Some(v6_cidr)))
+            .description(Some("An IPv4 or IPv6 address, or a CIDR range (`10.0.0.0/8`, `2001:db8::/32`)."))
+            .into()
+    }
 }
 
-/// The verify request's optional `ip`.
-pub fn optional_ip_address() -> Schema {
-    nullable(address().description(Some("An IPv4 or IPv6 address.")))
-}
-
-/// An optional list of addresses and CIDR ranges (create, update).
-pub fn optional_ip_allow_list() -> Schema {
-    nullable(ArrayBuilder::new().items(allow_list_entry()).max_items(Some(IpAllowList::MAX_ENTRIES)))
-}
-
-fn optional_one_of(values: &[&str]) -> Schema {
-    let values = values.iter().map(|v| serde_json::Value::from(*v)).chain([serde_json::Value::Null]);
-    ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null])).enum_values(Some(values)).into()
-}
+impl ToSchema for IpAllowListEntry {}
 
 /// A time as `sesame_domain::parse_instant` reads it: `2025-06-29 16:03:44`
 /// (UTC) or RFC 3339 with an offset. Which months have a 31st, JSON Schema
 /// cannot say.
 const TIMESTAMP: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(( ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])|([Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])))$";
 
-/// An optional time a client writes (`expires_at`).
-pub fn optional_timestamp() -> Schema {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .pattern(Some(TIMESTAMP))
-        .examples([serde_json::json!("2030-06-29 16:03:44")])
-        .into()
+/// A time a client writes: `2025-06-29 16:03:44` (UTC) or RFC 3339.
+pub struct Timestamp;
+
+impl PartialSchema for Timestamp {
+    fn schema() -> RefOr<Schema> {
+        string()
+            .pattern(Some(TIMESTAMP))
+            .description(Some("`2025-06-29 16:03:44` (UTC) or RFC 3339 with an offset."))
+            .examples([serde_json::json!("2030-06-29 16:03:44")])
+            .into()
+    }
 }
 
-/// `live` or `test`.
-pub fn optional_environment() -> Schema {
-    optional_one_of(&["live", "test"])
+impl ToSchema for Timestamp {}
+
+/// A key's environment.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // Only its schema is used: the field is read as text.
+pub enum EnvironmentName {
+    Live,
+    Test,
 }
 
-/// `active`, `expired` or `revoked`.
-pub fn optional_status() -> Schema {
-    optional_one_of(&["active", "expired", "revoked"])
+/// A key's kind.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum KindName {
+    Secret,
+    Publishable,
 }
 
-/// `secret` or `publishable`.
-pub fn optional_kind() -> Schema {
-    optional_one_of(&["secret", "publishable"])
+/// A key's status.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum StatusName {
+    Active,
+    Expired,
+    Revoked,
 }
 
 #[cfg(test)]
@@ -152,7 +174,7 @@ mod tests {
     #[test]
     fn ranges_the_patterns_admit_are_ranges_the_allow_list_accepts() {
         for entry in ["10.0.0.1/8", "0.0.0.0/0", "2001:db8::/32", "::/0", "::ffff:10.0.0.0/104"] {
-            assert!(IpAllowList::parse([entry]).is_ok(), "{entry}");
+            assert!(sesame_domain::IpAllowList::parse([entry]).is_ok(), "{entry}");
         }
     }
 }

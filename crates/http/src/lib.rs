@@ -21,6 +21,7 @@ mod services;
 #[cfg(test)]
 mod text_patterns;
 mod time_format;
+mod whole_number;
 
 pub mod dialects;
 pub mod operations;

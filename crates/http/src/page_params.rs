@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Page size, 1–100 (default 20). Read as text, so that a bad value is
-    /// told in the dialect's shape, but documented as what it must be.
+    /// Page size, 1–100 (default 20).
+    // Read as text, so that a bad value is told in the dialect's shape.
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The previous page's `next_cursor` (`nextCursor` in camelCase dialects).

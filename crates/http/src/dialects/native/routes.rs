@@ -87,7 +87,8 @@ struct ServiceAccountsApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    components(schemas(ErrorEnvelope)),
+    // The query parameters name these; utoipa collects only bodies' schemas.
+    components(schemas(ErrorEnvelope, crate::field_schemas::StatusName, crate::field_schemas::EnvironmentName)),
     tags(
         (name = api_keys::TAG, description = "Sesame's own API (`/developers/…`): start here, unless your client already speaks one of the API styles below"),
         (name = organizations::TAG, description = "Organizations (tenants) and onboarding"),

@@ -1,3 +1,4 @@
+use crate::field_schemas::{EnvironmentName, IpAddress, IpAllowListEntry, KindName, StatusName, Timestamp};
 use serde::{Deserialize, Serialize};
 use sesame_domain::{ApiKey, ApiKeyId, ApiKeyStatus, OrganizationId, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
@@ -30,22 +31,22 @@ pub struct CreateApiKeyRequest {
     pub scopes: Option<Vec<String>>,
     /// List of IP addresses (or CIDR ranges, v4 or v6) allowed to use this API
     /// key. Empty or absent: any address.
-    #[schema(schema_with = crate::field_schemas::optional_ip_allow_list, example = json!(["127.0.0.1"]))]
+    #[schema(value_type = Option<Vec<IpAllowListEntry>>, max_items = 100, example = json!(["127.0.0.1"]))]
     pub ip_allow_list: Option<Vec<String>>,
     /// Timestamp when the API key expires, `2025-06-29 16:03:44` (UTC) or RFC
     /// 3339. Must be in the future.
-    #[schema(schema_with = crate::field_schemas::optional_timestamp, example = "2030-06-29 16:03:44")]
+    #[schema(value_type = Option<Timestamp>, example = "2030-06-29 16:03:44")]
     pub expires_at: Option<String>,
     /// Sesame extension: a JSON object returned with every verification.
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
     /// Sesame extension: `secret` (default, `sk_…`) or `publishable` (`pk_…`,
     /// may not hold `api_keys.*` or `organizations.*` scopes).
-    #[schema(schema_with = crate::field_schemas::optional_kind, example = "secret")]
+    #[schema(value_type = Option<KindName>, example = "secret")]
     pub kind: Option<String>,
     /// Sesame extension: `live` or `test` (`sk_test_…`). Defaults to the
     /// caller's environment; a test key issues only test keys.
-    #[schema(schema_with = crate::field_schemas::optional_environment, example = "live")]
+    #[schema(value_type = Option<EnvironmentName>, example = "live")]
     pub environment: Option<String>,
     /// Sesame extension: `svc_…`, a service account of the caller's
     /// organization the key belongs to.
@@ -63,10 +64,10 @@ pub struct ListApiKeysParams {
     #[param(ignore)]
     pub page: PageParams,
     /// `active`, `expired` or `revoked`.
-    #[param(schema_with = crate::field_schemas::optional_status)]
+    #[param(value_type = Option<StatusName>)]
     pub status: Option<String>,
     /// `live` or `test`; a key lists only keys of its own environment.
-    #[param(schema_with = crate::field_schemas::optional_environment)]
+    #[param(value_type = Option<EnvironmentName>)]
     pub environment: Option<String>,
     /// Only the keys of this service account (`svc_…`).
     #[param(pattern = "^svc_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
@@ -234,11 +235,11 @@ pub struct UpdateApiKeyRequest {
     pub description: Option<String>,
     #[schema(value_type = Option<Vec<ScopeName>>)]
     pub scopes: Option<Vec<String>>,
-    #[schema(schema_with = crate::field_schemas::optional_ip_allow_list)]
+    #[schema(value_type = Option<Vec<IpAllowListEntry>>, max_items = 100)]
     pub ip_allow_list: Option<Vec<String>>,
     /// A future time, or null to remove the expiry.
     #[serde(default, deserialize_with = "present_or_null")]
-    #[schema(schema_with = crate::field_schemas::optional_timestamp)]
+    #[schema(value_type = Option<Timestamp>)]
     pub expires_at: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
@@ -255,6 +256,7 @@ fn present_or_null<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Opt
 pub struct RotateApiKeyRequest {
     /// Seconds, 0–604800 (7 days). Absent or 0: the old secret stops at once.
     #[schema(minimum = 0, maximum = 604800, example = 3600)]
+    #[serde(default, deserialize_with = "crate::whole_number::optional")]
     pub grace_period_seconds: Option<u64>,
 }
 
@@ -282,7 +284,7 @@ pub struct VerifyApiKeyRequest {
     pub required_scopes: Option<Vec<String>>,
     /// The end client's IP, checked against the key's allow list. Absent:
     /// the address of whoever calls verify.
-    #[schema(schema_with = crate::field_schemas::optional_ip_address, example = "203.0.113.7")]
+    #[schema(value_type = Option<IpAddress>, example = "203.0.113.7")]
     pub ip: Option<String>,
 }
 
