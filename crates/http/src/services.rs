@@ -1,5 +1,5 @@
 use sesame_application::api_keys::{
-    CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
 };
 use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{Authenticate, AuthenticateAccessToken};
@@ -23,6 +23,7 @@ pub struct Services {
     pub rotate_api_key: RotateApiKey,
     pub revoke_api_key: RevokeApiKey,
     pub verify_api_key: VerifyApiKey,
+    pub change_api_key_credits: ChangeApiKeyCredits,
     pub create_organization: CreateOrganization,
     pub get_organization: GetOrganization,
     pub update_organization: UpdateOrganization,

@@ -61,7 +61,11 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         audit: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
-        service_account::Entity::update(service_account_to_row(account)).exec(&txn).await.map_err(from_db)?;
+        let mut row = service_account_to_row(account);
+        // The balance is the ledger's: a copy read before would undo spends.
+        row.credits_remaining = sea_orm::ActiveValue::NotSet;
+        row.credits_refilled_at = sea_orm::ActiveValue::NotSet;
+        service_account::Entity::update(row).exec(&txn).await.map_err(from_db)?;
         for key in revoked_keys {
             let row = api_key::ActiveModel {
                 id: Set(key.id.to_string()),

@@ -119,6 +119,24 @@ pub struct LimitSettings {
     /// Per client IP, per window; 0 disables.
     pub failures_per_ip: u32,
     pub window_secs: u64,
+    /// Where keys' and service accounts' rate limits are counted: `memory`
+    /// (this instance) or `redis` (shared; see docs/limits.md).
+    pub store: RateLimitStoreKind,
+    /// Redis, for `store = "redis"`.
+    pub redis_url: String,
+    /// Put before every Redis counter's name.
+    pub redis_key_prefix: String,
+    /// How long a check waits for Redis before counting in memory instead.
+    pub redis_timeout_ms: u64,
+}
+
+/// `limits.store`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitStoreKind {
+    #[default]
+    Memory,
+    Redis,
 }
 
 impl Default for CacheSettings {
@@ -129,7 +147,15 @@ impl Default for CacheSettings {
 
 impl Default for LimitSettings {
     fn default() -> Self {
-        Self { failures_per_key: 10, failures_per_ip: 100, window_secs: 60 }
+        Self {
+            failures_per_key: 10,
+            failures_per_ip: 100,
+            window_secs: 60,
+            store: RateLimitStoreKind::Memory,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_key_prefix: "sesame:rl:".into(),
+            redis_timeout_ms: 200,
+        }
     }
 }
 
@@ -429,6 +455,7 @@ impl Settings {
             ("usage.max_pending_keys", self.usage.max_pending_keys as u64),
             ("cache.ttl_secs", self.cache.ttl_secs),
             ("limits.window_secs", self.limits.window_secs),
+            ("limits.redis_timeout_ms", self.limits.redis_timeout_ms),
         ] {
             at_least_one(key, value)?;
         }
@@ -445,6 +472,12 @@ impl Settings {
             env: "SESAME__HASHING__*".into(),
             source: Box::new(source),
         })?;
+        let redis = self.limits.redis_url.trim();
+        if self.limits.store == RateLimitStoreKind::Redis
+            && !["redis://", "rediss://", "redis+unix://"].iter().any(|scheme| redis.starts_with(scheme))
+        {
+            return Err(SettingsError::bad("limits.redis_url", self.limits.redis_url.clone()));
+        }
         if OrganizationName::parse(&self.bootstrap.organization_name).is_err() {
             return Err(SettingsError::bad("bootstrap.organization_name", self.bootstrap.organization_name.clone()));
         }

@@ -5,6 +5,7 @@ use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
 use crate::authentication::authenticate::{Authenticate, AuthenticationError, Verified};
+use crate::limits::{LimitError, UsageReport, MAX_COST};
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
 
@@ -18,6 +19,9 @@ pub struct VerifyApiKeyCommand {
     /// The address of whoever called `verify`: used when `ip` is absent.
     pub peer_ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// Units of the key's rate limits and credits to spend; 1 when absent,
+    /// 0 to look without spending.
+    pub cost: Option<i64>,
 }
 
 /// A parsed [`VerifyApiKeyCommand`]: the scopes to require, and the address
@@ -26,6 +30,7 @@ pub struct VerifyApiKeyCommand {
 pub struct KeyCheck {
     pub required: ScopeSet,
     pub ip: Option<IpAddr>,
+    pub cost: u64,
 }
 
 impl VerifyApiKeyCommand {
@@ -40,16 +45,27 @@ impl VerifyApiKeyCommand {
                 .check("ip", raw.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address"))
                 .map(Some),
         };
-        errors.finish(|| Some(KeyCheck { required: required?, ip: ip? }))
+        let cost = match self.cost {
+            None => Some(1),
+            Some(raw) => errors.check(
+                "cost",
+                u64::try_from(raw).ok().filter(|c| *c <= MAX_COST).ok_or(format!("must be 0 to {MAX_COST}")),
+            ),
+        };
+        errors.finish(|| Some(KeyCheck { required: required?, ip: ip?, cost: cost? }))
     }
 }
 
-/// The answer: a code, and the key only when it is valid.
+/// The answer: a code, the key only when it is valid, and where its usage
+/// limits stand when it has any.
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub code: VerificationCode,
     /// Shared with the cache, not copied: this is the hot path.
     pub verified: Option<Verified>,
+    /// For a key with rate limits or credits (its own or its service
+    /// account's) that got as far as them.
+    pub usage: Option<UsageReport>,
 }
 
 impl Verification {
@@ -99,8 +115,8 @@ impl VerifyApiKey {
         if let Some(caller) = caller {
             caller.require(Scope::ApiKeysRead)?;
         }
-        let KeyCheck { required, ip } = command.parse().map_err(VerifyError::Validation)?;
-        let rejected = |code| Ok(Verification { code, verified: None });
+        let KeyCheck { required, ip, cost } = command.parse().map_err(VerifyError::Validation)?;
+        let rejected = |code| Ok(Verification { code, verified: None, usage: None });
         match self.authenticate.check_on_behalf(&command.key, ip, command.peer_ip, &required).await {
             Ok(verified) => {
                 let foreign = caller.is_some_and(|c| {
@@ -109,8 +125,19 @@ impl VerifyApiKey {
                 if foreign {
                     return rejected(VerificationCode::NotFound);
                 }
+                let limits = self.authenticate.limits();
+                let usage = match limits.admit(&verified.credential, cost, self.authenticate.now()).await {
+                    Ok(usage) => usage,
+                    Err(LimitError::Rejected(r)) => {
+                        return Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
+                    }
+                    Err(LimitError::Unexpected(e)) => return Err(VerifyError::Unexpected(e)),
+                };
                 self.authenticate.record_use(&verified, ip, command.user_agent.as_deref());
-                Ok(Verification { code: VerificationCode::Valid, verified: Some(verified) })
+                Ok(Verification { code: VerificationCode::Valid, verified: Some(verified), usage })
+            }
+            Err(AuthenticationError::OverLimit(r)) => {
+                Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
             }
             Err(AuthenticationError::Rejected(code)) => rejected(code),
             Err(AuthenticationError::RateLimited { retry_after }) => Err(VerifyError::RateLimited { retry_after }),

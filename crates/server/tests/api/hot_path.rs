@@ -44,7 +44,7 @@ async fn narrowing_a_cached_keys_scopes_takes_effect_at_once(backend: Backend) {
 
 async fn wrong_secrets_for_one_key_get_429_then_recover_after_the_window(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 0, window_secs: 2 }
+        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 0, window_secs: 2, ..Default::default() }
     })
     .await;
     let (_, secret) = app.key_with(&["api_keys.read"]).await;
@@ -69,7 +69,7 @@ async fn wrong_secrets_for_one_key_get_429_then_recover_after_the_window(backend
 
 async fn unknown_keys_from_one_ip_get_429(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 0, failures_per_ip: 3, window_secs: 60 }
+        s.limits = LimitSettings { failures_per_key: 0, failures_per_ip: 3, window_secs: 60, ..Default::default() }
     })
     .await;
     assert_eq!(app.get("/developers/api_keys", &app.root_secret).await.0, 200, "caches the root key");

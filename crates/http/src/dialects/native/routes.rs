@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api_keys::get_api_key)
         .service(api_keys::update_api_key)
         .service(api_keys::rotate_api_key)
+        .service(api_keys::change_api_key_credits)
         .service(api_keys::revoke_api_key)
         .service(organizations::create_organization)
         .service(organizations::get_organization)
@@ -35,11 +36,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every native path and the methods it serves.
-const METHODS: [(&str, &str); 10] = [
+const METHODS: [(&str, &str); 11] = [
     ("/developers/api_keys", "GET, POST"),
     ("/developers/api_keys/verify", "POST"),
     ("/developers/api_keys/{id}", "GET, PATCH, DELETE"),
     ("/developers/api_keys/{id}/rotate", "POST"),
+    ("/developers/api_keys/{id}/credits", "POST"),
     ("/developers/organizations", "POST"),
     ("/developers/organizations/{id}", "GET, PATCH"),
     ("/developers/organizations/{id}/deactivate", "POST"),
@@ -58,6 +60,7 @@ const METHODS: [(&str, &str); 10] = [
     api_keys::rotate_api_key,
     api_keys::revoke_api_key,
     api_keys::verify_api_key,
+    api_keys::change_api_key_credits,
 ))]
 struct ApiKeysApi;
 

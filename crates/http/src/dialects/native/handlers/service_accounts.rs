@@ -6,7 +6,8 @@ use sesame_application::service_accounts::CreateServiceAccountCommand;
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
-    DeletedServiceAccountData, Envelope, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
+    rate_limits_input, DeletedServiceAccountData, Envelope, ServiceAccountData, ServiceAccountPage,
+    ServiceAccountRequest,
 };
 use crate::error_case::{
     BlankName, Forbidden, Internal, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead, LargeBody,
@@ -20,9 +21,11 @@ pub const TAG: &str = "Service accounts";
 
 /// Create a service account
 ///
-/// Keys created with its `service_account_id` belong to it. Requires `api_keys.create`.
+/// Keys created with its `service_account_id` belong to it. Its
+/// `rate_limits` and `credits` are shared by all its keys, on top of each
+/// key's own. Requires `api_keys.create`.
 #[utoipa::path(
-    request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night"})),
+    request_body(content = ServiceAccountRequest, example = json!({"name": "billing-worker", "description": "Charges invoices every night", "rate_limits": [{"name": "default", "limit": 1000, "duration_seconds": 60}], "credits": {"remaining": 100000, "refill": {"amount": 100000, "interval": "monthly", "refill_day": 1}}})),
     responses((status = 201, description = "The service account", body = Envelope<ServiceAccountData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, Forbidden, BlankName, Internal)>),
 )]
 #[post("/developers/service_accounts")]
@@ -31,7 +34,12 @@ pub async fn create_service_account(
     body: JsonBody<ServiceAccountRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.parse()?;
-    let command = CreateServiceAccountCommand { name: Some(request.name), description: request.description };
+    let command = CreateServiceAccountCommand {
+        name: Some(request.name),
+        description: request.description,
+        rate_limits: rate_limits_input(request.rate_limits),
+        credits: request.credits.map(Into::into),
+    };
     let account = caller.services.create_service_account.execute(&caller.principal, command).await?;
     Ok(HttpResponse::Created().json(Envelope::new(
         201,

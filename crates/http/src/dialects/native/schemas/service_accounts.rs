@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use sesame_domain::ServiceAccount;
 use utoipa::ToSchema;
 
+use super::limits::{credits_body, rate_limits_body, CreditsBody, RateLimitBody};
 use crate::time_format;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -12,6 +13,10 @@ pub struct ServiceAccountRequest {
     pub name: String,
     #[schema(example = "Charges invoices every night")]
     pub description: Option<String>,
+    /// Rate limits shared by all the account's keys.
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Credits shared by all the account's keys; absent: unlimited.
+    pub credits: Option<CreditsBody>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -29,6 +34,10 @@ pub struct ServiceAccountData {
     /// Set once deleted; its keys were revoked with it.
     #[schema(format = "mysql-date-time")]
     pub deleted_at: Option<String>,
+    /// Shared by all its keys.
+    pub rate_limits: Vec<RateLimitBody>,
+    /// Shared by all its keys, as last read; null: unlimited.
+    pub credits: Option<CreditsBody>,
 }
 
 impl ServiceAccountData {
@@ -41,6 +50,8 @@ impl ServiceAccountData {
             created_by: account.created_by.to_string(),
             created_at: time_format::format(account.created_at),
             deleted_at: time_format::format_opt(account.deleted_at),
+            rate_limits: rate_limits_body(&account.limits.rate_limits),
+            credits: credits_body(account.limits.credits.as_ref()),
         }
     }
 }
