@@ -13,7 +13,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sesame_domain::ports::{RateLimitCheck, RateLimitStore, RateLimitStoreError, SubjectLimit};
 use sesame_domain::LimitState;
 use thiserror::Error;
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, RwLock};
 
 /// KEYS: one counter per limit. ARGV[1]: the cost; then, per limit, its
 /// budget and its window in ms. Returns the 1-based index of the first limit
@@ -83,6 +83,7 @@ pub struct RedisRateLimitStore {
     script: redis::Script,
     /// Set once a first connection succeeded; the manager reconnects by itself.
     connection: RwLock<Option<ConnectionManager>>,
+    connecting: Mutex<()>,
     /// Unix ms of the last attempt to connect, so an unreachable Redis costs
     /// one attempt a second, not one per request.
     last_attempt_ms: AtomicI64,
@@ -99,6 +100,7 @@ impl RedisRateLimitStore {
             settings,
             script: redis::Script::new(CHECK_SCRIPT),
             connection: RwLock::new(None),
+            connecting: Mutex::new(()),
             last_attempt_ms: AtomicI64::new(i64::MIN),
         })
     }
@@ -107,13 +109,17 @@ impl RedisRateLimitStore {
         if let Some(conn) = self.connection.read().await.as_ref() {
             return Ok(conn.clone());
         }
+        // One attempt at a time: the checks that arrive meanwhile wait for
+        // its outcome (at most the timeout) instead of falling back.
+        let _connecting = self.connecting.lock().await;
+        if let Some(conn) = self.connection.read().await.as_ref() {
+            return Ok(conn.clone());
+        }
         let now_ms = Utc::now().timestamp_millis();
-        let last = self.last_attempt_ms.load(Ordering::Relaxed);
-        if now_ms.saturating_sub(last) < 1000
-            || self.last_attempt_ms.compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed).is_err()
-        {
+        if now_ms.saturating_sub(self.last_attempt_ms.load(Ordering::Relaxed)) < 1000 {
             return Err(RedisStoreError::NotConnected);
         }
+        self.last_attempt_ms.store(now_ms, Ordering::Relaxed);
         let timeout = self.settings.timeout;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(timeout)
