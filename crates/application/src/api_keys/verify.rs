@@ -207,6 +207,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_key_over_its_rate_limit_verifies_as_rate_limited_and_a_cost_of_0_only_looks() {
+        let mut key = active_key();
+        key.limits.rate_limits =
+            sesame_domain::RateLimits::new(vec![sesame_domain::RateLimit::parse("default", 1, 60).unwrap()]).unwrap();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_find_credential().returning(move |_| Ok(Some(credential(key.clone()))));
+        let mut hasher = MockSecretHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let (auth, _) = authenticate_with(
+            keys,
+            hasher,
+            fixed_clock(),
+            crate::authentication::failure_limiter::FailureLimits::default(),
+        );
+        let verify = VerifyApiKey::new(auth.with_limits(crate::limits::UsageLimiter::default()));
+
+        let first = verify.execute(None, command()).await.unwrap();
+        let second = verify.execute(None, command()).await.unwrap();
+        let looked = verify.execute(None, VerifyApiKeyCommand { cost: Some(0), ..command() }).await.unwrap();
+
+        assert_eq!(first.code, VerificationCode::Valid);
+        assert_eq!(first.usage.unwrap().rate_limits[0].remaining, 0);
+        assert_eq!(second.code, VerificationCode::RateLimited);
+        assert!(second.key().is_none());
+        assert_eq!(looked.code, VerificationCode::Valid, "a cost of 0 only looks");
+    }
+
+    #[tokio::test]
     async fn a_garbage_key_is_malformed() {
         let (verify, _) = use_case();
         let cmd = VerifyApiKeyCommand { key: "hello".into(), ..Default::default() };

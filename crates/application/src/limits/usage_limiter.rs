@@ -174,3 +174,178 @@ impl UsageLimiter {
         LimitError::Rejected(Box::new(UsageRejection { code, report, retry_after }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::*;
+    use chrono::TimeZone;
+    use sesame_domain::ports::{MockCreditLedger, RepositoryError};
+    use sesame_domain::{CreditBalance, RateLimit, RateLimits, Refill, ServiceAccountId, UsageLimits};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    fn limits(list: &[(&str, i64, i64)]) -> RateLimits {
+        RateLimits::new(list.iter().map(|(n, l, d)| RateLimit::parse(n, *l, *d).unwrap()).collect()).unwrap()
+    }
+
+    fn key_with(rate_limits: RateLimits, credits: Option<Credits>) -> Credential {
+        let mut key = active_key();
+        key.limits = UsageLimits { rate_limits, credits };
+        credential(key)
+    }
+
+    /// A ledger keeping balances in memory by the rule every real one applies
+    /// (`CreditBalance::spend`), behind the mock so calls can be counted.
+    fn ledger(balances: Vec<(LimitSubject, u64)>) -> MockCreditLedger {
+        let start = Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).unwrap();
+        let store: Arc<Mutex<HashMap<LimitSubject, CreditBalance>>> = Arc::new(Mutex::new(
+            balances.into_iter().map(|(s, n)| (s, CreditBalance { remaining: n, refilled_at: start })).collect(),
+        ));
+        let mut ledger = MockCreditLedger::new();
+        let spends = store.clone();
+        ledger.expect_spend().returning(move |subject, cost, due| {
+            let mut map = spends.lock().unwrap();
+            let Some(balance) = map.get(&subject).copied() else { return Ok(None) };
+            let (after, outcome) = balance.spend(cost, due);
+            map.insert(subject, after);
+            Ok::<_, RepositoryError>(Some(outcome))
+        });
+        let gives = store;
+        ledger.expect_give_back().returning(move |subject, amount| {
+            if let Some(b) = gives.lock().unwrap().get_mut(&subject) {
+                b.remaining += amount;
+            }
+            Ok(())
+        });
+        ledger
+    }
+
+    fn limiter(ledger: MockCreditLedger) -> UsageLimiter {
+        UsageLimiter::new(Arc::new(MemoryRateLimitStore::new()), Some(Arc::new(ledger)))
+    }
+
+    async fn code(limiter: &UsageLimiter, credential: &Credential, cost: u64, at: DateTime<Utc>) -> VerificationCode {
+        match limiter.admit(credential, cost, at).await {
+            Ok(_) => VerificationCode::Valid,
+            Err(LimitError::Rejected(r)) => r.code,
+            Err(LimitError::Unexpected(e)) => panic!("unexpected: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_without_limits_touches_no_store() {
+        let mut rates = sesame_domain::ports::MockRateLimitStore::new();
+        rates.expect_check().never();
+        let mut ledger = MockCreditLedger::new();
+        ledger.expect_spend().never();
+        let limiter = UsageLimiter::new(Arc::new(rates), Some(Arc::new(ledger)));
+        assert_eq!(limiter.admit(&credential(active_key()), 1, now()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_reached_limit_refuses_with_its_reset_and_the_window_reset_serves_again() {
+        let limiter = limiter(ledger(vec![]));
+        let key = key_with(limits(&[("default", 2, 10)]), None);
+        for _ in 0..2 {
+            assert_eq!(code(&limiter, &key, 1, now()).await, VerificationCode::Valid);
+        }
+        let Err(LimitError::Rejected(refused)) = limiter.admit(&key, 1, now() + chrono::Duration::seconds(4)).await
+        else {
+            panic!("the third use is refused")
+        };
+        assert_eq!(refused.code, VerificationCode::RateLimited);
+        assert_eq!(refused.retry_after, Some(Duration::from_secs(6)));
+        assert_eq!(refused.report.rate_limits[0].remaining, 0);
+        assert_eq!(code(&limiter, &key, 1, now() + chrono::Duration::seconds(10)).await, VerificationCode::Valid);
+    }
+
+    #[tokio::test]
+    async fn of_several_limits_the_first_exceeded_is_reported_and_none_is_charged() {
+        let limiter = limiter(ledger(vec![]));
+        let key = key_with(limits(&[("minute", 5, 60), ("second", 1, 1), ("hour", 1, 3600)]), None);
+        assert_eq!(code(&limiter, &key, 1, now()).await, VerificationCode::Valid);
+        let Err(LimitError::Rejected(refused)) = limiter.admit(&key, 1, now()).await else { panic!("refused") };
+        assert_eq!(refused.retry_after, Some(Duration::from_secs(1)), "the `second` limit, first exceeded, says when");
+        assert_eq!(refused.report.rate_limits[0].remaining, 4, "`minute` was not charged for the refused use");
+    }
+
+    #[tokio::test]
+    async fn credits_run_out_and_a_cost_above_what_is_left_takes_nothing() {
+        let key = key_with(RateLimits::default(), Some(Credits { remaining: 3, refill: None }));
+        let limiter = limiter(ledger(vec![(LimitSubject::ApiKey(key.key.id), 3)]));
+        assert_eq!(code(&limiter, &key, 2, now()).await, VerificationCode::Valid);
+        let Err(LimitError::Rejected(refused)) = limiter.admit(&key, 2, now()).await else { panic!("refused") };
+        assert_eq!(
+            (refused.code, refused.report.credits, refused.retry_after),
+            (VerificationCode::UsageExceeded, Some(1), None)
+        );
+        let left = limiter.admit(&key, 1, now()).await.unwrap().unwrap();
+        assert_eq!(left.credits, Some(0), "the refused cost of 2 took nothing");
+        assert_eq!(code(&limiter, &key, 1, now()).await, VerificationCode::UsageExceeded);
+    }
+
+    #[tokio::test]
+    async fn credits_refill_exactly_at_the_boundary_and_not_before() {
+        let refill = Refill::parse(5, "daily", None).unwrap();
+        let key = key_with(RateLimits::default(), Some(Credits { remaining: 1, refill: Some(refill) }));
+        let limiter = limiter(ledger(vec![(LimitSubject::ApiKey(key.key.id), 1)]));
+        let day = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        // The stored balance was last refilled in 2000: the first use refills.
+        assert_eq!(limiter.admit(&key, 5, day).await.unwrap().unwrap().credits, Some(0));
+        let before = day + chrono::Duration::days(1) - chrono::Duration::seconds(1);
+        let Err(LimitError::Rejected(refused)) = limiter.admit(&key, 1, before).await else { panic!("empty") };
+        assert_eq!(refused.retry_after, Some(Duration::from_secs(1)), "refills in one second");
+        let at = day + chrono::Duration::days(1);
+        assert_eq!(limiter.admit(&key, 1, at).await.unwrap().unwrap().credits, Some(4));
+        let days_later = at + chrono::Duration::days(3);
+        assert_eq!(limiter.admit(&key, 1, days_later).await.unwrap().unwrap().credits, Some(4), "no carry-over");
+    }
+
+    #[tokio::test]
+    async fn a_service_accounts_limit_is_shared_by_two_of_its_keys() {
+        let account = ServiceAccountId::generate();
+        let shared = UsageLimits { rate_limits: limits(&[("shared", 3, 60)]), credits: None };
+        let keys: Vec<Credential> = (0..2)
+            .map(|_| {
+                let mut c = credential(active_key());
+                c.key.service_account_id = Some(account);
+                c.account_limits = shared.clone();
+                c
+            })
+            .collect();
+        let limiter = limiter(ledger(vec![]));
+        let mut codes = Vec::new();
+        for c in [&keys[0], &keys[1], &keys[0], &keys[1]] {
+            codes.push(code(&limiter, c, 1, now()).await);
+        }
+        assert_eq!(
+            codes,
+            [VerificationCode::Valid, VerificationCode::Valid, VerificationCode::Valid, VerificationCode::RateLimited]
+        );
+    }
+
+    #[tokio::test]
+    async fn account_credits_taken_for_a_key_short_of_its_own_are_given_back() {
+        let account = ServiceAccountId::generate();
+        let mut key = key_with(RateLimits::default(), Some(Credits { remaining: 0, refill: None }));
+        key.key.service_account_id = Some(account);
+        key.account_limits =
+            UsageLimits { rate_limits: RateLimits::default(), credits: Some(Credits { remaining: 10, refill: None }) };
+        let limiter =
+            limiter(ledger(vec![(LimitSubject::ServiceAccount(account), 10), (LimitSubject::ApiKey(key.key.id), 0)]));
+        assert_eq!(code(&limiter, &key, 4, now()).await, VerificationCode::UsageExceeded);
+        let mut other = credential(active_key());
+        other.key.service_account_id = Some(account);
+        other.account_limits = key.account_limits.clone();
+        let report = limiter.admit(&other, 1, now()).await.unwrap().unwrap();
+        assert_eq!(report.credits, Some(9), "the 4 taken for the refused key came back");
+    }
+
+    #[tokio::test]
+    async fn a_key_with_credits_and_no_ledger_is_refused_never_admitted() {
+        let key = key_with(RateLimits::default(), Some(Credits { remaining: 3, refill: None }));
+        let err = UsageLimiter::default().admit(&key, 1, now()).await.unwrap_err();
+        assert!(matches!(err, LimitError::Unexpected(_)));
+    }
+}
