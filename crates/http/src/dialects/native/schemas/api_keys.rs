@@ -111,7 +111,12 @@ pub struct CreatedApiKeyData {
     #[schema(format = "mysql-date-time")]
     pub updated_at: Option<String>,
     pub metrics: ApiKeyMetrics,
+    /// Sesame extension: the key's rate limits; absent when it has none
+    /// (the documented response keeps exactly its documented fields).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rate_limits: Vec<RateLimitBody>,
+    /// Sesame extension: the key's credits; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CreditsBody>,
 }
 
@@ -177,9 +182,11 @@ pub struct ApiKeyData {
     pub service_account_id: Option<String>,
     pub last_used_ip: Option<String>,
     pub last_used_user_agent: Option<String>,
-    /// Named rate limits, checked in order.
+    /// Sesame extension: named rate limits, checked in order; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rate_limits: Vec<RateLimitBody>,
-    /// Credits as last read; null: unlimited.
+    /// Sesame extension: credits as last read; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CreditsBody>,
 }
 

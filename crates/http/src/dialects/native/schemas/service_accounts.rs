@@ -34,9 +34,11 @@ pub struct ServiceAccountData {
     /// Set once deleted; its keys were revoked with it.
     #[schema(format = "mysql-date-time")]
     pub deleted_at: Option<String>,
-    /// Shared by all its keys.
+    /// Rate limits shared by all its keys; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rate_limits: Vec<RateLimitBody>,
-    /// Shared by all its keys, as last read; null: unlimited.
+    /// Credits shared by all its keys, as last read; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CreditsBody>,
 }
 
