@@ -15,6 +15,7 @@ pub enum AuditAction {
     OrganizationUpdated,
     OrganizationDeactivated,
     ServiceAccountCreated,
+    ServiceAccountUpdated,
     ServiceAccountDeleted,
 }
 
@@ -30,6 +31,7 @@ impl AuditAction {
             AuditAction::OrganizationUpdated => "organization.updated",
             AuditAction::OrganizationDeactivated => "organization.deactivated",
             AuditAction::ServiceAccountCreated => "service_account.created",
+            AuditAction::ServiceAccountUpdated => "service_account.updated",
             AuditAction::ServiceAccountDeleted => "service_account.deleted",
         }
     }
@@ -45,6 +47,7 @@ impl AuditAction {
             AuditAction::OrganizationUpdated,
             AuditAction::OrganizationDeactivated,
             AuditAction::ServiceAccountCreated,
+            AuditAction::ServiceAccountUpdated,
             AuditAction::ServiceAccountDeleted,
         ]
         .into_iter()

@@ -7,7 +7,7 @@ use sesame_application::organizations::{
     ActInOrganization, CreateOrganization, DeactivateOrganization, GetOrganization, UpdateOrganization,
 };
 use sesame_application::service_accounts::{
-    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
@@ -33,6 +33,7 @@ pub struct Services {
     pub list_service_accounts: ListServiceAccounts,
     pub get_service_account: GetServiceAccount,
     pub delete_service_account: DeleteServiceAccount,
+    pub update_service_account_limits: UpdateServiceAccountLimits,
     /// For dialects that name the organization to act in (`account_id`).
     pub act_in_organization: ActInOrganization,
 }

@@ -23,7 +23,7 @@ use sesame_application::organizations::{
     GetOrganization, IssueRootKey, UpdateOrganization,
 };
 use sesame_application::service_accounts::{
-    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
 use sesame_application::support::SecretIssuer;
 use sesame_application::usage::UsageBuffer;
@@ -205,6 +205,12 @@ impl Adapters {
             create_service_account: CreateServiceAccount::new(self.service_accounts.clone(), clock.clone()),
             list_service_accounts: ListServiceAccounts::new(self.service_accounts.clone()),
             get_service_account: GetServiceAccount::new(self.service_accounts.clone()),
+            update_service_account_limits: UpdateServiceAccountLimits::new(
+                self.service_accounts.clone(),
+                self.credits.clone(),
+                clock.clone(),
+                cache.clone(),
+            ),
             delete_service_account: DeleteServiceAccount::new(self.service_accounts.clone(), clock.clone(), cache),
         }
     }

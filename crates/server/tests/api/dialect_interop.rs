@@ -190,7 +190,7 @@ async fn a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does(ba
         (Method::GET, format!("/developers/api_keys/{id}/rotate"), "POST"),
         (Method::DELETE, "/developers/organizations".to_owned(), "POST"),
         (trace, "/developers/audit_events".to_owned(), "GET"),
-        (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, DELETE"),
+        (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, PATCH, DELETE"),
     ];
     for (method, path, allowed) in cases {
         let reply = app.send(method.clone(), &path, root, None).await;

@@ -107,6 +107,30 @@ async fn a_service_accounts_limit_is_shared_by_its_keys(backend: Backend) {
     assert_eq!(codes, ["VALID", "VALID", "VALID", "RATE_LIMITED"]);
 }
 
+async fn a_service_accounts_new_limits_apply_at_once_to_its_cached_keys(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let account = app.create_service_account(&app.root_secret, "customer").await["id"].as_str().unwrap().to_owned();
+    let (_, secret) = limited_key(&app, json!({"service_account_id": account})).await;
+    assert_eq!(app.verify(&json!({"key": secret})).await.1["data"]["code"], "VALID", "now cached, unlimited");
+    let path = format!("/developers/service_accounts/{account}");
+
+    let (status, body) = app.patch(&path, &app.root_secret, &json!({"credits": {"remaining": 1}})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["credits"]["remaining"], 1);
+
+    assert_eq!(app.verify(&json!({"key": secret})).await.1["data"]["credits"], 0);
+    assert_eq!(app.verify(&json!({"key": secret})).await.1["data"]["code"], "USAGE_EXCEEDED");
+    let (status, _) = app.patch(&path, &app.root_secret, &json!({"credits": null})).await;
+    assert_eq!(status, 200);
+    let (_, again) = app.verify(&json!({"key": secret})).await;
+    assert_eq!(again["data"]["code"], "VALID", "{again}");
+    let (status, body) = app
+        .patch(&path, &app.root_secret, &json!({"rate_limits": [{"name": "x", "limit": 0, "duration_seconds": 1}]}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["validator"].get("rate_limits[0].limit").is_some(), "{body}");
+}
+
 async fn bad_limits_and_credits_are_422s_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let cases = [
@@ -212,6 +236,7 @@ on_both_backends!(
     two_hundred_concurrent_verifications_of_fifty_credits_give_exactly_fifty_valid,
     verify_reports_each_limit_and_refuses_past_the_first_exceeded,
     a_service_accounts_limit_is_shared_by_its_keys,
+    a_service_accounts_new_limits_apply_at_once_to_its_cached_keys,
     bad_limits_and_credits_are_422s_naming_the_field,
     credits_are_set_incremented_and_decremented_with_an_audit_event,
     an_over_limit_key_gets_429_with_ratelimit_fields_in_each_dialect_then_is_served_again,

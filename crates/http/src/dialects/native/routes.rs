@@ -26,7 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(service_accounts::create_service_account)
         .service(service_accounts::list_service_accounts)
         .service(service_accounts::get_service_account)
-        .service(service_accounts::delete_service_account);
+        .service(service_accounts::delete_service_account)
+        .service(service_accounts::update_service_account_limits);
     // Each route above is a resource of its own, guarded by its method: a
     // request no guard admits falls through to these, which answer 405 with
     // `Allow` in the native shape rather than actix's bare 404.
@@ -47,7 +48,7 @@ const METHODS: [(&str, &str); 11] = [
     ("/developers/organizations/{id}/deactivate", "POST"),
     ("/developers/audit_events", "GET"),
     ("/developers/service_accounts", "GET, POST"),
-    ("/developers/service_accounts/{id}", "GET, DELETE"),
+    ("/developers/service_accounts/{id}", "GET, PATCH, DELETE"),
 ];
 
 /// One fragment per resource; [`openapi`] puts each under its tag.
@@ -83,6 +84,7 @@ struct AuditEventsApi;
     service_accounts::list_service_accounts,
     service_accounts::get_service_account,
     service_accounts::delete_service_account,
+    service_accounts::update_service_account_limits,
 ))]
 struct ServiceAccountsApi;
 

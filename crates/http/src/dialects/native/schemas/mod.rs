@@ -22,7 +22,10 @@ pub use api_keys::{
 pub use audit_events::{AuditEventData, AuditEventPage};
 pub use limits::{rate_limits_input, ChangeCreditsRequest, CreditBalanceData};
 pub use organizations::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
-pub use service_accounts::{DeletedServiceAccountData, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest};
+pub use service_accounts::{
+    DeletedServiceAccountData, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
+    UpdateServiceAccountLimitsRequest,
+};
 
 /// `{"request_id": "…"}`: where to look in the server's logs.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -19,6 +19,23 @@ pub struct ServiceAccountRequest {
     pub credits: Option<CreditsBody>,
 }
 
+/// New limits for a service account; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServiceAccountLimitsRequest {
+    /// Replaces the rate limits; `[]` removes them.
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Replaces the credits and sets their balance; null removes them.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<CreditsBody>)]
+    pub credits: Option<Option<CreditsBody>>,
+}
+
+/// Tells an explicit `null` (Some(None)) from an absent field (None).
+fn present_or_null<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Option<CreditsBody>>, D::Error> {
+    Option::<CreditsBody>::deserialize(de).map(Some)
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceAccountData {
     #[schema(example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c")]
