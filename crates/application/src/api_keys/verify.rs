@@ -5,7 +5,7 @@ use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
 use crate::authentication::authenticate::{Authenticate, AuthenticationError, Verified};
-use crate::limits::{LimitError, UsageReport, MAX_COST};
+use crate::limits::{LimitError, UsageLimiter, UsageReport, MAX_COST};
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
 
@@ -125,13 +125,17 @@ impl VerifyApiKey {
                 if foreign {
                     return rejected(VerificationCode::NotFound);
                 }
-                let limits = self.authenticate.limits();
-                let usage = match limits.admit(&verified.credential, cost, self.authenticate.now()).await {
-                    Ok(usage) => usage,
-                    Err(LimitError::Rejected(r)) => {
-                        return Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
+                let usage = if UsageLimiter::applies_to(&verified.credential) {
+                    let limits = self.authenticate.limits();
+                    match limits.admit(&verified.credential, cost, self.authenticate.now()).await {
+                        Ok(usage) => usage,
+                        Err(LimitError::Rejected(r)) => {
+                            return Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
+                        }
+                        Err(LimitError::Unexpected(e)) => return Err(VerifyError::Unexpected(e)),
                     }
-                    Err(LimitError::Unexpected(e)) => return Err(VerifyError::Unexpected(e)),
+                } else {
+                    None
                 };
                 self.authenticate.record_use(&verified, ip, command.user_agent.as_deref());
                 Ok(Verification { code: VerificationCode::Valid, verified: Some(verified), usage })

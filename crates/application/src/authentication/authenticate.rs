@@ -159,7 +159,9 @@ impl Authenticate {
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
         let verified = self.check(raw, ip, required).await?;
-        self.limits.admit(&verified.credential, 1, self.clock.now()).await?;
+        if UsageLimiter::applies_to(&verified.credential) {
+            self.limits.admit(&verified.credential, 1, self.clock.now()).await?;
+        }
         self.record_use(&verified, ip, user_agent);
         Ok(verified)
     }

@@ -58,35 +58,27 @@ pub(crate) fn rate_limits(errors: &mut ValidationErrors, raw: &[RateLimitInput])
 
 pub(crate) fn credits(errors: &mut ValidationErrors, raw: &CreditsInput) -> Option<Credits> {
     let too_large = format!("must be at most {MAX_CREDITS}");
-    if raw.remaining > MAX_CREDITS {
-        errors.add("credits.remaining", &too_large);
-    }
     let refill = match &raw.refill {
-        None => Some(None),
-        Some(r) if r.amount > MAX_CREDITS => {
-            errors.add("credits.refill.amount", &too_large);
-            None
-        }
-        Some(r) => match Refill::parse(r.amount, &r.interval, r.refill_day) {
-            Ok(refill) => Some(Some(refill)),
-            Err(e) => {
-                errors.add(format!("credits.{}", e.field()), e);
-                None
+        None => Ok(None),
+        Some(r) if r.amount > MAX_CREDITS => Err(("credits.refill.amount".to_owned(), too_large.clone())),
+        Some(r) => Refill::parse(r.amount, &r.interval, r.refill_day)
+            .map(Some)
+            .map_err(|e| (format!("credits.{}", e.field()), e.to_string())),
+    };
+    let remaining = if raw.remaining > MAX_CREDITS {
+        Err(("credits.remaining".to_owned(), too_large))
+    } else {
+        Credits::parse(raw.remaining, None).map_err(|e| (format!("credits.{}", e.field()), e.to_string()))
+    };
+    match (remaining, refill) {
+        (Ok(credits), Ok(refill)) => Some(Credits { refill, ..credits }),
+        (remaining, refill) => {
+            for (field, message) in [remaining.err(), refill.err()].into_iter().flatten() {
+                errors.add(field, message);
             }
-        },
-    };
-    let credits = match Credits::parse(raw.remaining, refill.flatten()) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            errors.add(format!("credits.{}", e.field()), e);
             None
         }
-    };
-    if raw.remaining > MAX_CREDITS {
-        return None;
     }
-    refill?;
-    credits
 }
 
 /// Both, each optional (absent: none).

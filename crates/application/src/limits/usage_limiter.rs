@@ -83,6 +83,13 @@ impl UsageLimiter {
         }
     }
 
+    /// Whether `credential`'s key (or its service account) carries any
+    /// limit: the one branch a key without limits pays.
+    pub fn applies_to(credential: &Credential) -> bool {
+        !credential.key.limits.is_empty()
+            || (credential.key.service_account_id.is_some() && !credential.account_limits.is_empty())
+    }
+
     /// Spends `cost` for a request of the key `credential` holds, at `now`:
     /// first the rate limits (all or none), then the service account's
     /// credits, then the key's (the account's are given back if the key's
