@@ -563,6 +563,21 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_limits_store_and_a_redis_url_that_is_not_one_are_named() {
+        assert_eq!(
+            error_of(&[("SESAME__LIMITS__STORE", "memcached")]),
+            r#"limits.store (SESAME__LIMITS__STORE) = "memcached": expected one of memory, redis"#
+        );
+        let err = error_of(&[("SESAME__LIMITS__STORE", "redis"), ("SESAME__LIMITS__REDIS_URL", "localhost:6379")]);
+        assert!(err.starts_with(r#"limits.redis_url (SESAME__LIMITS__REDIS_URL) = "localhost:6379""#), "{err}");
+        let s = Settings::load_from(None, env(&[("SESAME__LIMITS__STORE", "redis")])).unwrap();
+        assert_eq!(
+            (s.limits.store, s.limits.redis_url.as_str()),
+            (RateLimitStoreKind::Redis, "redis://127.0.0.1:6379")
+        );
+    }
+
+    #[test]
     fn a_bind_address_without_a_port_is_found_before_anything_is_opened() {
         let err = error_of(&[("SESAME__SERVER__BIND", "nonsense")]);
         assert!(err.starts_with(r#"server.bind (SESAME__SERVER__BIND) = "nonsense": expected host:port"#), "{err}");
