@@ -9,6 +9,9 @@ use sesame_domain::{Credential, Credits, LimitState, LimitSubject, RefillDue, Sp
 use super::MemoryRateLimitStore;
 use crate::Unexpected;
 
+/// Put before the name of a service account's limit in a report.
+pub const ACCOUNT_PREFIX: &str = "account:";
+
 /// The largest cost one request may name.
 pub const MAX_COST: u64 = 1_000_000_000_000_000;
 
@@ -129,6 +132,12 @@ impl UsageLimiter {
         if !limits.is_empty() {
             let check = self.rates.check(&limits, cost, now).await.map_err(|e| LimitError::Unexpected(Box::new(e)))?;
             report.rate_limits = check.states;
+            // An account's limit may share a name with the key's own: its
+            // state is named `account:<name>` (`:` is in no limit's name).
+            let own = key.limits.rate_limits.as_slice().len();
+            for state in report.rate_limits.iter_mut().skip(own) {
+                state.name = format!("{ACCOUNT_PREFIX}{}", state.name);
+            }
             if let Some(i) = check.exceeded {
                 self.rate_limited.increment(1);
                 let retry_after = Some(until(report.rate_limits[i].reset_at, now));
@@ -330,6 +339,8 @@ mod tests {
             codes,
             [VerificationCode::Valid, VerificationCode::Valid, VerificationCode::Valid, VerificationCode::RateLimited]
         );
+        let Err(LimitError::Rejected(refused)) = limiter.admit(&keys[0], 1, now()).await else { panic!("refused") };
+        assert_eq!(refused.report.rate_limits[0].name, "account:shared", "apart from any limit of the key's own");
     }
 
     #[tokio::test]
