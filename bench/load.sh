@@ -3,6 +3,9 @@
 #   (a) POST /developers/api_keys/verify with a valid, cached key
 #   (b) GET /developers/api_keys/{id}, authenticated by a cached key
 #   (c) sesame-baseline: a minimal actix-web JSON handler (the stack's ceiling)
+#   and, with LIMITS=1 (default), (a) for a key with a rate limit counted in
+#   memory, the same key on a second instance counting in Redis
+#   (limits.store = "redis", Redis on 127.0.0.1:6379), and a key with credits
 # with 1,000 and then 1,000,000 keys stored, and the resident memory of the
 # server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
 # Results go to stdout and bench/results/; docs/benchmarks.md quotes them.
@@ -102,6 +105,50 @@ log "stored: $SEEDED"
 # Warm both servers' caches and connections.
 wrk -t1 -c4 -d2s -s "$WORK/verify.lua" "http://127.0.0.1:$PORT/developers/api_keys/verify" >/dev/null
 scenarios "keys=1000"
+
+# Usage limits: the same verify for keys carrying limits, next to (a) and
+# (c) in the same round. Budgets far above what a run spends.
+if [ "${LIMITS:-1}" = 1 ]; then
+  REDIS_PORT=18082
+  SESAME__SERVER__BIND="127.0.0.1:$REDIS_PORT" SESAME__LIMITS__STORE=redis \
+    SESAME__LIMITS__REDIS_KEY_PREFIX="sesame-bench:$(date +%s):" target/release/sesame >/dev/null 2>"$WORK/redis-err.txt" &
+  PIDS+=("$!")
+  wait_port $REDIS_PORT
+  limited_key() { # limits-json
+    curl -sf -X POST "http://127.0.0.1:$PORT/developers/api_keys" -H "Authorization: Bearer $ROOT" \
+      -H 'Content-Type: application/json' -d "{\"label\":\"bench\",\"scopes\":[\"api_keys.read\"],$1}" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["secret"])'
+  }
+  RATE_KEY=$(limited_key '"rate_limits":[{"name":"default","limit":1000000000,"duration_seconds":2592000}]')
+  CREDIT_KEY=$(limited_key '"credits":{"remaining":1000000000000}')
+  for name in rate credit; do
+    key=$RATE_KEY; [ $name = credit ] && key=$CREDIT_KEY
+    cat >"$WORK/$name.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '{"key":"$key","required_scopes":["api_keys.read"]}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+    cat bench/report.lua >>"$WORK/$name.lua"
+  done
+  for url in "http://127.0.0.1:$PORT" "http://127.0.0.1:$REDIS_PORT"; do
+    wrk -t1 -c4 -d2s -s "$WORK/rate.lua" "$url/developers/api_keys/verify" >/dev/null
+  done
+  declare -A RATIOS=()
+  for round in $(seq 1 "$ROUNDS"); do
+    run "limits round=$round (c) baseline" "http://127.0.0.1:$BASE_PORT/verify" "$WORK/baseline.lua"; c=$LAST_RPS
+    run "limits round=$round (a) verify, plain key" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/verify.lua"
+    RATIOS[plain]+=" $(python3 -c "print(round($LAST_RPS / $c, 3))")"
+    run "limits round=$round (a) verify, rate limit in memory" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/rate.lua"
+    RATIOS[memory]+=" $(python3 -c "print(round($LAST_RPS / $c, 3))")"
+    run "limits round=$round (a) verify, rate limit in Redis" "http://127.0.0.1:$REDIS_PORT/developers/api_keys/verify" "$WORK/rate.lua"
+    RATIOS[redis]+=" $(python3 -c "print(round($LAST_RPS / $c, 3))")"
+    run "limits round=$round (a) verify, credits" "http://127.0.0.1:$PORT/developers/api_keys/verify" "$WORK/credit.lua"
+    RATIOS[credits]+=" $(python3 -c "print(round($LAST_RPS / $c, 3))")"
+  done
+  for kind in plain memory redis credits; do
+    log "limits $kind (a)/(c) per round:${RATIOS[$kind]}; median: $(printf '%s\n' ${RATIOS[$kind]} | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+  done
+fi
 
 if [ "${SCALE:-1}" = 0 ]; then log "results: $RESULTS"; exit 0; fi
 

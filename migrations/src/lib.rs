@@ -8,6 +8,7 @@ mod m20250101_000002_create_api_keys;
 mod m20250101_000003_create_api_key_secrets;
 mod m20250101_000004_create_audit_events;
 mod m20250101_000005_create_service_accounts;
+mod m20261202_000012_add_usage_limits;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000003_create_api_key_secrets::Migration),
             Box::new(m20250101_000004_create_audit_events::Migration),
             Box::new(m20250101_000005_create_service_accounts::Migration),
+            Box::new(m20261202_000012_add_usage_limits::Migration),
         ]
     }
 }

@@ -48,6 +48,7 @@ pub fn active_key() -> ApiKey {
         revoked_at: None,
         key_prefix: token().display_prefix(),
         usage: UsageMetrics::default(),
+        limits: sesame_domain::UsageLimits::default(),
     }
 }
 
@@ -57,6 +58,7 @@ pub fn credential(key: ApiKey) -> Credential {
         secret_hash: SecretHash::new("$argon2id$stub".into()),
         secret_expires_at: None,
         organization_status: OrganizationStatus::Active,
+        account_limits: sesame_domain::UsageLimits::default(),
     }
 }
 

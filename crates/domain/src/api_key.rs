@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     Actor, ApiKeyId, Environment, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, LookupId, Metadata,
-    OrganizationId, OrganizationStatus, ScopeSet, SecretHash, ServiceAccountId,
+    OrganizationId, OrganizationStatus, ScopeSet, SecretHash, ServiceAccountId, UsageLimits,
 };
 
 /// Where a key stands at a given instant. Revocation wins over expiry.
@@ -55,6 +55,8 @@ pub struct ApiKey {
     /// A short, non-secret prefix of the current token, for display.
     pub key_prefix: String,
     pub usage: UsageMetrics,
+    /// Rate limits and credits; empty for most keys.
+    pub limits: UsageLimits,
 }
 
 impl ApiKey {
@@ -86,6 +88,8 @@ pub struct Credential {
     /// Set on a superseded secret during a rotation's grace period.
     pub secret_expires_at: Option<DateTime<Utc>>,
     pub organization_status: OrganizationStatus,
+    /// The limits of the key's service account, shared by all its keys.
+    pub account_limits: UsageLimits,
 }
 
 /// Usage of one key since the last flush, to be added to the stored totals.

@@ -10,10 +10,12 @@ pub enum AuditAction {
     ApiKeyUpdated,
     ApiKeyRotated,
     ApiKeyRevoked,
+    ApiKeyCreditsChanged,
     OrganizationCreated,
     OrganizationUpdated,
     OrganizationDeactivated,
     ServiceAccountCreated,
+    ServiceAccountUpdated,
     ServiceAccountDeleted,
 }
 
@@ -24,10 +26,12 @@ impl AuditAction {
             AuditAction::ApiKeyUpdated => "api_key.updated",
             AuditAction::ApiKeyRotated => "api_key.rotated",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
+            AuditAction::ApiKeyCreditsChanged => "api_key.credits_changed",
             AuditAction::OrganizationCreated => "organization.created",
             AuditAction::OrganizationUpdated => "organization.updated",
             AuditAction::OrganizationDeactivated => "organization.deactivated",
             AuditAction::ServiceAccountCreated => "service_account.created",
+            AuditAction::ServiceAccountUpdated => "service_account.updated",
             AuditAction::ServiceAccountDeleted => "service_account.deleted",
         }
     }
@@ -38,10 +42,12 @@ impl AuditAction {
             AuditAction::ApiKeyUpdated,
             AuditAction::ApiKeyRotated,
             AuditAction::ApiKeyRevoked,
+            AuditAction::ApiKeyCreditsChanged,
             AuditAction::OrganizationCreated,
             AuditAction::OrganizationUpdated,
             AuditAction::OrganizationDeactivated,
             AuditAction::ServiceAccountCreated,
+            AuditAction::ServiceAccountUpdated,
             AuditAction::ServiceAccountDeleted,
         ]
         .into_iter()

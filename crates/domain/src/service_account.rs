@@ -30,6 +30,8 @@ pub struct ServiceAccount {
     /// Set once deleted: its keys were revoked with it, and no key may
     /// join it any more.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Rate limits and credits shared by all its keys.
+    pub limits: crate::UsageLimits,
 }
 
 #[cfg(test)]

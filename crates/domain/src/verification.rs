@@ -12,10 +12,14 @@ pub enum VerificationCode {
     ForbiddenIp,
     InsufficientScope,
     OrganizationDeactivated,
+    /// Valid, but over one of its rate limits: nothing was spent.
+    RateLimited,
+    /// Valid, but its credits (or its service account's) do not cover the cost.
+    UsageExceeded,
 }
 
 impl VerificationCode {
-    pub const ALL: [VerificationCode; 8] = [
+    pub const ALL: [VerificationCode; 10] = [
         VerificationCode::Valid,
         VerificationCode::NotFound,
         VerificationCode::Malformed,
@@ -24,6 +28,8 @@ impl VerificationCode {
         VerificationCode::ForbiddenIp,
         VerificationCode::InsufficientScope,
         VerificationCode::OrganizationDeactivated,
+        VerificationCode::RateLimited,
+        VerificationCode::UsageExceeded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +42,8 @@ impl VerificationCode {
             VerificationCode::ForbiddenIp => "FORBIDDEN_IP",
             VerificationCode::InsufficientScope => "INSUFFICIENT_SCOPE",
             VerificationCode::OrganizationDeactivated => "ORGANIZATION_DEACTIVATED",
+            VerificationCode::RateLimited => "RATE_LIMITED",
+            VerificationCode::UsageExceeded => "USAGE_EXCEEDED",
         }
     }
 }

@@ -13,12 +13,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use sesame_application::api_keys::{CreateApiKeyError, KeyManagementError, VerifyError};
 use sesame_application::authentication::{AccessTokenAuthenticationError, AuthenticationError};
+use sesame_application::limits::UsageRejection;
 use sesame_application::organizations::OrganizationError;
 use sesame_application::service_accounts::ServiceAccountError;
 use sesame_application::support::{ListError, ValidationErrors};
 use sesame_application::Unexpected;
 use sesame_domain::ports::{AccessTokenError, StorageUnavailable};
-use sesame_domain::{Forbidden, Scope, VerificationCode};
+use sesame_domain::{Forbidden, LimitState, Scope, VerificationCode};
 
 /// What kind of failure, whichever dialect tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,8 @@ pub enum ErrorKind {
     RequestTimeout,
     /// The body is larger than the server accepts.
     PayloadTooLarge,
-    /// Too many failed attempts for a key id or from an IP.
+    /// Too many failed attempts for a key id or from an IP, or a key over
+    /// one of its rate limits or credits.
     TooManyRequests,
     /// Logged with its cause; the client gets only the request id.
     Internal,
@@ -123,6 +125,9 @@ enum Detail {
     Ungrantable { refused: Refused, scopes: Vec<Scope> },
     /// Whole seconds until a retry may succeed.
     RetryAfter(u64),
+    /// A key over a usage limit: which, and the `RateLimit-Policy` and
+    /// `RateLimit` field values (empty when only credits ran out).
+    OverLimit { code: VerificationCode, retry_after: Option<u64>, policy: String, state: String },
     /// The method sent and those the path serves (`Allow`).
     Method { method: String, allowed: &'static str },
     /// What failed inside; never shown to the client.
@@ -214,6 +219,15 @@ impl ApiError {
         Self::new(ErrorKind::TooManyRequests, Detail::RetryAfter(secs.max(1)))
     }
 
+    /// A key over one of its usage limits: 429, with `Retry-After` (when a
+    /// retry can succeed) and the IETF httpapi draft's `RateLimit-Policy`
+    /// and `RateLimit` fields for every limit the key carries.
+    pub fn over_limit(rejection: &UsageRejection) -> Self {
+        let retry_after = rejection.retry_after.map(|d| (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1));
+        let (policy, state) = ratelimit_fields(&rejection.report.rate_limits, chrono::Utc::now());
+        Self::new(ErrorKind::TooManyRequests, Detail::OverLimit { code: rejection.code, retry_after, policy, state })
+    }
+
     /// A failure inside: 500, or 503 when its cause is storage that
     /// cannot be reached ([`StorageUnavailable`] in its chain).
     pub fn internal(cause: impl Into<Unexpected>) -> Self {
@@ -264,6 +278,13 @@ impl ApiError {
                 format!("the caller {} {} it does not hold: {}", refused.verb(), V::SCOPES, names.join(", "))
             }
             Detail::RetryAfter(secs) => format!("too many failed attempts; retry after {secs} s"),
+            Detail::OverLimit { code: VerificationCode::RateLimited, retry_after, .. } => {
+                format!("this key is over its rate limit; retry after {} s", retry_after.unwrap_or(1))
+            }
+            Detail::OverLimit { retry_after: Some(secs), .. } => {
+                format!("this key's credits are used up; they refill in {secs} s")
+            }
+            Detail::OverLimit { .. } => "this key's credits are used up".to_owned(),
             Detail::Method { method, allowed } => format!("{method} is not allowed here; allowed: {allowed}"),
             Detail::Cause(_) => "Something went wrong on our side; quote the support id".to_owned(),
             Detail::Unreachable(_) => format!(
@@ -284,6 +305,15 @@ impl ApiError {
             Detail::RetryAfter(secs) => {
                 res.insert_header((header::RETRY_AFTER, secs.to_string()));
             }
+            Detail::OverLimit { retry_after, policy, state, .. } => {
+                if let Some(secs) = retry_after {
+                    res.insert_header((header::RETRY_AFTER, secs.to_string()));
+                }
+                if !policy.is_empty() {
+                    res.insert_header(("RateLimit-Policy", policy.as_str()));
+                    res.insert_header(("RateLimit", state.as_str()));
+                }
+            }
             Detail::Unreachable(cause) => {
                 tracing::warn!(error = %cause, source = ?cause.source(), "the database is unavailable");
                 res.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECS.to_string()));
@@ -298,6 +328,23 @@ impl ApiError {
         }
         res
     }
+}
+
+/// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers):
+/// `"name";q=limit;w=window` and `"name";r=remaining;t=seconds-to-reset`,
+/// one list member per limit.
+pub fn ratelimit_fields(states: &[LimitState], now: chrono::DateTime<chrono::Utc>) -> (String, String) {
+    let quoted = |name: &str| format!("\"{}\"", name.replace(['"', '\\'], ""));
+    let policy: Vec<String> =
+        states.iter().map(|s| format!("{};q={};w={}", quoted(&s.name), s.limit, s.window_seconds)).collect();
+    let state: Vec<String> = states
+        .iter()
+        .map(|s| {
+            let t = (s.reset_at - now).num_milliseconds().max(0);
+            format!("{};r={};t={}", quoted(&s.name), s.remaining, (t + 999) / 1000)
+        })
+        .collect();
+    (policy.join(", "), state.join(", "))
 }
 
 /// Sesame's wording, as the logs and the native API show it.
@@ -337,11 +384,14 @@ impl From<AuthenticationError> for ApiError {
                 VerificationCode::OrganizationDeactivated => {
                     ApiError::unauthenticated("the API key's organization is deactivated")
                 }
-                VerificationCode::NotFound | VerificationCode::Valid | VerificationCode::InsufficientScope => {
-                    ApiError::unauthenticated("the API key is not valid")
-                }
+                VerificationCode::NotFound
+                | VerificationCode::Valid
+                | VerificationCode::InsufficientScope
+                | VerificationCode::RateLimited
+                | VerificationCode::UsageExceeded => ApiError::unauthenticated("the API key is not valid"),
             },
             AuthenticationError::RateLimited { retry_after } => ApiError::too_many(retry_after),
+            AuthenticationError::OverLimit(rejection) => ApiError::over_limit(&rejection),
             AuthenticationError::Unexpected(cause) => ApiError::internal(cause),
         }
     }

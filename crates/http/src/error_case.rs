@@ -82,7 +82,10 @@ impl Case {
             Case::Conflict => "The key's state forbids this",
             Case::SlowBody => "The body did not arrive within the server's deadline",
             Case::LargeBody => "The body is larger than the server accepts",
-            Case::TooManyRequests => "Too many failed attempts; see `Retry-After`",
+            Case::TooManyRequests => {
+                "Too many failed attempts, or the key is over a rate limit or out of credits; see `Retry-After`, \
+                 `RateLimit-Policy` and `RateLimit`"
+            }
             Case::Internal => "Unexpected failure",
             Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
         }

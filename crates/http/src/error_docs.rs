@@ -64,6 +64,20 @@ fn response<S: ErrorShape, C: ErrorCase>() -> (String, RefOr<Response>) {
         let header = HeaderBuilder::new().schema(String::schema()).description(Some(about)).build();
         response = response.header("X-Request-Id", header);
     }
+    if C::CASE == Case::TooManyRequests {
+        for (name, about) in [
+            ("Retry-After", "Whole seconds until a retry can succeed (absent for credits that never refill)"),
+            (
+                "RateLimit-Policy",
+                "For a key over its rate limits: each limit as `\"name\";q=limit;w=window-seconds` \
+                 (draft-ietf-httpapi-ratelimit-headers)",
+            ),
+            ("RateLimit", "For a key over its rate limits: each limit as `\"name\";r=remaining;t=seconds-to-reset`"),
+        ] {
+            let header = HeaderBuilder::new().schema(String::schema()).description(Some(about)).build();
+            response = response.header(name, header);
+        }
+    }
     let content = ContentBuilder::new()
         .schema(Some(Ref::from_schema_name(<S::Schema as ToSchema>::name())))
         .example(Some(example))

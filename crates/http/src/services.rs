@@ -1,5 +1,5 @@
 use sesame_application::api_keys::{
-    CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
 };
 use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{Authenticate, AuthenticateAccessToken};
@@ -7,7 +7,7 @@ use sesame_application::organizations::{
     ActInOrganization, CreateOrganization, DeactivateOrganization, GetOrganization, UpdateOrganization,
 };
 use sesame_application::service_accounts::{
-    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
 
 /// The use cases the HTTP adapter drives, built by the server's wiring.
@@ -23,6 +23,7 @@ pub struct Services {
     pub rotate_api_key: RotateApiKey,
     pub revoke_api_key: RevokeApiKey,
     pub verify_api_key: VerifyApiKey,
+    pub change_api_key_credits: ChangeApiKeyCredits,
     pub create_organization: CreateOrganization,
     pub get_organization: GetOrganization,
     pub update_organization: UpdateOrganization,
@@ -32,6 +33,7 @@ pub struct Services {
     pub list_service_accounts: ListServiceAccounts,
     pub get_service_account: GetServiceAccount,
     pub delete_service_account: DeleteServiceAccount,
+    pub update_service_account_limits: UpdateServiceAccountLimits,
     /// For dialects that name the organization to act in (`account_id`).
     pub act_in_organization: ActInOrganization,
 }

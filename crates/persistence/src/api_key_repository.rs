@@ -14,9 +14,10 @@ use sesame_domain::{
 
 use crate::audit_log;
 use crate::conversions::{api_key_from_row, api_key_to_row};
-use crate::entities::{api_key, api_key_secret, organization};
+use crate::entities::{api_key, api_key_secret, organization, service_account};
 use crate::error::from_db;
 use crate::rows;
+use crate::usage_limit_columns::{limits_from, LimitColumns};
 
 /// Keys per usage UPDATE: four CASE arms and an IN entry each stay far
 /// below SQLite's and PostgreSQL's bound-parameter limits.
@@ -26,6 +27,14 @@ const USAGE_KEYS_PER_STATEMENT: usize = 500;
 const SECRET_HASH: &str = "secret_hash";
 const SECRET_EXPIRES_AT: &str = "secret_expires_at";
 const ORGANIZATION_DEACTIVATED_AT: &str = "organization_deactivated_at";
+/// The key's service account's limit columns, under these aliases.
+const ACCOUNT_LIMIT_COLUMNS: [(service_account::Column, &str); 5] = [
+    (service_account::Column::RateLimits, "account_rate_limits"),
+    (service_account::Column::CreditsRemaining, "account_credits_remaining"),
+    (service_account::Column::CreditsRefillAmount, "account_credits_refill_amount"),
+    (service_account::Column::CreditsRefillInterval, "account_credits_refill_interval"),
+    (service_account::Column::CreditsRefillDay, "account_credits_refill_day"),
+];
 
 /// API keys and their secrets in SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -96,7 +105,15 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                 Expr::col((organization::Entity, organization::Column::Id))
                     .equals((api_key::Entity, api_key::Column::OrganizationId)),
             )
+            .left_join(
+                service_account::Entity,
+                Expr::col((service_account::Entity, service_account::Column::Id))
+                    .equals((api_key::Entity, api_key::Column::ServiceAccountId)),
+            )
             .and_where(Expr::col((api_key_secret::Entity, api_key_secret::Column::LookupId)).eq(lookup.to_hex()));
+        for (column, alias) in ACCOUNT_LIMIT_COLUMNS {
+            query.expr_as(Expr::col((service_account::Entity, column)), Alias::new(alias));
+        }
         let statement = self.db.get_database_backend().build(&query);
         let Some(row) = self.db.query_one(statement).await.map_err(from_db)? else {
             return Ok(None);
@@ -105,6 +122,21 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         let secret_hash: String = row.try_get("", SECRET_HASH).map_err(from_db)?;
         let secret_expires_at: Option<DateTime<Utc>> = row.try_get("", SECRET_EXPIRES_AT).map_err(from_db)?;
         let deactivated_at: Option<DateTime<Utc>> = row.try_get("", ORGANIZATION_DEACTIVATED_AT).map_err(from_db)?;
+        let [rate_limits, remaining, amount, interval, day] = ACCOUNT_LIMIT_COLUMNS.map(|(_, alias)| alias);
+        let account_rate_limits: Option<String> = row.try_get("", rate_limits).map_err(from_db)?;
+        let account_limits = match account_rate_limits {
+            None => sesame_domain::UsageLimits::default(),
+            Some(rate_limits) => limits_from(
+                "service_accounts",
+                LimitColumns {
+                    rate_limits,
+                    credits_remaining: row.try_get("", remaining).map_err(from_db)?,
+                    credits_refill_amount: row.try_get("", amount).map_err(from_db)?,
+                    credits_refill_interval: row.try_get("", interval).map_err(from_db)?,
+                    credits_refill_day: row.try_get("", day).map_err(from_db)?,
+                },
+            )?,
+        };
         Ok(Some(Credential {
             key: api_key_from_row(key)?,
             secret_hash: SecretHash::new(secret_hash),
@@ -114,6 +146,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             } else {
                 OrganizationStatus::Active
             },
+            account_limits,
         }))
     }
 
@@ -146,6 +179,12 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         row.last_used_at = sea_orm::ActiveValue::NotSet;
         row.last_used_ip = sea_orm::ActiveValue::NotSet;
         row.last_used_user_agent = sea_orm::ActiveValue::NotSet;
+        // So is the credit balance, by the ledger (`CreditLedger::change`
+        // sets it); only removing the credits clears it here.
+        if key.limits.credits.is_some() {
+            row.credits_remaining = sea_orm::ActiveValue::NotSet;
+            row.credits_refilled_at = sea_orm::ActiveValue::NotSet;
+        }
         api_key::Entity::update(row).exec(&txn).await.map_err(from_db)?;
         audit_log::append(&txn, std::slice::from_ref(audit)).await?;
         txn.commit().await.map_err(from_db)

@@ -5,7 +5,10 @@ use sea_orm_migration::MigratorTrait;
 use sesame_migrations::Migrator;
 use thiserror::Error;
 
-use crate::{SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmOrganizationRepository, SeaOrmServiceAccountRepository};
+use crate::{
+    SeaOrmApiKeyRepository, SeaOrmAuditLog, SeaOrmCreditLedger, SeaOrmOrganizationRepository,
+    SeaOrmServiceAccountRepository,
+};
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -75,6 +78,10 @@ impl Database {
 
     pub fn organizations(&self) -> SeaOrmOrganizationRepository {
         SeaOrmOrganizationRepository::new(self.conn.clone())
+    }
+
+    pub fn credits(&self) -> SeaOrmCreditLedger {
+        SeaOrmCreditLedger::new(self.conn.clone())
     }
 
     pub fn service_accounts(&self) -> SeaOrmServiceAccountRepository {

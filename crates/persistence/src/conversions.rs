@@ -10,6 +10,7 @@ use sesame_domain::{
 
 use crate::entities::{api_key, audit_event, organization, service_account};
 use crate::error::corrupt;
+use crate::usage_limit_columns::{limits_from, limits_to, LimitColumns};
 
 fn json_strings(table: &'static str, column: &'static str, raw: &str) -> Result<Vec<String>, RepositoryError> {
     serde_json::from_str(raw).map_err(|_| corrupt(table, column))
@@ -20,6 +21,16 @@ pub(crate) fn api_key_from_row(row: api_key::Model) -> Result<ApiKey, Repository
     let scopes = ScopeSet::parse(json_strings(T, "scopes", &row.scopes)?).map_err(|_| corrupt(T, "scopes"))?;
     let ip_allow_list = IpAllowList::parse(json_strings(T, "ip_allow_list", &row.ip_allow_list)?)
         .map_err(|_| corrupt(T, "ip_allow_list"))?;
+    let limits = limits_from(
+        T,
+        LimitColumns {
+            rate_limits: row.rate_limits,
+            credits_remaining: row.credits_remaining,
+            credits_refill_amount: row.credits_refill_amount,
+            credits_refill_interval: row.credits_refill_interval,
+            credits_refill_day: row.credits_refill_day,
+        },
+    )?;
     let metadata = serde_json::from_str(&row.metadata)
         .ok()
         .and_then(|v| Metadata::parse(v).ok())
@@ -51,11 +62,14 @@ pub(crate) fn api_key_from_row(row: api_key::Model) -> Result<ApiKey, Repository
             last_used_ip: row.last_used_ip,
             last_used_user_agent: row.last_used_user_agent,
         },
+        limits,
     })
 }
 
-/// Every column; usage counters start from the key's own values.
+/// Every column; usage counters start from the key's own values, a credit
+/// balance's refill period from its creation.
 pub(crate) fn api_key_to_row(key: &ApiKey) -> api_key::ActiveModel {
+    let (limits, refilled_at) = limits_to(&key.limits, key.created_at);
     api_key::ActiveModel {
         id: Set(key.id.to_string()),
         organization_id: Set(key.organization_id.to_string()),
@@ -77,6 +91,12 @@ pub(crate) fn api_key_to_row(key: &ApiKey) -> api_key::ActiveModel {
         last_used_ip: Set(key.usage.last_used_ip.clone()),
         last_used_user_agent: Set(key.usage.last_used_user_agent.clone()),
         service_account_id: Set(key.service_account_id.map(|id| id.to_string())),
+        rate_limits: Set(limits.rate_limits),
+        credits_remaining: Set(limits.credits_remaining),
+        credits_refill_amount: Set(limits.credits_refill_amount),
+        credits_refill_interval: Set(limits.credits_refill_interval),
+        credits_refill_day: Set(limits.credits_refill_day),
+        credits_refilled_at: Set(refilled_at),
     }
 }
 
@@ -144,10 +164,21 @@ pub(crate) fn service_account_from_row(row: service_account::Model) -> Result<Se
         created_by: row.created_by.parse().map_err(|_| corrupt(T, "created_by"))?,
         created_at: row.created_at,
         deleted_at: row.deleted_at,
+        limits: limits_from(
+            T,
+            LimitColumns {
+                rate_limits: row.rate_limits,
+                credits_remaining: row.credits_remaining,
+                credits_refill_amount: row.credits_refill_amount,
+                credits_refill_interval: row.credits_refill_interval,
+                credits_refill_day: row.credits_refill_day,
+            },
+        )?,
     })
 }
 
 pub(crate) fn service_account_to_row(account: &ServiceAccount) -> service_account::ActiveModel {
+    let (limits, refilled_at) = limits_to(&account.limits, account.created_at);
     service_account::ActiveModel {
         id: Set(account.id.to_string()),
         organization_id: Set(account.organization_id.to_string()),
@@ -156,5 +187,11 @@ pub(crate) fn service_account_to_row(account: &ServiceAccount) -> service_accoun
         created_by: Set(account.created_by.to_string()),
         created_at: Set(account.created_at),
         deleted_at: Set(account.deleted_at),
+        rate_limits: Set(limits.rate_limits),
+        credits_remaining: Set(limits.credits_remaining),
+        credits_refill_amount: Set(limits.credits_refill_amount),
+        credits_refill_interval: Set(limits.credits_refill_interval),
+        credits_refill_day: Set(limits.credits_refill_day),
+        credits_refilled_at: Set(refilled_at),
     }
 }

@@ -54,6 +54,28 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         rows::all(select, &self.db, api_key_from_row).await
     }
 
+    async fn update_limits(&self, account: &ServiceAccount, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        let row = service_account_to_row(account);
+        let mut changed = service_account::ActiveModel {
+            id: Set(account.id.to_string()),
+            rate_limits: row.rate_limits,
+            credits_refill_amount: row.credits_refill_amount,
+            credits_refill_interval: row.credits_refill_interval,
+            credits_refill_day: row.credits_refill_day,
+            ..Default::default()
+        };
+        // The balance is the ledger's (`CreditLedger::change` sets it); only
+        // removing the credits clears it here.
+        if account.limits.credits.is_none() {
+            changed.credits_remaining = Set(None);
+            changed.credits_refilled_at = Set(None);
+        }
+        service_account::Entity::update(changed).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)
+    }
+
     async fn delete(
         &self,
         account: &ServiceAccount,
@@ -61,7 +83,11 @@ impl ServiceAccountRepository for SeaOrmServiceAccountRepository {
         audit: &[AuditEvent],
     ) -> Result<(), RepositoryError> {
         let txn = self.db.begin().await.map_err(from_db)?;
-        service_account::Entity::update(service_account_to_row(account)).exec(&txn).await.map_err(from_db)?;
+        let mut row = service_account_to_row(account);
+        // The balance is the ledger's: a copy read before would undo spends.
+        row.credits_remaining = sea_orm::ActiveValue::NotSet;
+        row.credits_refilled_at = sea_orm::ActiveValue::NotSet;
+        service_account::Entity::update(row).exec(&txn).await.map_err(from_db)?;
         for key in revoked_keys {
             let row = api_key::ActiveModel {
                 id: Set(key.id.to_string()),

@@ -141,6 +141,24 @@ pub struct LimitSettings {
     /// window; 0 disables.
     pub failures_per_ip: u32,
     pub window_secs: u64,
+    /// Where keys' and service accounts' rate limits are counted: `memory`
+    /// (this instance) or `redis` (shared; see docs/limits.md).
+    pub store: RateLimitStoreKind,
+    /// Redis, for `store = "redis"`.
+    pub redis_url: String,
+    /// Put before every Redis counter's name.
+    pub redis_key_prefix: String,
+    /// How long a check waits for Redis before counting in memory instead.
+    pub redis_timeout_ms: u64,
+}
+
+/// `limits.store`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateLimitStoreKind {
+    #[default]
+    Memory,
+    Redis,
 }
 
 impl Default for CacheSettings {
@@ -151,7 +169,15 @@ impl Default for CacheSettings {
 
 impl Default for LimitSettings {
     fn default() -> Self {
-        Self { failures_per_key: 10, failures_per_ip: 100, window_secs: 60 }
+        Self {
+            failures_per_key: 10,
+            failures_per_ip: 100,
+            window_secs: 60,
+            store: RateLimitStoreKind::Memory,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_key_prefix: "sesame:rl:".into(),
+            redis_timeout_ms: 200,
+        }
     }
 }
 
@@ -457,6 +483,7 @@ impl Settings {
             ("usage.max_pending_keys", self.usage.max_pending_keys as u64),
             ("cache.ttl_secs", self.cache.ttl_secs),
             ("limits.window_secs", self.limits.window_secs),
+            ("limits.redis_timeout_ms", self.limits.redis_timeout_ms),
         ] {
             at_least_one(key, value)?;
         }
@@ -473,6 +500,12 @@ impl Settings {
             env: "SESAME__HASHING__*".into(),
             source: Box::new(source),
         })?;
+        let redis = self.limits.redis_url.trim();
+        if self.limits.store == RateLimitStoreKind::Redis
+            && !["redis://", "rediss://", "redis+unix://"].iter().any(|scheme| redis.starts_with(scheme))
+        {
+            return Err(SettingsError::bad("limits.redis_url", self.limits.redis_url.clone()));
+        }
         if OrganizationName::parse(&self.bootstrap.organization_name).is_err() {
             return Err(SettingsError::bad("bootstrap.organization_name", self.bootstrap.organization_name.clone()));
         }
@@ -554,6 +587,21 @@ mod tests {
         assert_eq!(
             error_of(&[("SESAME__HASHING__ITERATIONS", "-1")]),
             r#"hashing.iterations (SESAME__HASHING__ITERATIONS) = "-1": expected a whole number, at least 1"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_limits_store_and_a_redis_url_that_is_not_one_are_named() {
+        assert_eq!(
+            error_of(&[("SESAME__LIMITS__STORE", "memcached")]),
+            r#"limits.store (SESAME__LIMITS__STORE) = "memcached": expected one of memory, redis"#
+        );
+        let err = error_of(&[("SESAME__LIMITS__STORE", "redis"), ("SESAME__LIMITS__REDIS_URL", "localhost:6379")]);
+        assert!(err.starts_with(r#"limits.redis_url (SESAME__LIMITS__REDIS_URL) = "localhost:6379""#), "{err}");
+        let s = Settings::load_from(None, env(&[("SESAME__LIMITS__STORE", "redis")])).unwrap();
+        assert_eq!(
+            (s.limits.store, s.limits.redis_url.as_str()),
+            (RateLimitStoreKind::Redis, "redis://127.0.0.1:6379")
         );
     }
 

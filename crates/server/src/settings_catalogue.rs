@@ -60,6 +60,10 @@ pub const SETTINGS: &[Setting] = &[
     setting("limits.failures_per_key", "a whole number (0 disables the limit)"),
     setting("limits.failures_per_ip", "a whole number (0 disables the limit)"),
     setting("limits.window_secs", POSITIVE),
+    setting("limits.store", "one of memory, redis"),
+    setting("limits.redis_url", "redis://HOST[:PORT][/DB]"),
+    setting("limits.redis_key_prefix", "any text, put before each Redis counter's name"),
+    setting("limits.redis_timeout_ms", POSITIVE),
     Setting {
         key: "access_tokens.hs256_secret",
         form: "a shared secret of at least 32 bytes, as the only access-token key source",

@@ -11,25 +11,26 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::api_keys::{
-    CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
 };
 use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{
     Authenticate, AuthenticateAccessToken, FailureLimiter, FailureLimits, VerifiedKeyCache,
 };
+use sesame_application::limits::{FallbackRateLimitStore, MemoryRateLimitStore, UsageLimiter};
 use sesame_application::organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, DeactivateOrganization,
     GetOrganization, IssueRootKey, UpdateOrganization,
 };
 use sesame_application::service_accounts::{
-    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts,
+    CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
 use sesame_application::support::SecretIssuer;
 use sesame_application::usage::UsageBuffer;
 use sesame_crypto::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
-    AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, NoAccessTokens, OrganizationRepository, SecretGenerator,
-    SecretHasher, ServiceAccountRepository,
+    AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, CreditLedger, NoAccessTokens, OrganizationRepository,
+    RateLimitStore, SecretGenerator, SecretHasher, ServiceAccountRepository,
 };
 use sesame_http::operations::Operations;
 use sesame_http::{HttpConfig, Services};
@@ -38,7 +39,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::peers::Peers;
-use crate::settings::Settings;
+use crate::settings::{LimitSettings, RateLimitStoreKind, Settings};
 use crate::system_clock::SystemClock;
 
 #[derive(Debug, Error)]
@@ -55,6 +56,8 @@ pub enum StartupError {
     Hashing(#[from] sesame_crypto::InvalidArgon2Params),
     #[error("invalid access token settings: {0}")]
     AccessTokens(#[from] sesame_crypto::JwtConfigError),
+    #[error("cannot use the Redis of limits.redis_url (SESAME__LIMITS__REDIS_URL)")]
+    Redis(#[source] redis_error::RedisUrl),
     #[error("cannot bootstrap the first organization: {0}")]
     Bootstrap(#[from] BootstrapError),
     #[error("cannot listen on `{bind}` (setting server.bind, env SESAME__SERVER__BIND)")]
@@ -79,6 +82,34 @@ pub struct Adapters {
     pub hasher: Arc<dyn SecretHasher>,
     pub generator: Arc<dyn SecretGenerator>,
     pub clock: Arc<dyn Clock>,
+    /// Credit balances, spent by one conditional UPDATE each.
+    pub credits: Arc<dyn CreditLedger>,
+    /// Where rate limits are counted (`limits.store`).
+    pub rate_limits: Arc<dyn RateLimitStore>,
+}
+
+/// The Redis URL's error, kept opaque so that only persistence names redis.
+mod redis_error {
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct RedisUrl(pub String);
+}
+
+/// Memory, or Redis with memory behind it for when Redis fails.
+fn rate_limit_store(limits: &LimitSettings) -> Result<Arc<dyn RateLimitStore>, StartupError> {
+    let memory: Arc<dyn RateLimitStore> = Arc::new(MemoryRateLimitStore::new());
+    match limits.store {
+        RateLimitStoreKind::Memory => Ok(memory),
+        RateLimitStoreKind::Redis => {
+            let redis = sesame_persistence::RedisRateLimitStore::new(sesame_persistence::RedisSettings {
+                url: limits.redis_url.trim().to_owned(),
+                key_prefix: limits.redis_key_prefix.clone(),
+                timeout: Duration::from_millis(limits.redis_timeout_ms.max(1)),
+            })
+            .map_err(|e| StartupError::Redis(redis_error::RedisUrl(e.to_string())))?;
+            Ok(Arc::new(FallbackRateLimitStore::new(Arc::new(redis), memory)))
+        }
+    }
 }
 
 impl Adapters {
@@ -108,6 +139,8 @@ impl Adapters {
             service_accounts: Arc::new(db.service_accounts()),
             access_tokens,
             keys: Arc::new(db.api_keys()),
+            credits: Arc::new(db.credits()),
+            rate_limits: rate_limit_store(&settings.limits)?,
             database: db.clone(),
             organizations: Arc::new(db.organizations()),
             audit: Arc::new(db.audit_log()),
@@ -139,8 +172,15 @@ impl Adapters {
             window: Duration::from_secs(settings.limits.window_secs.max(1)),
         });
         let authenticate =
-            Authenticate::new(keys.clone(), self.hasher.clone(), clock.clone(), usage, cache.clone(), limiter);
+            Authenticate::new(keys.clone(), self.hasher.clone(), clock.clone(), usage, cache.clone(), limiter)
+                .with_limits(UsageLimiter::new(self.rate_limits.clone(), Some(self.credits.clone())));
         Services {
+            change_api_key_credits: ChangeApiKeyCredits::new(
+                keys.clone(),
+                self.credits.clone(),
+                clock.clone(),
+                cache.clone(),
+            ),
             verify_api_key: VerifyApiKey::new(authenticate.clone()),
             authenticate,
             authenticate_access_token: AuthenticateAccessToken::new(self.access_tokens.clone(), organizations.clone()),
@@ -152,7 +192,8 @@ impl Adapters {
             ),
             list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),
             get_api_key: GetApiKey::new(keys.clone(), clock.clone()),
-            update_api_key: UpdateApiKey::new(keys.clone(), clock.clone(), cache.clone()),
+            update_api_key: UpdateApiKey::new(keys.clone(), clock.clone(), cache.clone())
+                .with_credits(self.credits.clone()),
             rotate_api_key: RotateApiKey::new(keys.clone(), self.issuer.clone(), clock.clone(), cache.clone()),
             revoke_api_key: RevokeApiKey::new(keys.clone(), clock.clone(), cache.clone()),
             create_organization: CreateOrganization::new(organizations.clone(), self.issuer.clone(), clock.clone()),
@@ -164,6 +205,12 @@ impl Adapters {
             create_service_account: CreateServiceAccount::new(self.service_accounts.clone(), clock.clone()),
             list_service_accounts: ListServiceAccounts::new(self.service_accounts.clone()),
             get_service_account: GetServiceAccount::new(self.service_accounts.clone()),
+            update_service_account_limits: UpdateServiceAccountLimits::new(
+                self.service_accounts.clone(),
+                self.credits.clone(),
+                clock.clone(),
+                cache.clone(),
+            ),
             delete_service_account: DeleteServiceAccount::new(self.service_accounts.clone(), clock.clone(), cache),
         }
     }

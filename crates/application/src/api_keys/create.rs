@@ -6,11 +6,13 @@ use sesame_domain::ports::{ApiKeyRepository, Clock, ServiceAccountRepository};
 use sesame_domain::{
     Actor, ApiKey, ApiKeyId, ApiKeyStatus, ApiToken, AuditAction, Environment, ExpiresAt, Forbidden, IpAllowList,
     KeyDescription, KeyKind, KeyLabel, Metadata, OrganizationId, Principal, Scope, ScopeSet, ServiceAccountId,
-    UsageMetrics,
+    UsageLimits, UsageMetrics,
 };
 use thiserror::Error;
 
 use super::fields as key_fields;
+use crate::limits::input as limit_fields;
+use crate::limits::{CreditsInput, RateLimitInput};
 use crate::support::audit::{self, ChangeBy};
 use crate::support::secret_issuer::SecretIssuer;
 use crate::support::validation::ValidationErrors;
@@ -36,6 +38,10 @@ pub struct CreateApiKeyCommand {
     /// `svc_…`: a service account of the caller's organization the key
     /// belongs to.
     pub service_account_id: Option<String>,
+    /// Named rate limits; none when absent.
+    pub rate_limits: Option<Vec<RateLimitInput>>,
+    /// Credits; unlimited when absent.
+    pub credits: Option<CreditsInput>,
 }
 
 /// A key to issue, every field parsed.
@@ -50,6 +56,7 @@ pub struct NewApiKey {
     pub kind: KeyKind,
     pub environment: Environment,
     pub service_account_id: Option<ServiceAccountId>,
+    pub limits: UsageLimits,
 }
 
 impl NewApiKey {
@@ -65,6 +72,7 @@ impl NewApiKey {
             kind: KeyKind::Secret,
             environment,
             service_account_id: None,
+            limits: UsageLimits::default(),
         }
     }
 
@@ -95,6 +103,7 @@ impl NewApiKey {
             revoked_at: None,
             key_prefix: token.display_prefix(),
             usage: UsageMetrics::default(),
+            limits: self.limits,
         }
     }
 }
@@ -137,6 +146,7 @@ impl CreateApiKeyCommand {
             None => Some(None),
             Some(raw) => errors.check("service_account_id", raw.parse::<ServiceAccountId>()).map(Some),
         };
+        let limits = limit_fields::usage_limits(&mut errors, self.rate_limits.as_deref(), self.credits.as_ref());
         errors.finish(|| {
             Some(NewApiKey {
                 label: label?,
@@ -148,6 +158,7 @@ impl CreateApiKeyCommand {
                 kind: kind?,
                 environment: environment?,
                 service_account_id: service_account_id?,
+                limits: limits?,
             })
         })
     }
@@ -258,6 +269,7 @@ mod tests {
             created_by: sesame_domain::Actor::bootstrap(),
             created_at: now(),
             deleted_at: None,
+            limits: UsageLimits::default(),
         }
     }
 

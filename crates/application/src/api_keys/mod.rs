@@ -3,6 +3,7 @@
 //! of `key_management`, written once.
 
 pub mod create;
+pub mod credits;
 mod fields;
 pub mod get;
 pub mod key_management;
@@ -14,6 +15,7 @@ pub mod verify;
 pub mod view;
 
 pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey, NewApiKey};
+pub use credits::{ChangeApiKeyCredits, ChangeCreditsCommand, CreditBalanceView};
 pub use get::GetApiKey;
 pub use key_management::KeyManagementError;
 pub use list::{ListApiKeys, ListApiKeysQuery};

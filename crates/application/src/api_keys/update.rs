@@ -2,16 +2,18 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use derive_new::new;
-use sesame_domain::ports::{ApiKeyRepository, Clock};
+use sesame_domain::ports::{ApiKeyRepository, Clock, CreditChange, CreditLedger};
 use sesame_domain::{
-    ApiKey, AuditAction, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, Metadata, Principal, Scope,
-    ScopeSet,
+    ApiKey, AuditAction, Credits, ExpiresAt, IpAllowList, KeyDescription, KeyKind, KeyLabel, LimitSubject, Metadata,
+    Principal, RateLimits, Scope, ScopeSet,
 };
 
 use super::fields as key_fields;
 use super::key_management::{load_changeable, KeyManagementError};
 use super::view::ApiKeyView;
 use crate::authentication::verified_key_cache::VerifiedKeyCache;
+use crate::limits::input as limit_fields;
+use crate::limits::{CreditsInput, RateLimitInput};
 use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
 use crate::UnexpectedCause;
@@ -40,6 +42,10 @@ pub struct UpdateApiKeyCommand {
     /// `Clear` removes the expiry; `Set` takes a time as [`CreateApiKeyCommand`](super::CreateApiKeyCommand) does.
     pub expires_at: Change<String>,
     pub metadata: Option<serde_json::Value>,
+    /// Replaces the key's rate limits; an empty list removes them.
+    pub rate_limits: Option<Vec<RateLimitInput>>,
+    /// `Set` replaces the credits and their balance; `Clear` removes them.
+    pub credits: Change<CreditsInput>,
 }
 
 /// The parsed changes to one key; `None` (or `Keep`) leaves a field as it is.
@@ -51,6 +57,8 @@ pub struct KeyChanges {
     pub ip_allow_list: Option<IpAllowList>,
     pub expires_at: Change<ExpiresAt>,
     pub metadata: Option<Metadata>,
+    pub rate_limits: Option<RateLimits>,
+    pub credits: Change<Credits>,
 }
 
 impl KeyChanges {
@@ -61,6 +69,12 @@ impl KeyChanges {
         key.scopes = self.scopes.unwrap_or(key.scopes);
         key.ip_allow_list = self.ip_allow_list.unwrap_or(key.ip_allow_list);
         key.metadata = self.metadata.unwrap_or(key.metadata);
+        key.limits.rate_limits = self.rate_limits.unwrap_or(key.limits.rate_limits);
+        match self.credits {
+            Change::Keep => {}
+            Change::Clear => key.limits.credits = None,
+            Change::Set(credits) => key.limits.credits = Some(credits),
+        }
         match self.expires_at {
             Change::Keep => {}
             Change::Clear => key.expires_at = None,
@@ -84,6 +98,8 @@ impl UpdateApiKeyCommand {
             && self.ip_allow_list.is_none()
             && self.expires_at.is_keep()
             && self.metadata.is_none()
+            && self.rate_limits.is_none()
+            && self.credits.is_keep()
     }
 
     /// Parses every field given, for a key of `kind`, at `now`.
@@ -94,7 +110,8 @@ impl UpdateApiKeyCommand {
         if self.is_empty() {
             return Err(ValidationErrors::single(
                 "body",
-                "must set at least one of label, description, scopes, ip_allow_list, expires_at, metadata",
+                "must set at least one of label, description, scopes, ip_allow_list, expires_at, metadata, \
+                 rate_limits, credits",
             ));
         }
         let mut errors = ValidationErrors::new();
@@ -108,6 +125,12 @@ impl UpdateApiKeyCommand {
             Change::Set(raw) => key_fields::expires_at(&mut errors, raw, now).map(Change::Set),
         };
         let metadata = self.metadata.clone().map(|raw| key_fields::metadata(&mut errors, raw));
+        let rate_limits = self.rate_limits.as_deref().map(|raw| limit_fields::rate_limits(&mut errors, raw));
+        let credits = match &self.credits {
+            Change::Keep => Some(Change::Keep),
+            Change::Clear => Some(Change::Clear),
+            Change::Set(raw) => limit_fields::credits(&mut errors, raw).map(Change::Set),
+        };
         errors.finish(|| {
             Some(KeyChanges {
                 label: given(label)?,
@@ -116,6 +139,8 @@ impl UpdateApiKeyCommand {
                 ip_allow_list: given(ip_allow_list)?,
                 expires_at: expires_at?,
                 metadata: given(metadata)?,
+                rate_limits: given(rate_limits)?,
+                credits: credits?,
             })
         })
     }
@@ -129,9 +154,24 @@ pub struct UpdateApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
     cache: VerifiedKeyCache,
+    /// Where a new credit balance is set; without it, setting credits fails.
+    #[new(default)]
+    credits: Option<Arc<dyn CreditLedger>>,
 }
 
+/// Credits were set on a key, but no ledger was wired to keep them.
+#[derive(Debug, thiserror::Error)]
+#[error("no credit ledger is configured")]
+struct NoLedger;
+
 impl UpdateApiKey {
+    /// Sets new credit balances in `credits`.
+    #[must_use]
+    pub fn with_credits(mut self, credits: Arc<dyn CreditLedger>) -> Self {
+        self.credits = Some(credits);
+        self
+    }
+
     /// # Errors
     /// `Forbidden` without `api_keys.update`; `NotFound`; `Revoked`;
     /// `Escalation`; `Validation` naming each bad field.
@@ -145,6 +185,10 @@ impl UpdateApiKey {
         let before = load_changeable(self.keys.as_ref(), caller, id, Scope::ApiKeysUpdate).await?;
         let now = self.clock.now();
         let changes = command.parse(before.kind, now).map_err(KeyManagementError::Validation)?;
+        let new_balance = match &changes.credits {
+            Change::Set(credits) => Some(*credits),
+            _ => None,
+        };
         let mut key = changes.apply(before.clone());
         let escalation = caller.ungrantable(&key.scopes);
         if !escalation.is_empty() {
@@ -154,6 +198,15 @@ impl UpdateApiKey {
 
         let event = ChangeBy { caller, at: now }.key(AuditAction::ApiKeyUpdated, &before, &key);
         self.keys.update(&key, &event).await.map_err(KeyManagementError::unexpected)?;
+        if let Some(credits) = new_balance {
+            let ledger = self.credits.as_ref().ok_or_else(|| KeyManagementError::unexpected(NoLedger))?;
+            let period = credits.refill.map_or(now, |r| r.last_boundary(now));
+            let subject = LimitSubject::ApiKey(key.id);
+            ledger
+                .change(subject, CreditChange::Set(credits.remaining), period, None)
+                .await
+                .map_err(KeyManagementError::unexpected)?;
+        }
         self.cache.invalidate_key(key.id);
         Ok(ApiKeyView::at(key, now))
     }

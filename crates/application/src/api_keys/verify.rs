@@ -5,6 +5,7 @@ use sesame_domain::{ApiKey, Principal, Scope, ScopeSet, VerificationCode};
 use thiserror::Error;
 
 use crate::authentication::authenticate::{Authenticate, AuthenticationError, Verified};
+use crate::limits::{LimitError, UsageLimiter, UsageReport, MAX_COST};
 use crate::support::validation::ValidationErrors;
 use crate::Unexpected;
 
@@ -18,6 +19,9 @@ pub struct VerifyApiKeyCommand {
     /// The address of whoever called `verify`: used when `ip` is absent.
     pub peer_ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// Units of the key's rate limits and credits to spend; 1 when absent,
+    /// 0 to look without spending.
+    pub cost: Option<i64>,
 }
 
 /// A parsed [`VerifyApiKeyCommand`]: the scopes to require, and the address
@@ -26,6 +30,7 @@ pub struct VerifyApiKeyCommand {
 pub struct KeyCheck {
     pub required: ScopeSet,
     pub ip: Option<IpAddr>,
+    pub cost: u64,
 }
 
 impl VerifyApiKeyCommand {
@@ -40,16 +45,27 @@ impl VerifyApiKeyCommand {
                 .check("ip", raw.trim().parse::<IpAddr>().map_err(|_| "must be an IPv4 or IPv6 address"))
                 .map(Some),
         };
-        errors.finish(|| Some(KeyCheck { required: required?, ip: ip? }))
+        let cost = match self.cost {
+            None => Some(1),
+            Some(raw) => errors.check(
+                "cost",
+                u64::try_from(raw).ok().filter(|c| *c <= MAX_COST).ok_or(format!("must be 0 to {MAX_COST}")),
+            ),
+        };
+        errors.finish(|| Some(KeyCheck { required: required?, ip: ip?, cost: cost? }))
     }
 }
 
-/// The answer: a code, and the key only when it is valid.
+/// The answer: a code, the key only when it is valid, and where its usage
+/// limits stand when it has any.
 #[derive(Debug, Clone)]
 pub struct Verification {
     pub code: VerificationCode,
     /// Shared with the cache, not copied: this is the hot path.
     pub verified: Option<Verified>,
+    /// For a key with rate limits or credits (its own or its service
+    /// account's) that got as far as them.
+    pub usage: Option<UsageReport>,
 }
 
 impl Verification {
@@ -99,8 +115,8 @@ impl VerifyApiKey {
         if let Some(caller) = caller {
             caller.require(Scope::ApiKeysRead)?;
         }
-        let KeyCheck { required, ip } = command.parse().map_err(VerifyError::Validation)?;
-        let rejected = |code| Ok(Verification { code, verified: None });
+        let KeyCheck { required, ip, cost } = command.parse().map_err(VerifyError::Validation)?;
+        let rejected = |code| Ok(Verification { code, verified: None, usage: None });
         match self.authenticate.check_on_behalf(&command.key, ip, command.peer_ip, &required).await {
             Ok(verified) => {
                 let foreign = caller.is_some_and(|c| {
@@ -109,8 +125,23 @@ impl VerifyApiKey {
                 if foreign {
                     return rejected(VerificationCode::NotFound);
                 }
+                let usage = if UsageLimiter::applies_to(&verified.credential) {
+                    let limits = self.authenticate.limits();
+                    match limits.admit(&verified.credential, cost, self.authenticate.now()).await {
+                        Ok(usage) => usage,
+                        Err(LimitError::Rejected(r)) => {
+                            return Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
+                        }
+                        Err(LimitError::Unexpected(e)) => return Err(VerifyError::Unexpected(e)),
+                    }
+                } else {
+                    None
+                };
                 self.authenticate.record_use(&verified, ip, command.user_agent.as_deref());
-                Ok(Verification { code: VerificationCode::Valid, verified: Some(verified) })
+                Ok(Verification { code: VerificationCode::Valid, verified: Some(verified), usage })
+            }
+            Err(AuthenticationError::OverLimit(r)) => {
+                Ok(Verification { code: r.code, verified: None, usage: Some(r.report) })
             }
             Err(AuthenticationError::Rejected(code)) => rejected(code),
             Err(AuthenticationError::RateLimited { retry_after }) => Err(VerifyError::RateLimited { retry_after }),
@@ -177,6 +208,34 @@ mod tests {
         let VerifyError::Validation(v) = err else { panic!("expected validation") };
         let fields: Vec<&str> = v.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["required_scopes", "ip"]);
+    }
+
+    #[tokio::test]
+    async fn a_key_over_its_rate_limit_verifies_as_rate_limited_and_a_cost_of_0_only_looks() {
+        let mut key = active_key();
+        key.limits.rate_limits =
+            sesame_domain::RateLimits::new(vec![sesame_domain::RateLimit::parse("default", 1, 60).unwrap()]).unwrap();
+        let mut keys = MockApiKeyRepository::new();
+        keys.expect_find_credential().returning(move |_| Ok(Some(credential(key.clone()))));
+        let mut hasher = MockSecretHasher::new();
+        hasher.expect_verify().returning(|_, _| Ok(true));
+        let (auth, _) = authenticate_with(
+            keys,
+            hasher,
+            fixed_clock(),
+            crate::authentication::failure_limiter::FailureLimits::default(),
+        );
+        let verify = VerifyApiKey::new(auth.with_limits(crate::limits::UsageLimiter::default()));
+
+        let first = verify.execute(None, command()).await.unwrap();
+        let second = verify.execute(None, command()).await.unwrap();
+        let looked = verify.execute(None, VerifyApiKeyCommand { cost: Some(0), ..command() }).await.unwrap();
+
+        assert_eq!(first.code, VerificationCode::Valid);
+        assert_eq!(first.usage.unwrap().rate_limits[0].remaining, 0);
+        assert_eq!(second.code, VerificationCode::RateLimited);
+        assert!(second.key().is_none());
+        assert_eq!(looked.code, VerificationCode::Valid, "a cost of 0 only looks");
     }
 
     #[tokio::test]

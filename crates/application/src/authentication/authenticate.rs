@@ -15,6 +15,7 @@ use tokio::sync::OnceCell;
 use super::check_metrics::CheckMetrics;
 use super::failure_limiter::FailureLimiter;
 use super::verified_key_cache::VerifiedKeyCache;
+use crate::limits::{LimitError, UsageLimiter, UsageRejection};
 use crate::usage::UsageBuffer;
 use crate::Unexpected;
 
@@ -27,8 +28,20 @@ pub enum AuthenticationError {
     /// was done. Retry after the given time.
     #[error("too many failed attempts; retry in {} s", .retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// The key checked out but is over one of its usage limits.
+    #[error("the key is over a usage limit: {}", .0.code.as_str())]
+    OverLimit(Box<UsageRejection>),
     #[error("authentication failed unexpectedly")]
     Unexpected(#[source] Unexpected),
+}
+
+impl From<LimitError> for AuthenticationError {
+    fn from(err: LimitError) -> Self {
+        match err {
+            LimitError::Rejected(rejection) => AuthenticationError::OverLimit(rejection),
+            LimitError::Unexpected(e) => AuthenticationError::Unexpected(e),
+        }
+    }
 }
 
 /// A key that checked out.
@@ -77,6 +90,9 @@ pub struct Authenticate {
     decoy: Arc<OnceCell<SecretHash>>,
     #[new(value = "CheckMetrics::register()")]
     metrics: CheckMetrics,
+    /// Rate limits and credits, spent after the key checked out.
+    #[new(default)]
+    limits: UsageLimiter,
     /// One turn per presented token for the uncached path: concurrent first
     /// requests with one key wait for the first's verdict and then find it
     /// cached, instead of each hashing (and each holding a unit of the
@@ -123,11 +139,28 @@ fn evaluate(
 }
 
 impl Authenticate {
-    /// Checks `raw` as presented from `ip`, requiring `required` scopes, and
-    /// counts one use of the key when it is valid.
+    /// With `limits` spent by [`Authenticate::execute`] and by verify.
+    #[must_use]
+    pub fn with_limits(mut self, limits: UsageLimiter) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn limits(&self) -> &UsageLimiter {
+        &self.limits
+    }
+
+    /// The clock's time, for a caller spending limits after a check.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Checks `raw` as presented from `ip`, requiring `required` scopes,
+    /// spends one unit of the key's usage limits, and counts one use of the
+    /// key when it is valid.
     ///
     /// # Errors
-    /// `Rejected` with the first failed check; `RateLimited`.
+    /// `Rejected` with the first failed check; `RateLimited`; `OverLimit`.
     pub async fn execute(
         &self,
         raw: &str,
@@ -136,6 +169,9 @@ impl Authenticate {
         required: &ScopeSet,
     ) -> Result<Verified, AuthenticationError> {
         let verified = self.check(raw, ip, required).await?;
+        if UsageLimiter::applies_to(&verified.credential) {
+            self.limits.admit(&verified.credential, 1, self.clock.now()).await?;
+        }
         self.record_use(&verified, ip, user_agent);
         Ok(verified)
     }
@@ -178,6 +214,7 @@ impl Authenticate {
             Ok(_) => self.metrics.judged(VerificationCode::Valid),
             Err(AuthenticationError::Rejected(code)) => self.metrics.judged(*code),
             Err(AuthenticationError::RateLimited { .. }) => self.metrics.rate_limited(),
+            Err(AuthenticationError::OverLimit(rejection)) => self.metrics.judged(rejection.code),
             Err(AuthenticationError::Unexpected(_)) => self.metrics.failed(),
         }
         result

@@ -4,10 +4,13 @@ use derive_new::new;
 use serde_json::json;
 use sesame_domain::ports::{Clock, ServiceAccountRepository};
 use sesame_domain::{
-    AuditAction, KeyDescription, Principal, Scope, ServiceAccount, ServiceAccountId, ServiceAccountName,
+    AuditAction, KeyDescription, Principal, Scope, ServiceAccount, ServiceAccountId, ServiceAccountName, UsageLimits,
 };
 
 use super::service_account_error::ServiceAccountError;
+use crate::limits::input as limit_fields;
+use crate::limits::snapshot;
+use crate::limits::{CreditsInput, RateLimitInput};
 use crate::support::audit::ChangeBy;
 use crate::support::validation::ValidationErrors;
 use crate::UnexpectedCause;
@@ -17,6 +20,10 @@ use crate::UnexpectedCause;
 pub struct CreateServiceAccountCommand {
     pub name: Option<String>,
     pub description: Option<String>,
+    /// Rate limits shared by all the account's keys.
+    pub rate_limits: Option<Vec<RateLimitInput>>,
+    /// Credits shared by all the account's keys.
+    pub credits: Option<CreditsInput>,
 }
 
 /// A parsed [`CreateServiceAccountCommand`].
@@ -24,6 +31,7 @@ pub struct CreateServiceAccountCommand {
 pub struct NewServiceAccount {
     pub name: ServiceAccountName,
     pub description: KeyDescription,
+    pub limits: UsageLimits,
 }
 
 impl CreateServiceAccountCommand {
@@ -40,12 +48,18 @@ impl CreateServiceAccountCommand {
         };
         let description =
             errors.check("description", KeyDescription::parse(self.description.as_deref().unwrap_or_default()));
-        errors.finish(|| Some(NewServiceAccount { name: name?, description: description? }))
+        let limits = limit_fields::usage_limits(&mut errors, self.rate_limits.as_deref(), self.credits.as_ref());
+        errors.finish(|| Some(NewServiceAccount { name: name?, description: description?, limits: limits? }))
     }
 }
 
 fn snapshot(account: &ServiceAccount) -> serde_json::Value {
-    json!({ "name": account.name.as_str(), "description": account.description.as_str() })
+    json!({
+        "name": account.name.as_str(),
+        "description": account.description.as_str(),
+        "rate_limits": snapshot::rate_limits(&account.limits.rate_limits),
+        "credits": snapshot::credits(account.limits.credits.as_ref()),
+    })
 }
 
 /// Creates a service account in the caller's organization. A service
@@ -75,6 +89,7 @@ impl CreateServiceAccount {
             created_by: caller.actor.clone(),
             created_at: now,
             deleted_at: None,
+            limits: spec.limits,
         };
         let target = account.id.to_string();
         let event = ChangeBy { caller, at: now }.of(

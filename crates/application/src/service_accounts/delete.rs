@@ -101,6 +101,7 @@ mod tests {
             created_by: sesame_domain::Actor::System { name: "test".into() },
             created_at: now(),
             deleted_at: deleted.then(now),
+            limits: sesame_domain::UsageLimits::default(),
         }
     }
 

@@ -6,7 +6,9 @@ mod api_key_repository;
 mod audit_log;
 mod cache_invalidations;
 mod clock;
+mod credit_ledger;
 mod organization_repository;
+mod rate_limit_store;
 mod readiness;
 mod repository_error;
 mod secret_generator;
@@ -20,7 +22,9 @@ pub use api_key_repository::{ApiKeyQuery, ApiKeyRepository, StatusFilter};
 pub use audit_log::{AuditLog, AuditQuery};
 pub use cache_invalidations::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 pub use clock::Clock;
+pub use credit_ledger::{CreditChange, CreditLedger};
 pub use organization_repository::OrganizationRepository;
+pub use rate_limit_store::{RateLimitCheck, RateLimitStore, RateLimitStoreError, SubjectLimit};
 pub use readiness::{NotReady, ReadinessCheck};
 pub use repository_error::{RepositoryError, StorageUnavailable};
 pub use secret_generator::{SecretGenerator, SecretMaterial};
@@ -38,7 +42,11 @@ pub use cache_invalidations::{MockInvalidationPublisher, MockInvalidationSubscri
 #[cfg(feature = "mocks")]
 pub use clock::MockClock;
 #[cfg(feature = "mocks")]
+pub use credit_ledger::MockCreditLedger;
+#[cfg(feature = "mocks")]
 pub use organization_repository::MockOrganizationRepository;
+#[cfg(feature = "mocks")]
+pub use rate_limit_store::MockRateLimitStore;
 #[cfg(feature = "mocks")]
 pub use readiness::MockReadinessCheck;
 #[cfg(feature = "mocks")]

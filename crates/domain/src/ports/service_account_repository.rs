@@ -24,6 +24,14 @@ pub trait ServiceAccountRepository: Send + Sync {
         id: &ServiceAccountId,
     ) -> Result<Option<ServiceAccount>, RepositoryError>;
 
+    /// Writes the account's limits (rate limits and credit refill; the
+    /// balance only when credits are removed, else it is the ledger's) with
+    /// its audit event, in one transaction.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn update_limits(&self, account: &ServiceAccount, audit: &AuditEvent) -> Result<(), RepositoryError>;
+
     /// The keys of the service account that are not revoked, in every
     /// environment.
     ///

@@ -24,6 +24,12 @@ pub struct Model {
     pub last_used_ip: Option<String>,
     pub last_used_user_agent: Option<String>,
     pub service_account_id: Option<String>,
+    pub rate_limits: String,
+    pub credits_remaining: Option<i64>,
+    pub credits_refill_amount: Option<i64>,
+    pub credits_refill_interval: Option<String>,
+    pub credits_refill_day: Option<i32>,
+    pub credits_refilled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,12 @@ pub struct Model {
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub deleted_at: Option<DateTimeUtc>,
+    pub rate_limits: String,
+    pub credits_remaining: Option<i64>,
+    pub credits_refill_amount: Option<i64>,
+    pub credits_refill_interval: Option<String>,
+    pub credits_refill_day: Option<i32>,
+    pub credits_refilled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

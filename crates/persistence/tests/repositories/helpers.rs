@@ -55,6 +55,16 @@ pub fn api_key(organization_id: &OrganizationId, environment: Environment, label
         revoked_at: None,
         key_prefix: format!("sk_{}_{}", environment.as_str(), &label.chars().take(6).collect::<String>()),
         usage: UsageMetrics::default(),
+        limits: sesame_domain::UsageLimits {
+            rate_limits: sesame_domain::RateLimits::new(vec![
+                sesame_domain::RateLimit::parse("default", 100, 60).expect("a valid limit")
+            ])
+            .expect("one limit"),
+            credits: Some(sesame_domain::Credits {
+                remaining: 1000,
+                refill: Some(sesame_domain::Refill::parse(1000, "monthly", Some(31)).expect("a valid refill")),
+            }),
+        },
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod api_keys;
 mod audit_log;
+mod credit_ledger;
 mod helpers;
 mod organizations;
 mod readiness;

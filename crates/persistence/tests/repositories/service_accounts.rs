@@ -28,6 +28,7 @@ fn service_account(organization_id: &OrganizationId, name: &str) -> ServiceAccou
         created_by: sesame_domain::Actor::System { name: "test".to_owned() },
         created_at: now(),
         deleted_at: None,
+        limits: sesame_domain::UsageLimits::default(),
     }
 }
 

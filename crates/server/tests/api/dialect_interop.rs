@@ -204,7 +204,7 @@ async fn a_method_a_native_path_does_not_serve_is_405_naming_the_ones_it_does(ba
         (Method::GET, format!("/developers/api_keys/{id}/rotate"), "POST"),
         (Method::DELETE, "/developers/organizations".to_owned(), "POST"),
         (trace, "/developers/audit_events".to_owned(), "GET"),
-        (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, DELETE"),
+        (Method::PUT, "/developers/service_accounts/svc_x".to_owned(), "GET, PATCH, DELETE"),
         (Method::PATCH, "/developers/api_keys/verify".to_owned(), "POST"),
         (Method::from_bytes(b"TRACE").unwrap(), "/healthz".to_owned(), "GET"),
         (Method::DELETE, "/metrics".to_owned(), "GET"),

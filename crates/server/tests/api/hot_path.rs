@@ -44,7 +44,7 @@ async fn narrowing_a_cached_keys_scopes_takes_effect_at_once(backend: Backend) {
 
 async fn wrong_secrets_for_one_key_get_429_then_recover_after_the_window(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 0, window_secs: 2 }
+        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 0, window_secs: 2, ..Default::default() }
     })
     .await;
     let (_, secret) = app.key_with(&["api_keys.read"]).await;
@@ -67,7 +67,7 @@ async fn wrong_secrets_for_one_key_get_429_then_recover_after_the_window(backend
 
 async fn unknown_keys_from_one_ip_get_429(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 0, failures_per_ip: 3, window_secs: 60 }
+        s.limits = LimitSettings { failures_per_key: 0, failures_per_ip: 3, window_secs: 60, ..Default::default() }
     })
     .await;
     assert_eq!(app.get("/developers/api_keys", &app.root_secret).await.0, 200, "caches the root key");
@@ -94,7 +94,7 @@ fn client_from(address: &str) -> reqwest::Client {
 
 async fn wrong_secrets_from_one_address_do_not_lock_the_key_out_from_another(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 100, window_secs: 3600 }
+        s.limits = LimitSettings { failures_per_key: 3, failures_per_ip: 100, window_secs: 3600, ..Default::default() }
     })
     .await;
     let (_, secret) = app.key_with(&["api_keys.read"]).await;
@@ -112,7 +112,7 @@ async fn wrong_secrets_from_one_address_do_not_lock_the_key_out_from_another(bac
 
 async fn an_address_out_of_budget_for_unknown_keys_still_verifies_its_valid_keys(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 10, failures_per_ip: 5, window_secs: 3600 }
+        s.limits = LimitSettings { failures_per_key: 10, failures_per_ip: 5, window_secs: 3600, ..Default::default() }
     })
     .await;
     let (_, secret) = app.key_with(&["api_keys.read"]).await;
@@ -132,7 +132,7 @@ async fn an_address_out_of_budget_for_unknown_keys_still_verifies_its_valid_keys
 
 async fn concurrent_unknown_keys_never_overshoot_the_address_budget(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.limits = LimitSettings { failures_per_key: 10, failures_per_ip: 100, window_secs: 3600 }
+        s.limits = LimitSettings { failures_per_key: 10, failures_per_ip: 100, window_secs: 3600, ..Default::default() }
     })
     .await;
     let mut attempts = tokio::task::JoinSet::new();

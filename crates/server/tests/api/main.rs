@@ -19,6 +19,7 @@ mod instances;
 mod json_logs;
 mod landing;
 mod lifecycle;
+mod limits;
 mod logs;
 mod openapi_examples;
 mod operations;

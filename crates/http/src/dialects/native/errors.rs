@@ -77,8 +77,9 @@ impl ErrorShape for Native {
                 "The body did not arrive within the server's deadline (`server.body_timeout_secs`); nothing was done"
             }
             Case::TooManyRequests => {
-                "Too many failed attempts for this key id or from this IP; no hashing was done. `Retry-After` says \
-                 when to retry"
+                "Too many failed attempts for this key id or from this IP (no hashing was done), or the key is over \
+                 one of its rate limits or out of credits (nothing was spent). `Retry-After` says when to retry; a \
+                 key's limits are described by `RateLimit-Policy` and `RateLimit`"
             }
             Case::Internal => "Unexpected failure; quote `support_id`",
             Case::Unavailable => "The database is unavailable; nothing was changed; see `Retry-After`",
@@ -98,7 +99,7 @@ fn title(kind: ErrorKind) -> &'static str {
         ErrorKind::Conflict => "The resource's state forbids this",
         ErrorKind::RequestTimeout => "The request body arrived too slowly",
         ErrorKind::PayloadTooLarge => "The request body is too large",
-        ErrorKind::TooManyRequests => "Too many failed attempts",
+        ErrorKind::TooManyRequests => "Too many requests",
         ErrorKind::Internal => "Internal server error",
         ErrorKind::Unavailable => "Service unavailable",
     }

@@ -18,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(api_keys::get_api_key)
         .service(api_keys::update_api_key)
         .service(api_keys::rotate_api_key)
+        .service(api_keys::change_api_key_credits)
         .service(api_keys::revoke_api_key)
         .service(organizations::create_organization)
         .service(organizations::get_organization)
@@ -27,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(service_accounts::create_service_account)
         .service(service_accounts::list_service_accounts)
         .service(service_accounts::get_service_account)
-        .service(service_accounts::delete_service_account);
+        .service(service_accounts::delete_service_account)
+        .service(service_accounts::update_service_account_limits);
     // Each route above is a resource of its own, guarded by its method: a
     // request no guard admits falls through to these, which answer 405 with
     // `Allow` in the native shape rather than actix's bare 404.
@@ -37,17 +39,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every native path and the methods it serves.
-const METHODS: [(&str, &str); 10] = [
+const METHODS: [(&str, &str); 11] = [
     ("/developers/api_keys", "GET, POST"),
     ("/developers/api_keys/verify", "POST"),
     ("/developers/api_keys/{id}", "GET, PATCH, DELETE"),
     ("/developers/api_keys/{id}/rotate", "POST"),
+    ("/developers/api_keys/{id}/credits", "POST"),
     ("/developers/organizations", "POST"),
     ("/developers/organizations/{id}", "GET, PATCH"),
     ("/developers/organizations/{id}/deactivate", "POST"),
     ("/developers/audit_events", "GET"),
     ("/developers/service_accounts", "GET, POST"),
-    ("/developers/service_accounts/{id}", "GET, DELETE"),
+    ("/developers/service_accounts/{id}", "GET, PATCH, DELETE"),
 ];
 
 /// One fragment per resource; [`openapi`] puts each under its tag.
@@ -60,6 +63,7 @@ const METHODS: [(&str, &str); 10] = [
     api_keys::rotate_api_key,
     api_keys::revoke_api_key,
     api_keys::verify_api_key,
+    api_keys::change_api_key_credits,
 ))]
 struct ApiKeysApi;
 
@@ -82,6 +86,7 @@ struct AuditEventsApi;
     service_accounts::list_service_accounts,
     service_accounts::get_service_account,
     service_accounts::delete_service_account,
+    service_accounts::update_service_account_limits,
 ))]
 struct ServiceAccountsApi;
 

@@ -4,13 +4,15 @@
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use sesame_application::api_keys::Change;
 use sesame_application::api_keys::{
-    CreateApiKeyCommand, ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand, VerifyApiKeyCommand,
+    ChangeCreditsCommand, CreateApiKeyCommand, ListApiKeysQuery, RotateApiKeyCommand, UpdateApiKeyCommand,
+    VerifyApiKeyCommand,
 };
 
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
-    ApiKeyData, ApiKeyPage, CreateApiKeyRequest, CreatedApiKeyData, Envelope, ListApiKeysParams, RotateApiKeyRequest,
-    RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
+    rate_limits_input, ApiKeyData, ApiKeyPage, ChangeCreditsRequest, CreateApiKeyRequest, CreatedApiKeyData,
+    CreditBalanceData, Envelope, ListApiKeysParams, RotateApiKeyRequest, RotatedApiKeyData, UpdateApiKeyRequest,
+    VerificationData, VerifyApiKeyRequest,
 };
 use crate::error_case::{
     Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead,
@@ -33,7 +35,7 @@ fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) ->
 /// may grant only scopes it holds.
 #[utoipa::path(
     request_body(content = CreateApiKeyRequest, description = "Request body for creating a new API key",
-        example = json!({"label": "My API Key", "description": "Key for accessing product APIs", "scopes": ["products.read", "products.create"], "ip_allow_list": ["127.0.0.1", "10.0.0.0/8"], "expires_at": "2030-06-29 16:03:44", "metadata": {"team": "checkout"}})),
+        example = json!({"label": "My API Key", "description": "Key for accessing product APIs", "scopes": ["products.read", "products.create"], "ip_allow_list": ["127.0.0.1", "10.0.0.0/8"], "expires_at": "2030-06-29 16:03:44", "metadata": {"team": "checkout"}, "rate_limits": [{"name": "default", "limit": 100, "duration_seconds": 60}], "credits": {"remaining": 1000, "refill": {"amount": 1000, "interval": "monthly", "refill_day": 1}}})),
     responses(
         (status = 201, description = "Successful API key creation response", body = Envelope<CreatedApiKeyData>,
             headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
@@ -56,6 +58,8 @@ pub async fn create_api_key(
         kind: request.kind,
         environment: request.environment,
         service_account_id: request.service_account_id,
+        rate_limits: rate_limits_input(request.rate_limits),
+        credits: request.credits.map(Into::into),
     };
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
@@ -106,11 +110,12 @@ pub async fn get_api_key(caller: Authenticated, id: web::Path<String>) -> Result
 /// Update an API key
 ///
 /// Changes label, description, scopes, IP allow list, expiry (null removes
-/// it) or metadata. Requires `api_keys.update`; the caller may neither grant
+/// it), metadata, rate limits (`[]` removes them) or credits (null removes
+/// them; an object sets the balance and starts a new refill period). Requires `api_keys.update`; the caller may neither grant
 /// scopes it lacks nor change a key holding scopes it lacks.
 #[utoipa::path(
     params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
-    request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null})),
+    request_body(content = UpdateApiKeyRequest, example = json!({"label": "My renamed API key", "scopes": ["products.read"], "expires_at": null, "rate_limits": [{"name": "default", "limit": 1000, "duration_seconds": 3600}]})),
     responses((status = 200, description = "The updated key", body = Envelope<ApiKeyData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
 )]
 #[patch("/developers/api_keys/{id}")]
@@ -131,6 +136,12 @@ pub async fn update_api_key(
             Some(Some(raw)) => Change::Set(raw),
         },
         metadata: request.metadata,
+        rate_limits: rate_limits_input(request.rate_limits),
+        credits: match request.credits {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(credits)) => Change::Set(credits.into()),
+        },
     };
     let key = caller.services.update_api_key.execute(&caller.principal, &id, command).await?;
     Ok(ok("Resource updated successfully", ApiKeyData::new(&key.key, key.status)))
@@ -183,7 +194,9 @@ pub async fn revoke_api_key(caller: Authenticated, id: web::Path<String>) -> Res
 /// Callable with a bearer key of the same organization holding
 /// `api_keys.read` (other organizations' keys are `NOT_FOUND` to it), or
 /// without `Authorization` by whoever holds `key` itself. A valid key counts
-/// one use.
+/// one use and spends `cost` (default 1) of its rate limits and credits, and
+/// of its service account's: over a limit, the code is `RATE_LIMITED` or
+/// `USAGE_EXCEEDED` and nothing is spent. A key with limits gets their state.
 #[utoipa::path(
     request_body(content = VerifyApiKeyRequest, example = json!({"key": "sk_live_3yQmB7cMWJqPvVvTRwDmnuxx", "required_scopes": ["products.read"]})),
     responses((status = 200, description = "The verdict", body = Envelope<VerificationData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysRead, InvalidBody, Internal)>),
@@ -202,8 +215,35 @@ pub async fn verify_api_key(
         ip: request.ip,
         peer_ip: caller.ip,
         user_agent: caller.user_agent,
+        cost: request.cost,
     };
     let principal = caller.caller.as_ref().map(|c| &c.principal);
     let verification = services.verify_api_key.execute(principal, command).await?;
-    Ok(ok("Key verified", VerificationData::new(verification.code, verification.key())))
+    let data = VerificationData::new(verification.code, verification.key()).with_usage(verification.usage.as_ref());
+    Ok(ok("Key verified", data))
+}
+
+/// Change an API key's credits
+///
+/// `set` the balance (which also gives credits to a key without any and
+/// starts a new refill period), `increment` it, or `decrement` it (stopping
+/// at 0), in one atomic step recorded in the audit trail as
+/// `api_key.credits_changed`. Requires `api_keys.update` and the right to
+/// manage the key.
+#[utoipa::path(
+    params(("id" = String, Path, description = "`api_key_<uuid>`", pattern = "^api_key_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
+    request_body(content = ChangeCreditsRequest, example = json!({"op": "set", "amount": 1000})),
+    responses((status = 200, description = "The balance after the change", body = Envelope<CreditBalanceData>), Errors<Native, (UnreadableBody, Unauthenticated, SlowBody, LargeBody, TooManyRequests, LacksApiKeysUpdate, NotFound, Conflict, InvalidBody, Internal)>),
+)]
+#[post("/developers/api_keys/{id}/credits")]
+pub async fn change_api_key_credits(
+    caller: Authenticated,
+    id: web::Path<String>,
+    body: JsonBody<ChangeCreditsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.parse()?;
+    let command = ChangeCreditsCommand { op: Some(request.op), amount: Some(request.amount) };
+    let balance = caller.services.change_api_key_credits.execute(&caller.principal, &id, command).await?;
+    let data = CreditBalanceData { key_id: balance.key_id.to_string(), remaining: balance.remaining };
+    Ok(ok("Credits changed", data))
 }

@@ -3,9 +3,11 @@ use serde::{Deserialize, Serialize};
 use sesame_domain::{ApiKey, ApiKeyId, ApiKeyStatus, OrganizationId, ScopeSet};
 use utoipa::{IntoParams, ToSchema};
 
+use super::limits::{credits_body, limit_states, rate_limits_body, CreditsBody, LimitStateData, RateLimitBody};
 use crate::scope_schema::ScopeName;
 use crate::time_format;
 use crate::PageParams;
+use sesame_application::limits::UsageReport;
 
 /// Request body for creating a new API key.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,6 +57,10 @@ pub struct CreateApiKeyRequest {
         example = "svc_0197c0f1-9589-7990-b421-4b806f637b0c"
     )]
     pub service_account_id: Option<String>,
+    /// Sesame extension: named rate limits, checked in order (see docs/limits.md).
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Sesame extension: credits, spent by each use; absent: unlimited.
+    pub credits: Option<CreditsBody>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -120,6 +126,13 @@ pub struct CreatedApiKeyData {
     #[schema(format = "mysql-date-time")]
     pub updated_at: Option<String>,
     pub metrics: ApiKeyMetrics,
+    /// Sesame extension: the key's rate limits; absent when it has none
+    /// (the documented response keeps exactly its documented fields).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limits: Vec<RateLimitBody>,
+    /// Sesame extension: the key's credits; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits: Option<CreditsBody>,
 }
 
 impl CreatedApiKeyData {
@@ -136,6 +149,8 @@ impl CreatedApiKeyData {
             created_at: time_format::format(key.created_at),
             updated_at: time_format::format_opt(key.updated_at),
             metrics: ApiKeyMetrics::of(key),
+            rate_limits: rate_limits_body(&key.limits.rate_limits),
+            credits: credits_body(key.limits.credits.as_ref()),
         }
     }
 }
@@ -182,6 +197,12 @@ pub struct ApiKeyData {
     pub service_account_id: Option<String>,
     pub last_used_ip: Option<String>,
     pub last_used_user_agent: Option<String>,
+    /// Sesame extension: named rate limits, checked in order; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limits: Vec<RateLimitBody>,
+    /// Sesame extension: credits as last read; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits: Option<CreditsBody>,
 }
 
 impl ApiKeyData {
@@ -208,6 +229,8 @@ impl ApiKeyData {
             service_account_id: key.service_account_id.map(|id| id.to_string()),
             last_used_ip: key.usage.last_used_ip.clone(),
             last_used_user_agent: key.usage.last_used_user_agent.clone(),
+            rate_limits: rate_limits_body(&key.limits.rate_limits),
+            credits: credits_body(key.limits.credits.as_ref()),
         }
     }
 }
@@ -243,11 +266,19 @@ pub struct UpdateApiKeyRequest {
     pub expires_at: Option<Option<String>>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
+    /// Replaces the rate limits; `[]` removes them.
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Replaces the credits and sets their balance; null removes them.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<CreditsBody>)]
+    pub credits: Option<Option<CreditsBody>>,
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
-fn present_or_null<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(de).map(Some)
+fn present_or_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(de).map(Some)
 }
 
 /// How long the old secret keeps working after a rotation.
@@ -286,6 +317,10 @@ pub struct VerifyApiKeyRequest {
     /// the address of whoever calls verify.
     #[schema(value_type = Option<IpAddress>, example = "203.0.113.7")]
     pub ip: Option<String>,
+    /// Units of the key's rate limits and credits to spend: default 1; 0
+    /// checks without spending.
+    #[schema(example = 1, minimum = 0)]
+    pub cost: Option<i64>,
 }
 
 // Borrows the cached key: verify is the hot path, so nothing is copied to answer it.
@@ -294,7 +329,8 @@ pub struct VerifyApiKeyRequest {
 pub struct VerificationData<'a> {
     pub valid: bool,
     /// `VALID`, `NOT_FOUND`, `MALFORMED`, `EXPIRED`, `REVOKED`,
-    /// `FORBIDDEN_IP`, `INSUFFICIENT_SCOPE` or `ORGANIZATION_DEACTIVATED`.
+    /// `FORBIDDEN_IP`, `INSUFFICIENT_SCOPE`, `ORGANIZATION_DEACTIVATED`,
+    /// `RATE_LIMITED` or `USAGE_EXCEEDED`.
     #[schema(value_type = String, example = "VALID")]
     pub code: &'static str,
     #[schema(value_type = Option<String>, example = "api_key_0197c0f1-9589-7990-b421-4b806f637b0c")]
@@ -309,6 +345,15 @@ pub struct VerificationData<'a> {
     pub expires_at: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// For a key with rate limits (its own, then its service account's):
+    /// where each stands after this request. Absent for a key without.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limits: Option<Vec<LimitStateData>>,
+    /// For a key with credits (or whose service account has them): what is
+    /// left after this request. Absent for a key without.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 999)]
+    pub credits: Option<u64>,
 }
 
 /// A key's scopes, written as a JSON array of names without collecting them.
@@ -322,6 +367,15 @@ impl Serialize for ScopeNames<'_> {
 }
 
 impl<'a> VerificationData<'a> {
+    /// With the state of the key's limits, when it has any.
+    pub fn with_usage(mut self, usage: Option<&UsageReport>) -> Self {
+        if let Some(usage) = usage {
+            self.rate_limits = (!usage.rate_limits.is_empty()).then(|| limit_states(usage));
+            self.credits = usage.credits;
+        }
+        self
+    }
+
     pub fn new(code: sesame_domain::VerificationCode, key: Option<&'a ApiKey>) -> Self {
         Self {
             valid: code == sesame_domain::VerificationCode::Valid,
@@ -332,6 +386,8 @@ impl<'a> VerificationData<'a> {
             scopes: key.map(|k| ScopeNames(&k.scopes)),
             expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
             metadata: key.map(|k| k.metadata.as_map()),
+            rate_limits: None,
+            credits: None,
         }
     }
 }

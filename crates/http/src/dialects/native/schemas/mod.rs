@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod audit_events;
+mod limits;
 mod organizations;
 mod service_accounts;
 
@@ -19,8 +20,12 @@ pub use api_keys::{
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 pub use audit_events::{AuditEventData, AuditEventPage};
+pub use limits::{rate_limits_input, ChangeCreditsRequest, CreditBalanceData};
 pub use organizations::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
-pub use service_accounts::{DeletedServiceAccountData, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest};
+pub use service_accounts::{
+    DeletedServiceAccountData, ServiceAccountData, ServiceAccountPage, ServiceAccountRequest,
+    UpdateServiceAccountLimitsRequest,
+};
 
 /// `{"request_id": "…"}`: where to look in the server's logs.
 #[derive(Debug, Clone, Serialize, ToSchema)]

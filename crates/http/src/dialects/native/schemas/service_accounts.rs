@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 use sesame_domain::ServiceAccount;
 use utoipa::ToSchema;
 
+use super::limits::{credits_body, rate_limits_body, CreditsBody, RateLimitBody};
 use crate::time_format;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -20,6 +21,27 @@ pub struct ServiceAccountRequest {
         example = "Charges invoices every night"
     )]
     pub description: Option<String>,
+    /// Rate limits shared by all the account's keys.
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Credits shared by all the account's keys; absent: unlimited.
+    pub credits: Option<CreditsBody>,
+}
+
+/// New limits for a service account; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServiceAccountLimitsRequest {
+    /// Replaces the rate limits; `[]` removes them.
+    pub rate_limits: Option<Vec<RateLimitBody>>,
+    /// Replaces the credits and sets their balance; null removes them.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<CreditsBody>)]
+    pub credits: Option<Option<CreditsBody>>,
+}
+
+/// Tells an explicit `null` (Some(None)) from an absent field (None).
+fn present_or_null<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Option<CreditsBody>>, D::Error> {
+    Option::<CreditsBody>::deserialize(de).map(Some)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,6 +59,12 @@ pub struct ServiceAccountData {
     /// Set once deleted; its keys were revoked with it.
     #[schema(format = "mysql-date-time")]
     pub deleted_at: Option<String>,
+    /// Rate limits shared by all its keys; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limits: Vec<RateLimitBody>,
+    /// Credits shared by all its keys, as last read; absent when unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits: Option<CreditsBody>,
 }
 
 impl ServiceAccountData {
@@ -49,6 +77,8 @@ impl ServiceAccountData {
             created_by: account.created_by.to_string(),
             created_at: time_format::format(account.created_at),
             deleted_at: time_format::format_opt(account.deleted_at),
+            rate_limits: rate_limits_body(&account.limits.rate_limits),
+            credits: credits_body(account.limits.credits.as_ref()),
         }
     }
 }
