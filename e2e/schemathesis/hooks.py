@@ -76,6 +76,14 @@ def excused(field, message, case):
     if field == "body" and message.startswith("must set at least one of"):
         body = case.body if isinstance(case.body, dict) else {}
         return all(value is None for name, value in body.items() if name != "expires_at")
+    # A key's (or account's) rate limits have distinct names: JSON Schema's
+    # uniqueItems compares whole items, not one property of them.
+    if re.fullmatch(r"rate_limits\[\d+\]\.name", field) and message.endswith("is named twice"):
+        return True
+    # Incrementing or decrementing credits needs a key that has some: the
+    # answer depends on the key's state, not on the request's shape.
+    if field == "op" and message == "the key has no credits: `set` them first":
+        return True
     # A service account must exist in the caller's organization: a
     # well-formed id of none is refused, naming the field.
     if field in SERVICE_ACCOUNT and message == UNKNOWN_SERVICE_ACCOUNT:

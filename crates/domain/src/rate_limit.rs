@@ -50,7 +50,7 @@ impl RateLimit {
     /// # Errors
     /// The first of name, limit and duration that breaks the rules.
     pub fn parse(name: &str, limit: i64, duration_seconds: i64) -> Result<Self, RateLimitError> {
-        let name = name.trim();
+        // Judged as sent, as the document's pattern judges it.
         let name_ok = (1..=64).contains(&name.len())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !name_ok {

@@ -58,6 +58,7 @@ pub struct CreateApiKeyRequest {
     )]
     pub service_account_id: Option<String>,
     /// Sesame extension: named rate limits, checked in order (see docs/limits.md).
+    #[schema(max_items = 10)]
     pub rate_limits: Option<Vec<RateLimitBody>>,
     /// Sesame extension: credits, spent by each use; absent: unlimited.
     pub credits: Option<CreditsBody>,
@@ -267,6 +268,7 @@ pub struct UpdateApiKeyRequest {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<serde_json::Value>,
     /// Replaces the rate limits; `[]` removes them.
+    #[schema(max_items = 10)]
     pub rate_limits: Option<Vec<RateLimitBody>>,
     /// Replaces the credits and sets their balance; null removes them.
     #[serde(default, deserialize_with = "present_or_null")]
@@ -319,7 +321,8 @@ pub struct VerifyApiKeyRequest {
     pub ip: Option<String>,
     /// Units of the key's rate limits and credits to spend: default 1; 0
     /// checks without spending.
-    #[schema(example = 1, minimum = 0)]
+    #[schema(example = 1, minimum = 0, maximum = 1000000000000000_i64)]
+    #[serde(default, deserialize_with = "crate::whole_number::optional_signed")]
     pub cost: Option<i64>,
 }
 

@@ -9,18 +9,39 @@ use utoipa::ToSchema;
 
 use crate::time_format;
 
+/// How often credits refill.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // Only its schema is used: the field is read as text.
+pub enum RefillInterval {
+    Daily,
+    Monthly,
+}
+
+/// What a change does to a key's credits.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum CreditChange {
+    Set,
+    Increment,
+    Decrement,
+}
+
 /// A named limit: at most `limit` units of cost per window of `duration_seconds`.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitBody {
     /// 1–64 letters, digits, `_`, `-` or `.`; unique per key.
-    #[schema(example = "default")]
+    #[schema(example = "default", pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub name: String,
     /// A positive whole number.
     #[schema(example = 100, minimum = 1)]
+    #[serde(deserialize_with = "crate::whole_number::signed")]
     pub limit: i64,
     /// 1 to 2592000 (30 days).
     #[schema(example = 60, minimum = 1, maximum = 2592000)]
+    #[serde(deserialize_with = "crate::whole_number::signed")]
     pub duration_seconds: i64,
 }
 
@@ -29,13 +50,15 @@ pub struct RateLimitBody {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefillBody {
-    #[schema(example = 1000, minimum = 1)]
+    #[schema(example = 1000, minimum = 1, maximum = 1000000000000000_i64)]
+    #[serde(deserialize_with = "crate::whole_number::signed")]
     pub amount: i64,
     /// `daily` or `monthly`.
-    #[schema(example = "monthly")]
+    #[schema(example = "monthly", value_type = RefillInterval)]
     pub interval: String,
     /// 1–31, for a monthly refill; default 1.
     #[schema(example = 1, minimum = 1, maximum = 31)]
+    #[serde(default, deserialize_with = "crate::whole_number::optional_signed")]
     pub refill_day: Option<i64>,
 }
 
@@ -43,7 +66,8 @@ pub struct RefillBody {
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreditsBody {
-    #[schema(example = 1000, minimum = 0)]
+    #[schema(example = 1000, minimum = 0, maximum = 1000000000000000_i64)]
+    #[serde(deserialize_with = "crate::whole_number::signed")]
     pub remaining: i64,
     pub refill: Option<RefillBody>,
 }
@@ -128,9 +152,10 @@ fn state(s: &LimitState) -> LimitStateData {
 pub struct ChangeCreditsRequest {
     /// `set` (also gives credits to a key without), `increment` or
     /// `decrement` (stops at 0).
-    #[schema(example = "increment")]
+    #[schema(example = "increment", value_type = CreditChange)]
     pub op: String,
-    #[schema(example = 500, minimum = 0)]
+    #[schema(example = 500, minimum = 0, maximum = 1000000000000000_i64)]
+    #[serde(deserialize_with = "crate::whole_number::signed")]
     pub amount: i64,
 }
 

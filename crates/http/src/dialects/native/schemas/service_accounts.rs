@@ -22,6 +22,7 @@ pub struct ServiceAccountRequest {
     )]
     pub description: Option<String>,
     /// Rate limits shared by all the account's keys.
+    #[schema(max_items = 10)]
     pub rate_limits: Option<Vec<RateLimitBody>>,
     /// Credits shared by all the account's keys; absent: unlimited.
     pub credits: Option<CreditsBody>,
@@ -32,6 +33,7 @@ pub struct ServiceAccountRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateServiceAccountLimitsRequest {
     /// Replaces the rate limits; `[]` removes them.
+    #[schema(max_items = 10)]
     pub rate_limits: Option<Vec<RateLimitBody>>,
     /// Replaces the credits and sets their balance; null removes them.
     #[serde(default, deserialize_with = "present_or_null")]
