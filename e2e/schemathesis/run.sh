@@ -63,7 +63,9 @@ ROOT_KEY=$(awk '$1 == "secret:" { print $2; exit }' "$WORK/stdout.log")
 case "$ROOT_KEY" in sk_live_*) ;; *) fail "no root key banner on sesame's stdout" ;; esac
 
 echo "schemathesis against http://127.0.0.1:$PORT (seed $SEED, $EXAMPLES examples per operation)"
-cd "$HERE" # hooks.py is imported from here
+# From the temp dir, so schemathesis's cache stays out of the repository;
+# hooks.py is imported through PYTHONPATH.
+cd "$WORK"
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" "$VENV/bin/schemathesis" run \
   "http://127.0.0.1:$PORT/openapi.json" \
   --header "Authorization: Bearer $ROOT_KEY" \
