@@ -13,6 +13,7 @@ mod credits;
 mod display_name;
 mod environment;
 mod expires_at;
+mod gateway;
 mod ip_allow_list;
 mod key_description;
 mod key_label;
@@ -42,6 +43,7 @@ pub use credits::{CreditBalance, Credits, CreditsError, Refill, RefillDue, Refil
 pub use display_name::NameError;
 pub use environment::{Environment, KeyKind, ParseEnvironmentError, ParseKeyKindError};
 pub use expires_at::{parse_instant, ExpiresAt, ExpiresAtError, WIRE_FORMAT};
+pub use gateway::{RouteRule, RouteRuleError, RouteRules, TrustedProxies, TrustedProxiesError};
 pub use ip_allow_list::{IpAllowList, IpAllowListError};
 pub use key_description::{KeyDescription, KeyDescriptionError};
 pub use key_label::{KeyLabel, KeyLabelError};
