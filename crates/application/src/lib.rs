@@ -5,6 +5,7 @@
 pub mod api_keys;
 pub mod audit_events;
 pub mod authentication;
+pub mod gateway;
 pub mod limits;
 pub mod organizations;
 pub mod service_accounts;

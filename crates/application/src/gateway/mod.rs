@@ -1,0 +1,11 @@
+//! Gateways' auth delegation (nginx `auth_request`, Traefik `forwardAuth`,
+//! Caddy `forward_auth`, Envoy `ext_authz`): "may this request through?",
+//! answered from the key the end client presented, the route it asked for
+//! and the address it came from; and the answer, the same for every
+//! protocol that carries it.
+
+pub mod answer;
+mod forward_auth;
+
+pub use answer::{identity_headers, Denial, IDENTITY_HEADERS};
+pub use forward_auth::{Allowed, ForwardAuth, ForwardAuthError, GatewayPolicy, GatewayRequest};
