@@ -24,6 +24,7 @@ mod time_format;
 mod whole_number;
 
 pub mod dialects;
+pub mod gateway;
 pub mod operations;
 
 pub use api_error::{ApiError, ErrorKind, Refused, Vocabulary};
@@ -49,6 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
         .configure(dialects::routes)
+        .configure(gateway::routes)
         .configure(landing::routes)
         .configure(operations::routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))

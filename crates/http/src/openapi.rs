@@ -45,6 +45,7 @@ pub fn openapi() -> OpenApiDoc {
     for dialect in &DIALECTS {
         doc.merge((dialect.openapi)());
     }
+    doc.merge(crate::gateway::openapi());
     doc.merge(crate::operations::openapi());
     readable_schema_names(doc)
 }
@@ -145,6 +146,6 @@ mod tests {
             twice.is_empty(),
             "operation ids missing or used more than once (Swagger UI would call the wrong path): {twice:?}"
         );
-        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 33, "every operation was looked at");
+        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 38, "every operation was looked at");
     }
 }

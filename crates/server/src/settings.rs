@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use config::{Config, ConfigError, Environment, File, FileFormat, Map, Source, Value, ValueKind};
 use serde::Deserialize;
+use sesame_application::gateway::GatewayPolicy;
 use sesame_crypto::{Argon2Params, JwtConfig, JwtConfigError};
-use sesame_domain::OrganizationName;
+use sesame_domain::{
+    OrganizationName, RouteRule, RouteRuleError, RouteRules, ScopeSet, TrustedProxies, TrustedProxiesError,
+};
 use sesame_http::ApiEnvironment;
 use sesame_persistence::{DatabaseSettings, InvalidationBusSettings, PoolTuning};
 use thiserror::Error;
@@ -33,6 +36,134 @@ pub struct Settings {
     /// JWT access tokens from an auth provider, accepted by the seed-004
     /// dialect when one key source is set; refused when none is.
     pub access_tokens: JwtConfig,
+    /// `/gateway/auth`, the forward-auth endpoint of API gateways.
+    pub gateway: GatewaySettings,
+}
+
+/// The gateways' auth delegation (docs/gateways.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewaySettings {
+    /// The header a key may come in besides `Authorization: Bearer`.
+    pub key_header: String,
+    /// Proxies whose `X-Forwarded-For`/`X-Real-IP` are believed (CIDRs or
+    /// addresses); a list, or one comma-separated string from the environment.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<String>,
+    /// Method + path pattern → scopes; the first rule that matches wins.
+    /// A list of tables, or a JSON array in one string from the environment.
+    #[serde(deserialize_with = "routes_or_json")]
+    pub routes: Vec<RouteSetting>,
+    /// The scopes a request no rule matches requires.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub default_scopes: Vec<String>,
+    /// Envoy ext_authz over gRPC: remove the header the key came in
+    /// before an allowed request goes upstream.
+    pub strip_credential: bool,
+    /// `host:port` for Envoy ext_authz over gRPC; unset: not served.
+    pub grpc_bind: Option<String>,
+}
+
+/// One of `gateway.routes`.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSetting {
+    /// HTTP methods; none or `*` for any.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// `/products`, `/products/*` (one segment), `/admin/**` (the rest).
+    pub path: String,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            key_header: "X-API-Key".into(),
+            trusted_proxies: Vec::new(),
+            routes: Vec::new(),
+            default_scopes: Vec::new(),
+            strip_credential: false,
+            grpc_bind: None,
+        }
+    }
+}
+
+/// A list of strings as TOML writes it, or one comma-separated string, as
+/// an environment variable can only give it.
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Form::deserialize(deserializer)? {
+        Form::List(list) => list,
+        Form::Text(text) => text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    })
+}
+
+/// Route rules as TOML tables, or a JSON array in one string.
+fn routes_or_json<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<RouteSetting>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<RouteSetting>),
+        Json(String),
+    }
+    match Form::deserialize(deserializer)? {
+        Form::List(list) => Ok(list),
+        Form::Json(text) if text.trim().is_empty() => Ok(Vec::new()),
+        Form::Json(text) => serde_json::from_str(&text).map_err(serde::de::Error::custom),
+    }
+}
+
+impl GatewaySettings {
+    /// The route rules and trusted proxies, parsed.
+    ///
+    /// # Errors
+    /// A bad rule (with its position), scope, CIDR or header name, naming the setting.
+    pub fn policy(&self) -> Result<GatewayPolicy, SettingsError> {
+        if let Some(bind) = &self.grpc_bind {
+            if !is_host_and_port(bind) {
+                return Err(SettingsError::bad("gateway.grpc_bind", bind.clone()));
+            }
+        }
+        if actix_web::http::header::HeaderName::from_bytes(self.key_header.trim().as_bytes()).is_err() {
+            return Err(SettingsError::bad("gateway.key_header", self.key_header.clone()));
+        }
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies).map_err(|err| {
+            let TrustedProxiesError::Invalid(entry) = err;
+            SettingsError::bad("gateway.trusted_proxies", entry)
+        })?;
+        let default = ScopeSet::parse(&self.default_scopes).map_err(|unknown| SettingsError::Unusable {
+            key: "gateway.default_scopes",
+            env: env_var("gateway.default_scopes"),
+            source: Box::new(unknown),
+        })?;
+        let mut rules = Vec::with_capacity(self.routes.len());
+        for (index, route) in self.routes.iter().enumerate() {
+            let rule = RouteRule::parse(&route.methods, &route.path, &route.scopes).map_err(|source| {
+                SettingsError::Unusable {
+                    key: "gateway.routes",
+                    env: env_var("gateway.routes"),
+                    source: Box::new(BadRoute { index, source }),
+                }
+            })?;
+            rules.push(rule);
+        }
+        Ok(GatewayPolicy { routes: RouteRules::new(rules, default), trusted_proxies })
+    }
+}
+
+/// A rule of `gateway.routes` that cannot be used, by its position.
+#[derive(Debug, Error)]
+#[error("rule {} (counting from 1): {source}", .index + 1)]
+struct BadRoute {
+    index: usize,
+    source: RouteRuleError,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +342,7 @@ impl Default for Settings {
             logging: LoggingSettings::default(),
             telemetry: TelemetrySettings::default(),
             access_tokens: JwtConfig::default(),
+            gateway: GatewaySettings::default(),
         }
     }
 }
@@ -414,6 +546,11 @@ fn first_leaf(key: String, value: &Value) -> String {
     }
 }
 
+/// `host:port`, the port a number.
+fn is_host_and_port(bind: &str) -> bool {
+    bind.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+}
+
 /// A whole-number setting that must be at least 1.
 fn at_least_one(key: &'static str, value: u64) -> Result<(), SettingsError> {
     if value == 0 {
@@ -452,9 +589,7 @@ impl Settings {
     /// so that no bad setting is found after the database was touched.
     fn validate(&self) -> Result<(), SettingsError> {
         let bind = &self.server.bind;
-        let well_formed =
-            bind.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
-        if !well_formed {
+        if !is_host_and_port(bind) {
             return Err(SettingsError::bad("server.bind", bind.clone()));
         }
         let url = self.database.url.trim();
@@ -509,6 +644,7 @@ impl Settings {
         if OrganizationName::parse(&self.bootstrap.organization_name).is_err() {
             return Err(SettingsError::bad("bootstrap.organization_name", self.bootstrap.organization_name.clone()));
         }
+        self.gateway.policy()?;
         self.check_access_tokens()
     }
 
@@ -698,6 +834,43 @@ mod tests {
             "access_tokens.hs256_secret (SESAME__ACCESS_TOKENS__HS256_SECRET): expected a shared secret of at least \
              32 bytes, as the only access-token key source"
         );
+    }
+
+    #[test]
+    fn gateway_lists_come_from_the_environment_as_commas_and_json() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("SESAME__GATEWAY__TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"),
+                ("SESAME__GATEWAY__DEFAULT_SCOPES", "products.read"),
+                (
+                    "SESAME__GATEWAY__ROUTES",
+                    r#"[{"methods": ["POST"], "path": "/products/**", "scopes": ["products.create"]}]"#,
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.gateway.trusted_proxies, ["10.0.0.0/8", "127.0.0.1"]);
+        assert_eq!(s.gateway.routes[0].path, "/products/**");
+        let policy = s.gateway.policy().unwrap();
+        assert_eq!(policy.routes.required("POST", "/products/1").names(), ["products.create"]);
+        assert_eq!(policy.routes.required("GET", "/products/1").names(), ["products.read"]);
+    }
+
+    #[test]
+    fn a_bad_gateway_setting_is_named_before_anything_is_opened() {
+        let err = error_of(&[("SESAME__GATEWAY__TRUSTED_PROXIES", "10.0.0.0/8,10.0.0.0/33")]);
+        assert!(
+            err.starts_with(r#"gateway.trusted_proxies (SESAME__GATEWAY__TRUSTED_PROXIES) = "10.0.0.0/33""#),
+            "{err}"
+        );
+        let err = error_of(&[("SESAME__GATEWAY__KEY_HEADER", "X API Key")]);
+        assert!(err.starts_with("gateway.key_header (SESAME__GATEWAY__KEY_HEADER)"), "{err}");
+        let err =
+            Settings::load_from(None, env(&[("SESAME__GATEWAY__ROUTES", r#"[{"path": "products"}]"#)])).unwrap_err();
+        let report = crate::error_report::report(&err);
+        assert!(report.contains("gateway.routes (SESAME__GATEWAY__ROUTES) cannot be used"), "{report}");
+        assert!(report.contains("rule 1 (counting from 1): path `products` must start with `/`"), "{report}");
     }
 
     #[test]

@@ -74,6 +74,12 @@ pub const SETTINGS: &[Setting] = &[
     setting("access_tokens.issuer", "the `iss` access tokens must carry"),
     setting("access_tokens.audience", "an `aud` access tokens must contain"),
     setting("access_tokens.leeway_secs", WHOLE),
+    setting("gateway.key_header", "an HTTP header name, e.g. X-API-Key"),
+    setting("gateway.trusted_proxies", "IP addresses or CIDR ranges, e.g. 10.0.0.0/8,127.0.0.1"),
+    setting("gateway.routes", "rules {methods, path, scopes}: TOML tables, or a JSON array (path /a, /a/* or /a/**)"),
+    setting("gateway.default_scopes", "scope names, e.g. products.read,products.update"),
+    setting("gateway.strip_credential", "true or false"),
+    setting("gateway.grpc_bind", "host:port for Envoy ext_authz over gRPC, e.g. 127.0.0.1:9191 (unset: off)"),
 ];
 
 /// The setting named `key`, if there is one.

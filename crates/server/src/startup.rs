@@ -17,6 +17,7 @@ use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{
     Authenticate, AuthenticateAccessToken, FailureLimiter, FailureLimits, VerifiedKeyCache,
 };
+use sesame_application::gateway::ForwardAuth;
 use sesame_application::limits::{FallbackRateLimitStore, MemoryRateLimitStore, UsageLimiter};
 use sesame_application::organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, DeactivateOrganization,
@@ -60,6 +61,14 @@ pub enum StartupError {
     Redis(#[source] redis_error::RedisUrl),
     #[error("cannot bootstrap the first organization: {0}")]
     Bootstrap(#[from] BootstrapError),
+    #[error("cannot listen on `{bind}` (setting gateway.grpc_bind, env SESAME__GATEWAY__GRPC_BIND)")]
+    GrpcBind {
+        bind: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid gateway settings")]
+    Gateway(#[source] crate::settings::SettingsError),
     #[error("cannot listen on `{bind}` (setting server.bind, env SESAME__SERVER__BIND)")]
     Bind {
         bind: String,
@@ -242,6 +251,15 @@ pub struct Application {
     operations: Operations,
     drain: Duration,
     upkeep: JoinHandle<()>,
+    /// Envoy ext_authz over gRPC, when `gateway.grpc_bind` is set.
+    grpc: Option<GrpcServer>,
+}
+
+/// The gRPC listener's port and its serving task.
+struct GrpcServer {
+    port: u16,
+    task: JoinHandle<()>,
+    stop: Arc<Notify>,
 }
 
 impl Application {
@@ -252,6 +270,8 @@ impl Application {
     /// # Errors
     /// See [`StartupError`].
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        // Settings built in code (tests) skip the loader's checks.
+        let gateway_policy = settings.gateway.policy().map_err(StartupError::Gateway)?;
         // The port first: a start that cannot serve must create nothing, or
         // the root key of an empty database would be made and never shown.
         let listener = TcpListener::bind(&settings.server.bind)
@@ -260,6 +280,10 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { bind: settings.server.bind.clone(), source })?
             .port();
+        let grpc_listener = match &settings.gateway.grpc_bind {
+            Some(bind) => Some(bind_grpc(bind).await?),
+            None => None,
+        };
         // Before any counter is registered, or it would count nowhere.
         let metrics = crate::prometheus::handle();
         let adapters = Adapters::build(&settings).await?;
@@ -284,6 +308,30 @@ impl Application {
         );
         let upkeep = tokio::spawn(crate::prometheus::upkeep(metrics));
 
+        let forward_auth = ForwardAuth::new(services.authenticate.clone(), gateway_policy);
+        let grpc = grpc_listener.map(|(listener, port)| {
+            let authorization = sesame_grpc::EnvoyAuthorization::new(
+                forward_auth.clone(),
+                &settings.gateway.key_header,
+                settings.gateway.strip_credential,
+            );
+            let stop = Arc::new(Notify::new());
+            let stopped = stop.clone();
+            let task = tokio::spawn(async move {
+                if let Err(err) =
+                    sesame_grpc::serve(listener, authorization, async move { stopped.notified().await }).await
+                {
+                    tracing::error!(error = %err, "the gRPC (Envoy ext_authz) server failed");
+                }
+            });
+            tracing::info!(port, "Envoy ext_authz (gRPC) listening");
+            GrpcServer { port, task, stop }
+        });
+        let gateway = web::Data::new(sesame_http::gateway::Gateway {
+            forward_auth,
+            key_header: actix_web::http::header::HeaderName::from_bytes(settings.gateway.key_header.trim().as_bytes())
+                .expect("checked by GatewaySettings::policy"),
+        });
         let services = web::Data::new(services);
         let operations_data = web::Data::new(operations.clone());
         let http_data = web::Data::new(http_config.clone());
@@ -297,6 +345,7 @@ impl Application {
                 .app_data(services.clone())
                 .app_data(operations_data.clone())
                 .app_data(http_data.clone())
+                .app_data(gateway.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(sesame_http::configure)
         })
@@ -332,11 +381,17 @@ impl Application {
             operations,
             drain: Duration::from_secs(settings.server.drain_secs),
             upkeep,
+            grpc,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of Envoy ext_authz over gRPC, when `gateway.grpc_bind` is set.
+    pub fn grpc_port(&self) -> Option<u16> {
+        self.grpc.as_ref().map(|grpc| grpc.port)
     }
 
     /// The organization and root key made on this start, if the database was empty.
@@ -369,6 +424,10 @@ impl Application {
             handle.stop(true).await;
         });
         let result = self.server.await;
+        if let Some(grpc) = self.grpc {
+            grpc.stop.notify_one();
+            let _ = grpc.task.await;
+        }
         // Let a flush in progress finish rather than abort it mid-batch.
         self.stop_flushing.notify_one();
         if let Err(err) = self.flusher.await {
@@ -385,6 +444,14 @@ impl Application {
         }
         result
     }
+}
+
+/// The gRPC listener of `gateway.grpc_bind`, and its port.
+async fn bind_grpc(bind: &str) -> Result<(tokio::net::TcpListener, u16), StartupError> {
+    let error = |source| StartupError::GrpcBind { bind: bind.to_owned(), source };
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(error)?;
+    let port = listener.local_addr().map_err(error)?.port();
+    Ok((listener, port))
 }
 
 /// Resolves on SIGTERM or SIGINT. Both are listened for from the call on,
