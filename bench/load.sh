@@ -6,6 +6,9 @@
 #   and, with LIMITS=1 (default), (a) for a key with a rate limit counted in
 #   memory, the same key on a second instance counting in Redis
 #   (limits.store = "redis", Redis on 127.0.0.1:6379), and a key with credits
+#   (d) GET /gateway/auth (forward auth) with a valid, cached key in X-API-Key
+#   (e) sesame-baseline's bare GET handler, the ceiling (d) is a ratio of
+#   (f) nginx proxying to (e), and (g) the same with auth_request to Sesame
 # with 1,000 and then 1,000,000 keys stored, and the resident memory of the
 # server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
 # Results go to stdout and bench/results/; docs/benchmarks.md quotes them.
@@ -20,12 +23,16 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 BIG=${BIG:-1000000}
 CACHED=${CACHED:-100000}
-PORT=18080
-BASE_PORT=18081
+# Overridable, for a machine where another run holds them.
+PORT=${PORT:-18080}
+BASE_PORT=${BASE_PORT:-18081}
+NGINX_PLAIN_PORT=${NGINX_PLAIN_PORT:-18082}
+NGINX_AUTH_PORT=${NGINX_AUTH_PORT:-18083}
 
-if ! command -v wrk >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+if ! command -v wrk >/dev/null || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then
+  apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null
 fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 python3 -c "import argon2" 2>/dev/null || pip install -q argon2-cffi
 
 cargo build --release -p sesame-server --bins
@@ -149,6 +156,35 @@ LUA
     log "limits $kind (a)/(c) per round:${RATIOS[$kind]}; median: $(printf '%s\n' ${RATIOS[$kind]} | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
   done
 fi
+# (d) against (e) and (g) against (f), ROUNDS alternating pairs each; the
+# key (scope api_keys.read) needs no scope here: no gateway.routes are set.
+cat >"$WORK/gateway.lua" <<LUA
+wrk.headers["X-API-Key"] = "$KEY"
+LUA
+cat bench/report.lua >>"$WORK/gateway.lua"
+cp bench/report.lua "$WORK/bare.lua"
+mkdir -p "$WORK/nginx-tmp"
+sed -e "s#@WORK@#$WORK#g" -e "s#@SESAME_PORT@#$PORT#g" -e "s#@UPSTREAM_PORT@#$BASE_PORT#g" \
+  -e "s#@PLAIN_PORT@#$NGINX_PLAIN_PORT#g" -e "s#@AUTH_PORT@#$NGINX_AUTH_PORT#g" bench/nginx-auth.conf >"$WORK/nginx.conf"
+"$NGINX" -c "$WORK/nginx.conf" -e "$WORK/nginx-error.log" -g 'daemon off;' &
+PIDS+=("$!")
+wait_port $NGINX_PLAIN_PORT; wait_port $NGINX_AUTH_PORT
+log "nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), 2 workers, in front of (e); (g) adds auth_request to Sesame"
+gateway_scenarios() {
+  local forward=() proxied=() e d f g
+  for round in $(seq 1 "$ROUNDS"); do
+    run "gateway round=$round (e) bare GET" "http://127.0.0.1:$BASE_PORT/get" "$WORK/bare.lua"; e=$LAST_RPS
+    run "gateway round=$round (d) forward auth" "http://127.0.0.1:$PORT/gateway/auth" "$WORK/gateway.lua"; d=$LAST_RPS
+    forward+=("$(python3 -c "print(round($d / $e, 3))")")
+    run "gateway round=$round (f) nginx" "http://127.0.0.1:$NGINX_PLAIN_PORT/get" "$WORK/gateway.lua"; f=$LAST_RPS
+    run "gateway round=$round (g) nginx+auth_request" "http://127.0.0.1:$NGINX_AUTH_PORT/get" "$WORK/gateway.lua"; g=$LAST_RPS
+    proxied+=("$(python3 -c "print(round($g / $f, 3))")")
+  done
+  log "gateway (d)/(e) per round: ${forward[*]}; median: $(printf '%s\n' "${forward[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+  log "gateway (g)/(f) per round: ${proxied[*]}; median: $(printf '%s\n' "${proxied[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+}
+wrk -t1 -c4 -d2s -s "$WORK/gateway.lua" "http://127.0.0.1:$NGINX_AUTH_PORT/get" >/dev/null
+gateway_scenarios
 
 if [ "${SCALE:-1}" = 0 ]; then log "results: $RESULTS"; exit 0; fi
 
