@@ -41,6 +41,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FATAL: $*" >&2; tail -n 30 "$WORK/stderr.log" >&2 || true; exit 1; }
 
+# The logs exist before the server does: the wait below reads them at once.
+: >"$WORK/stdout.log"
+: >"$WORK/stderr.log"
 (
   cd "$WORK"
   export SESAME__SERVER__BIND=127.0.0.1:0

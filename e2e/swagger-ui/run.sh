@@ -55,6 +55,9 @@ server_logs() {
 }
 fail() { echo "FATAL: $*" >&2; server_logs; exit 1; }
 
+# The logs exist before the server does: the wait below reads them at once.
+: >"$WORK/stdout.log"
+: >"$WORK/stderr.log"
 # Run from the temp dir so that no ./sesame.toml of the caller is read.
 (
   cd "$WORK"
