@@ -17,6 +17,7 @@ mod gateway;
 mod ip_allow_list;
 mod key_description;
 mod key_label;
+mod leak;
 mod metadata;
 mod organization;
 mod organization_id;
@@ -47,6 +48,7 @@ pub use gateway::{RouteRule, RouteRuleError, RouteRules, TrustedProxies, Trusted
 pub use ip_allow_list::{IpAllowList, IpAllowListError};
 pub use key_description::{KeyDescription, KeyDescriptionError};
 pub use key_label::{KeyLabel, KeyLabelError};
+pub use leak::{LeakLabel, OnLeak, ParseOnLeakError, ReportedToken};
 pub use metadata::{Metadata, MetadataError};
 pub use organization::{Organization, OrganizationStatus};
 pub use organization_id::OrganizationId;
