@@ -60,6 +60,6 @@ pub use rate_limit::{RateLimit, RateLimitError, RateLimits, MAX_RATE_LIMITS};
 pub use scope::{Scope, UnknownScope};
 pub use scope_set::ScopeSet;
 pub use service_account::{ServiceAccount, ServiceAccountId, ServiceAccountName};
-pub use token::{ApiToken, LookupId, SecretBytes, SecretHash, TokenError};
+pub use token::{ApiToken, LookupId, SecretBytes, SecretHash, TokenError, TOKEN_PATTERN};
 pub use usage_limits::{LimitState, LimitSubject, UsageLimits};
 pub use verification::VerificationCode;

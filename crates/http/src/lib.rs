@@ -16,6 +16,7 @@ mod page_params;
 mod request_id;
 mod root_span;
 mod scope_schema;
+pub mod secret_scanning;
 mod security_headers;
 mod services;
 #[cfg(test)]
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
         .configure(dialects::routes)
         .configure(gateway::routes)
+        .configure(secret_scanning::routes)
         .configure(landing::routes)
         .configure(operations::routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))
