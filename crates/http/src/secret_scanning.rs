@@ -10,7 +10,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use sesame_application::secret_scanning::{LeakReportError, LeakVerdict, KEY_IDENTIFIER_HEADER, SIGNATURE_HEADER};
 use sesame_domain::ports::SignatureError;
-use sesame_domain::ReportedToken;
+use sesame_domain::{LeakLabel, ReportedToken};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::dialects::native::Native;
@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(OpenApi)]
 #[openapi(
     paths(report_github_leaks),
-    components(schemas(LeakReportItem, LeakVerdictItem)),
+    components(schemas(LeakReportItem, LeakVerdictItem, Label)),
     tags((name = TAG, description = "Leaked keys reported by GitHub's secret scanning partner program: docs/secret-scanning.md"))
 )]
 struct SecretScanningApi;
@@ -75,15 +75,26 @@ pub struct LeakVerdictItem {
     pub token_raw: String,
     #[schema(example = "sesame_api_key")]
     pub token_type: String,
-    /// `true_positive`: a token of a key Sesame stores; `false_positive`:
-    /// not one (wrong shape or checksum, unknown, wrong secret).
-    #[schema(example = "true_positive")]
-    pub label: &'static str,
+    pub label: Label,
+}
+
+/// `true_positive`: a token of a key Sesame stores; `false_positive`: not
+/// one (wrong shape or checksum, unknown lookup id, wrong secret).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = LeakLabel)]
+pub enum Label {
+    TruePositive,
+    FalsePositive,
 }
 
 impl From<LeakVerdict> for LeakVerdictItem {
     fn from(verdict: LeakVerdict) -> Self {
-        Self { token_raw: verdict.token_raw, token_type: verdict.token_type, label: verdict.label.as_str() }
+        let label = match verdict.label {
+            LeakLabel::TruePositive => Label::TruePositive,
+            LeakLabel::FalsePositive => Label::FalsePositive,
+        };
+        Self { token_raw: verdict.token_raw, token_type: verdict.token_type, label }
     }
 }
 
