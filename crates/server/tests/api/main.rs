@@ -14,6 +14,7 @@ mod dialect_camel;
 mod dialect_interop;
 mod dialect_plain;
 mod error_examples;
+mod hash_schemes;
 mod hot_path;
 mod instances;
 mod json_logs;
