@@ -42,6 +42,8 @@ pub const ARGON2_DURATION: &str = "sesame_argon2_duration_seconds";
 #[derive(Clone)]
 pub struct Argon2SecretHasher {
     argon2: Argon2<'static>,
+    /// What new hashes are made with, to tell a stored hash of older ones.
+    params: Params,
     /// Bounds concurrent hashes: each holds `memory_kib` of RAM and a core.
     permits: Arc<Semaphore>,
 }
@@ -54,7 +56,8 @@ impl Argon2SecretHasher {
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
             .map_err(|e| InvalidArgon2Params(e.to_string()))?;
         Ok(Self {
-            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
+            params,
             permits: Arc::new(Semaphore::new(max_concurrent)),
         })
     }
@@ -101,6 +104,22 @@ impl Argon2SecretHasher {
             Err(_) => Err(HashError::Unreadable),
         }
     }
+
+    /// Whether `hash` is an argon2id hash of this version and of exactly the
+    /// parameters new hashes get (memory, passes, lanes, output length).
+    pub fn is_current(&self, hash: &SecretHash) -> bool {
+        let Ok(parsed) = PasswordHash::new(hash.as_str()) else { return false };
+        let Ok(stored) = Params::try_from(&parsed) else { return false };
+        parsed.algorithm == Algorithm::Argon2id.ident()
+            && parsed.version == Some(Version::V0x13.into())
+            && stored.m_cost() == self.params.m_cost()
+            && stored.t_cost() == self.params.t_cost()
+            && stored.p_cost() == self.params.p_cost()
+            && stored.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)
+                == self.params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)
+            && stored.keyid().is_empty()
+            && stored.data().is_empty()
+    }
 }
 
 #[async_trait]
@@ -114,6 +133,10 @@ impl SecretHasher for Argon2SecretHasher {
         let secret = secret.clone();
         let hash = hash.clone();
         self.on_blocking_pool("verify", move |this| this.verify_blocking(&secret, &hash)).await
+    }
+
+    fn needs_rehash(&self, hash: &SecretHash) -> bool {
+        !self.is_current(hash)
     }
 }
 
@@ -148,6 +171,21 @@ mod tests {
         let err =
             hasher().verify(&SecretBytes::from_bytes([9; 32]), &SecretHash::new("plain".into())).await.unwrap_err();
         assert!(matches!(err, HashError::Unreadable));
+    }
+
+    #[tokio::test]
+    async fn a_hash_of_other_parameters_needs_a_rehash_and_one_of_the_current_ones_does_not() {
+        let secret = SecretBytes::from_bytes([9; 32]);
+        let current = hasher().hash(&secret).await.unwrap();
+        let older =
+            Argon2SecretHasher::new(Argon2Params { memory_kib: 64, iterations: 2, parallelism: 1, max_concurrent: 1 })
+                .unwrap()
+                .hash(&secret)
+                .await
+                .unwrap();
+        assert!(!hasher().needs_rehash(&current));
+        assert!(hasher().needs_rehash(&older), "t=2 where t=1 is configured");
+        assert!(hasher().needs_rehash(&SecretHash::new("$hmac-sha256$k=0011223344556677$AAAA".into())));
     }
 
     #[test]

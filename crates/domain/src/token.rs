@@ -77,7 +77,8 @@ impl fmt::Debug for SecretBytes {
     }
 }
 
-/// A stored argon2id hash in PHC string form. Not secret on its own, but
+/// A stored hash in PHC string form, naming its scheme and parameters
+/// (`$argon2id$v=19$m=…`, `$hmac-sha256$k=…$…`). Not secret on its own, but
 /// never sent to a client either.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretHash(String);

@@ -50,8 +50,10 @@ use utoipa_swagger_ui::SwaggerUi;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
-        .configure(dialects::routes)
+        // First: a gateway asks on every request its API serves, and actix
+        // tries the resources in the order they were registered.
         .configure(gateway::routes)
+        .configure(dialects::routes)
         .configure(secret_scanning::routes)
         .configure(landing::routes)
         .configure(operations::routes)

@@ -274,6 +274,25 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         txn.commit().await.map_err(from_db)
     }
 
+    async fn replace_hash(
+        &self,
+        lookup: &LookupId,
+        old: &SecretHash,
+        new: &SecretHash,
+    ) -> Result<bool, RepositoryError> {
+        // One conditional UPDATE: of concurrent replacements of one hash,
+        // exactly one finds `old` still stored.
+        let changed = api_key_secret::Entity::update_many()
+            .col_expr(api_key_secret::Column::SecretHash, Expr::value(new.as_str()))
+            .filter(api_key_secret::Column::LookupId.eq(lookup.to_hex()))
+            .filter(api_key_secret::Column::SecretHash.eq(old.as_str()))
+            .exec(&self.db)
+            .await
+            .map_err(from_db)?
+            .rows_affected;
+        Ok(changed == 1)
+    }
+
     async fn record_usage(&self, batch: &[UsageRecord]) -> Result<(), RepositoryError> {
         if batch.is_empty() {
             return Ok(());

@@ -2,13 +2,17 @@
 //! given with `--config`), then `SESAME__SECTION__KEY` environment variables.
 //! Unknown keys and bad values stop start-up with a message naming them.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use config::{Config, ConfigError, Environment, File, FileFormat, Map, Source, Value, ValueKind};
 use serde::Deserialize;
 use sesame_application::gateway::GatewayPolicy;
-use sesame_crypto::{Argon2Params, JwtConfig, JwtConfigError};
+use sesame_crypto::{
+    Argon2Params, Argon2SecretHasher, HashScheme, HmacSha256SecretHasher, JwtConfig, JwtConfigError, Pepper,
+    SchemedSecretHasher,
+};
 use sesame_domain::{
     OrganizationName, RouteRule, RouteRuleError, RouteRules, ScopeSet, TrustedProxies, TrustedProxiesError,
 };
@@ -256,15 +260,44 @@ pub struct DatabaseSection {
     pub listener_reconnect_max_ms: u64,
 }
 
-/// argon2id cost (OWASP's recommendation by default).
-#[derive(Debug, Clone, Deserialize)]
+/// How secrets are hashed: the scheme of new hashes, argon2id's cost
+/// (OWASP's recommendation by default) and the pepper of `hmac-sha256`.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HashingSettings {
+    /// `argon2id` (default) or `hmac-sha256`, for new hashes; stored hashes
+    /// of the other verify and are rehashed on their next cold verify.
+    pub scheme: HashScheme,
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
     /// Hashes computed at once, at most (default: the number of cores).
     pub max_concurrent: usize,
+    /// The `hmac-sha256` pepper (its UTF-8 bytes), at least 32 bytes.
+    pub pepper: Option<String>,
+    /// A file holding the pepper instead (one trailing newline ignored).
+    pub pepper_file: Option<PathBuf>,
+    /// A pepper being rotated out: verified, never used for new hashes.
+    pub previous_pepper: Option<String>,
+    pub previous_pepper_file: Option<PathBuf>,
+}
+
+// By hand so the peppers never reach a log.
+impl fmt::Debug for HashingSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |p: &Option<String>| p.as_ref().map(|_| "<redacted>");
+        f.debug_struct("HashingSettings")
+            .field("scheme", &self.scheme)
+            .field("memory_kib", &self.memory_kib)
+            .field("iterations", &self.iterations)
+            .field("parallelism", &self.parallelism)
+            .field("max_concurrent", &self.max_concurrent)
+            .field("pepper", &redacted(&self.pepper))
+            .field("pepper_file", &self.pepper_file)
+            .field("previous_pepper", &redacted(&self.previous_pepper))
+            .field("previous_pepper_file", &self.previous_pepper_file)
+            .finish()
+    }
 }
 
 /// The verified-key cache in front of argon2id.
@@ -430,10 +463,15 @@ impl Default for HashingSettings {
     fn default() -> Self {
         let p = Argon2Params::default();
         Self {
+            scheme: HashScheme::default(),
             memory_kib: p.memory_kib,
             iterations: p.iterations,
             parallelism: p.parallelism,
             max_concurrent: p.max_concurrent,
+            pepper: None,
+            pepper_file: None,
+            previous_pepper: None,
+            previous_pepper_file: None,
         }
     }
 }
@@ -458,6 +496,74 @@ impl HashingSettings {
             parallelism: self.parallelism,
             max_concurrent: self.max_concurrent,
         }
+    }
+
+    /// The hasher these settings describe, peppers read and checked.
+    ///
+    /// # Errors
+    /// A pepper given twice (value and file), unreadable or shorter than 32
+    /// bytes; `hmac-sha256` without a pepper; argon2 parameters it refuses.
+    pub fn hasher(&self) -> Result<SchemedSecretHasher, SettingsError> {
+        let argon2 = Argon2SecretHasher::new(self.params()).map_err(|source| SettingsError::Unusable {
+            key: "hashing",
+            env: "SESAME__HASHING__*".into(),
+            source: Box::new(source),
+        })?;
+        let current = pepper(&self.pepper, &self.pepper_file, ("hashing.pepper", "hashing.pepper_file"))?;
+        let previous = pepper(
+            &self.previous_pepper,
+            &self.previous_pepper_file,
+            ("hashing.previous_pepper", "hashing.previous_pepper_file"),
+        )?;
+        let hmac = match (current, previous) {
+            (Some(current), previous) => Some(HmacSha256SecretHasher::new(current, previous.into_iter().collect())),
+            (None, Some(_)) => {
+                return Err(SettingsError::Missing {
+                    key: "hashing.pepper",
+                    alternative: "hashing.pepper_file",
+                    because: "hashing.previous_pepper is only verified beside a current pepper".into(),
+                })
+            }
+            (None, None) => None,
+        };
+        SchemedSecretHasher::new(self.scheme, argon2, hmac).map_err(|_| SettingsError::Missing {
+            key: "hashing.pepper",
+            alternative: "hashing.pepper_file",
+            because: "hashing.scheme is hmac-sha256, whose hashes are keyed with the pepper".into(),
+        })
+    }
+}
+
+/// A pepper given as a value or as a file (not both), at least 32 bytes.
+fn pepper(
+    value: &Option<String>,
+    file: &Option<PathBuf>,
+    (value_key, file_key): (&'static str, &'static str),
+) -> Result<Option<Pepper>, SettingsError> {
+    let bytes = match (value, file) {
+        (Some(_), Some(_)) => return Err(SettingsError::Conflict { key: value_key, other: file_key }),
+        (None, None) => return Ok(None),
+        (Some(value), None) => value.as_bytes().to_vec(),
+        (None, Some(path)) => {
+            let mut bytes = std::fs::read(path).map_err(|source| SettingsError::Unusable {
+                key: file_key,
+                env: env_var(file_key),
+                source: Box::new(source),
+            })?;
+            // `echo "$PEPPER" > file` adds one.
+            if bytes.ends_with(b"\n") {
+                bytes.pop();
+                if bytes.ends_with(b"\r") {
+                    bytes.pop();
+                }
+            }
+            bytes
+        }
+    };
+    match Pepper::new(&bytes) {
+        Ok(pepper) => Ok(Some(pepper)),
+        Err(_) if file.is_some() => Err(SettingsError::bad(file_key, file.as_ref().map(|p| p.display().to_string()))),
+        Err(_) => Err(SettingsError::bad(value_key, None)),
     }
 }
 
@@ -506,6 +612,12 @@ pub enum SettingsError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A setting that another setting's value requires, unset.
+    #[error("{key} ({}) or {alternative} ({}) must be set: {because}", env_var(key), env_var(alternative))]
+    Missing { key: &'static str, alternative: &'static str, because: String },
+    /// Two settings that say the same thing two ways, both set.
+    #[error("{key} ({}) and {other} ({}) are both set; set one of them", env_var(key), env_var(other))]
+    Conflict { key: &'static str, other: &'static str },
     /// The settings file is missing or is not TOML.
     #[error("cannot read the settings")]
     Read(#[source] ConfigError),
@@ -679,12 +791,9 @@ impl Settings {
         if u64::from(hashing.memory_kib) < 8 * u64::from(hashing.parallelism) {
             return Err(SettingsError::bad("hashing.memory_kib", hashing.memory_kib.to_string()));
         }
-        // argon2's own limits, should they ever be stricter than the above.
-        sesame_crypto::Argon2SecretHasher::new(hashing.params()).map_err(|source| SettingsError::Unusable {
-            key: "hashing",
-            env: "SESAME__HASHING__*".into(),
-            source: Box::new(source),
-        })?;
+        // argon2's own limits, should they ever be stricter than the
+        // above; and the peppers, read now, before anything is opened.
+        hashing.hasher()?;
         let redis = self.limits.redis_url.trim();
         if self.limits.store == RateLimitStoreKind::Redis
             && !["redis://", "rediss://", "redis+unix://"].iter().any(|scheme| redis.starts_with(scheme))
@@ -914,6 +1023,108 @@ mod tests {
             "access_tokens.hs256_secret (SESAME__ACCESS_TOKENS__HS256_SECRET): expected a shared secret of at least \
              32 bytes, as the only access-token key source"
         );
+    }
+
+    const PEPPER: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_fast_scheme_without_a_pepper_stops_start_up_naming_the_pepper_settings() {
+        assert_eq!(
+            error_of(&[("SESAME__HASHING__SCHEME", "hmac-sha256")]),
+            "hashing.pepper (SESAME__HASHING__PEPPER) or hashing.pepper_file (SESAME__HASHING__PEPPER_FILE) must be \
+             set: hashing.scheme is hmac-sha256, whose hashes are keyed with the pepper"
+        );
+    }
+
+    #[test]
+    fn an_unknown_scheme_names_the_setting_and_the_schemes() {
+        assert_eq!(
+            error_of(&[("SESAME__HASHING__SCHEME", "sha256")]),
+            r#"hashing.scheme (SESAME__HASHING__SCHEME) = "sha256": expected one of argon2id, hmac-sha256"#
+        );
+    }
+
+    #[test]
+    fn a_pepper_shorter_than_32_bytes_stops_start_up_and_is_not_echoed() {
+        let short = &PEPPER[..31];
+        for scheme in ["hmac-sha256", "argon2id"] {
+            let err = error_of(&[("SESAME__HASHING__SCHEME", scheme), ("SESAME__HASHING__PEPPER", short)]);
+            assert!(err.starts_with("hashing.pepper (SESAME__HASHING__PEPPER): expected a secret of at least 32 bytes"));
+            assert!(!err.contains(short), "{err}");
+        }
+        let err = error_of(&[("SESAME__HASHING__PEPPER", PEPPER), ("SESAME__HASHING__PREVIOUS_PEPPER", short)]);
+        assert!(err.starts_with("hashing.previous_pepper (SESAME__HASHING__PREVIOUS_PEPPER): expected"), "{err}");
+        assert!(!err.contains(short), "{err}");
+    }
+
+    #[test]
+    fn a_short_or_unreadable_pepper_file_is_named_with_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let short = dir.path().join("short");
+        std::fs::write(&short, "too short\n").unwrap();
+        let err = error_of(&[("SESAME__HASHING__PEPPER_FILE", short.to_str().unwrap())]);
+        assert!(
+            err.starts_with(&format!(
+                "hashing.pepper_file (SESAME__HASHING__PEPPER_FILE) = {:?}: expected",
+                short.display().to_string()
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("too short"), "{err}");
+        let missing = dir.path().join("missing");
+        let err =
+            Settings::load_from(None, env(&[("SESAME__HASHING__PEPPER_FILE", missing.to_str().unwrap())])).unwrap_err();
+        assert_eq!(err.to_string(), "hashing.pepper_file (SESAME__HASHING__PEPPER_FILE) cannot be used");
+    }
+
+    #[test]
+    fn a_pepper_file_holds_the_same_pepper_as_the_value_its_trailing_newline_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pepper");
+        std::fs::write(&file, format!("{PEPPER}\n")).unwrap();
+        let from_file = Settings::load_from(
+            None,
+            env(&[
+                ("SESAME__HASHING__SCHEME", "hmac-sha256"),
+                ("SESAME__HASHING__PEPPER_FILE", file.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        let from_value = Settings::load_from(
+            None,
+            env(&[("SESAME__HASHING__SCHEME", "hmac-sha256"), ("SESAME__HASHING__PEPPER", PEPPER)]),
+        )
+        .unwrap();
+        let id = |s: &Settings| s.hashing.hasher().unwrap().hmac().unwrap().pepper_id().to_owned();
+        assert_eq!(id(&from_file), id(&from_value));
+    }
+
+    #[test]
+    fn a_pepper_given_both_as_a_value_and_as_a_file_is_refused() {
+        let err = error_of(&[("SESAME__HASHING__PEPPER", PEPPER), ("SESAME__HASHING__PEPPER_FILE", "/etc/hostname")]);
+        assert_eq!(
+            err,
+            "hashing.pepper (SESAME__HASHING__PEPPER) and hashing.pepper_file (SESAME__HASHING__PEPPER_FILE) are \
+             both set; set one of them"
+        );
+    }
+
+    #[test]
+    fn a_previous_pepper_without_a_current_one_is_refused() {
+        let err = error_of(&[("SESAME__HASHING__PREVIOUS_PEPPER", PEPPER)]);
+        assert!(err.starts_with("hashing.pepper (SESAME__HASHING__PEPPER) or hashing.pepper_file"), "{err}");
+    }
+
+    #[test]
+    fn the_settings_debug_never_shows_a_pepper() {
+        let s = Settings::load_from(
+            None,
+            env(&[("SESAME__HASHING__PEPPER", PEPPER), ("SESAME__HASHING__PREVIOUS_PEPPER", &PEPPER.to_uppercase())]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert!(!shown.contains(PEPPER) && !shown.contains(&PEPPER.to_uppercase()), "{shown}");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use sesame_application::service_accounts::{
 };
 use sesame_application::support::SecretIssuer;
 use sesame_application::usage::UsageBuffer;
-use sesame_crypto::{Argon2SecretHasher, JwtAccessTokenVerifier, OsSecretGenerator};
+use sesame_crypto::{JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, CreditLedger, NoAccessTokens, OrganizationRepository,
     RateLimitStore, ReportSignatures, SecretGenerator, SecretHasher, ServiceAccountRepository,
@@ -54,8 +54,9 @@ pub enum StartupError {
     /// password, and the attempts.
     #[error("cannot use the database of database.url (SESAME__DATABASE__URL)")]
     Unreachable(#[from] sesame_persistence::Unreachable),
-    #[error("invalid hashing settings: {0}")]
-    Hashing(#[from] sesame_crypto::InvalidArgon2Params),
+    /// A pepper file that became unreadable since the settings were checked.
+    #[error(transparent)]
+    Hashing(#[from] crate::settings::SettingsError),
     #[error("invalid access token settings: {0}")]
     AccessTokens(#[from] sesame_crypto::JwtConfigError),
     #[error("cannot use the Redis of limits.redis_url (SESAME__LIMITS__REDIS_URL)")]
@@ -149,7 +150,23 @@ impl Adapters {
         let migrated = db.migrate().await;
         lock.release().await;
         migrated?;
-        let hasher: Arc<dyn SecretHasher> = Arc::new(Argon2SecretHasher::new(settings.hashing.params())?);
+        let hasher = settings.hashing.hasher()?;
+        match hasher.hmac() {
+            // The ids are fingerprints, not the peppers.
+            Some(hmac) => tracing::info!(
+                scheme = %hasher.scheme(),
+                pepper_id = hmac.pepper_id(),
+                previous_pepper_ids = ?hmac.previous_pepper_ids(),
+                "new secrets are hashed with {}; outdated hashes are replaced on their next cold verify",
+                hasher.scheme()
+            ),
+            None => tracing::info!(
+                scheme = %hasher.scheme(),
+                "new secrets are hashed with {}; outdated hashes are replaced on their next cold verify",
+                hasher.scheme()
+            ),
+        }
+        let hasher: Arc<dyn SecretHasher> = Arc::new(hasher);
         let generator: Arc<dyn SecretGenerator> = Arc::new(OsSecretGenerator);
         let access_tokens: Arc<dyn AccessTokenVerifier> = match JwtAccessTokenVerifier::new(&settings.access_tokens)? {
             Some(verifier) => Arc::new(verifier),

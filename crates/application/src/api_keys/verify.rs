@@ -163,6 +163,7 @@ mod tests {
         keys.expect_find_credential().returning(|_| Ok(Some(credential(active_key()))));
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().return_const(false);
         let clock = fixed_clock();
         let (auth, usage) =
             authenticate_with(keys, hasher, clock, crate::authentication::failure_limiter::FailureLimits::default());
@@ -219,6 +220,7 @@ mod tests {
         keys.expect_find_credential().returning(move |_| Ok(Some(credential(key.clone()))));
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().return_const(false);
         let (auth, _) = authenticate_with(
             keys,
             hasher,

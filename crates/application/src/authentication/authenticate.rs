@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 
 use super::check_metrics::CheckMetrics;
 use super::failure_limiter::FailureLimiter;
+use super::rehash::RehashQueue;
 use super::verified_key_cache::VerifiedKeyCache;
 use crate::limits::{LimitError, UsageLimiter, UsageRejection};
 use crate::usage::UsageBuffer;
@@ -99,6 +100,9 @@ pub struct Authenticate {
     /// failure budget).
     #[new(value = "cold_turns()")]
     cold_turns: moka::sync::Cache<[u8; 32], Arc<tokio::sync::Mutex<()>>>,
+    /// Fresh hashes for secrets that matched an outdated one.
+    #[new(default)]
+    rehash: RehashQueue,
 }
 
 fn cold_turns() -> moka::sync::Cache<[u8; 32], Arc<tokio::sync::Mutex<()>>> {
@@ -282,7 +286,33 @@ impl Authenticate {
         }
         drop(attempt);
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
+        self.rehash_if_outdated(token, &credential);
         Ok(self.cache.insert(raw, credential, read_at))
+    }
+
+    /// After a match: a hash of another scheme, older parameters or an
+    /// older pepper is replaced in the background, so the request does not
+    /// wait. Not for a secret that can no longer be used (revoked key,
+    /// superseded secret past its grace period): it will never be presented
+    /// successfully again.
+    fn rehash_if_outdated(&self, token: &ApiToken, credential: &Credential) {
+        let usable =
+            credential.key.revoked_at.is_none() && credential.secret_expires_at.is_none_or(|at| at > self.clock.now());
+        if usable && self.hasher.needs_rehash(&credential.secret_hash) {
+            self.rehash.submit(
+                self.keys.clone(),
+                self.hasher.clone(),
+                credential.key.id,
+                token.lookup(),
+                token.secret().clone(),
+                credential.secret_hash.clone(),
+            );
+        }
+    }
+
+    /// Waits until the rehashes asked for so far have run.
+    pub async fn rehashed(&self) {
+        self.rehash.idle().await;
     }
 
     async fn spend_decoy_verify(&self, secret: &SecretBytes) -> Result<(), AuthenticationError> {
@@ -321,6 +351,7 @@ mod tests {
         fn with_credential(mut self, credential: sesame_domain::Credential, hash_matches: bool) -> Self {
             self.keys.expect_find_credential().returning(move |_| Ok(Some(credential.clone())));
             self.hasher.expect_verify().returning(move |_, _| Ok(hash_matches));
+            self.hasher.expect_needs_rehash().return_const(false);
             self
         }
 
@@ -443,6 +474,7 @@ mod tests {
         let mut f = Fixture::new();
         f.keys.expect_find_credential().times(1).returning(|_| Ok(Some(credential(active_key()))));
         f.hasher.expect_verify().times(1).returning(|_, _| Ok(true));
+        f.hasher.expect_needs_rehash().return_const(false);
         let (auth, _) = f.build();
         for _ in 0..5 {
             assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Valid);
@@ -491,6 +523,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(50));
             Ok(true)
         });
+        f.hasher.expect_needs_rehash().return_const(false);
         let limits = FailureLimits { per_key: 2, per_ip: 2, window: std::time::Duration::from_secs(3600) };
         let (auth, _) = f.build_with(limits);
         let checks = (0..12).map(|_| {
@@ -513,6 +546,7 @@ mod tests {
         // One decoy hash for the one admitted unknown attempt, one real hash.
         f.hasher.expect_hash().times(1).returning(|_| Ok(SecretHash::new("decoy".to_owned())));
         f.hasher.expect_verify().times(2).returning(|_, hash| Ok(hash.as_str() != "decoy"));
+        f.hasher.expect_needs_rehash().return_const(false);
         let limits = FailureLimits { per_key: 10, per_ip: 1, window: std::time::Duration::from_secs(3600) };
         let (auth, _) = f.build_with(limits);
         let ip = Some("203.0.113.5".parse().unwrap());
@@ -532,6 +566,128 @@ mod tests {
         let err = auth.check(&unknown(8), ip, &ScopeSet::empty()).await.unwrap_err();
         assert!(matches!(err, AuthenticationError::RateLimited { .. }), "{err:?}");
         assert!(auth.check(&known.expose(), ip, &ScopeSet::empty()).await.is_ok(), "a gateway's good keys pass");
+    }
+
+    /// What `replace_hash` was called with: (lookup, old, new).
+    type Replaced = Arc<std::sync::Mutex<Vec<(LookupId, String, String)>>>;
+
+    /// A fixture whose stored hash `old` matches, judged outdated or not,
+    /// and whose storage records each replacement.
+    fn rehash_fixture(credential: Credential, outdated: bool) -> (Fixture, Replaced) {
+        let mut f = Fixture::new();
+        let old = credential.secret_hash.clone();
+        f.keys.expect_find_credential().returning(move |_| Ok(Some(credential.clone())));
+        f.hasher.expect_verify().returning(|_, _| Ok(true));
+        f.hasher.expect_needs_rehash().withf(move |hash| *hash == old).times(1).return_const(outdated);
+        f.hasher.expect_hash().returning(|_| Ok(SecretHash::new("$hmac-sha256$k=new$digest".into())));
+        let replaced = Replaced::default();
+        let record = replaced.clone();
+        f.keys.expect_replace_hash().returning(move |lookup, old, new| {
+            record.lock().unwrap().push((*lookup, old.as_str().to_owned(), new.as_str().to_owned()));
+            Ok(true)
+        });
+        (f, replaced)
+    }
+
+    #[tokio::test]
+    async fn a_secret_that_matched_an_outdated_hash_gets_a_fresh_one_in_place_of_exactly_that_hash() {
+        let (f, replaced) = rehash_fixture(credential(active_key()), true);
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Valid);
+        auth.rehashed().await;
+
+        let replaced = replaced.lock().unwrap().clone();
+        assert_eq!(
+            replaced,
+            vec![(token().lookup(), "$argon2id$stub".to_owned(), "$hmac-sha256$k=new$digest".to_owned())],
+            "the replacement is conditional on the hash that was read"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_secret_that_matched_a_current_hash_is_not_rehashed() {
+        let (f, replaced) = rehash_fixture(credential(active_key()), false);
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::Valid);
+        auth.rehashed().await;
+
+        assert!(replaced.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_never_rehashed() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().returning(|_| Ok(Some(credential(active_key()))));
+        f.hasher.expect_verify().returning(|_, _| Ok(false));
+        f.hasher.expect_needs_rehash().never();
+        f.keys.expect_replace_hash().never();
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, VerificationCode::NotFound);
+    }
+
+    #[tokio::test]
+    async fn a_secret_that_can_no_longer_be_used_is_not_rehashed() {
+        let mut revoked = credential(active_key());
+        revoked.key.revoked_at = Some(now() - Duration::seconds(1));
+        let mut past_grace = credential(active_key());
+        past_grace.secret_expires_at = Some(now() - Duration::seconds(1));
+        for (credential, code) in [(revoked, VerificationCode::Revoked), (past_grace, VerificationCode::Expired)] {
+            let mut f = Fixture::new();
+            f.keys.expect_find_credential().returning(move |_| Ok(Some(credential.clone())));
+            f.hasher.expect_verify().returning(|_, _| Ok(true));
+            f.hasher.expect_needs_rehash().return_const(true);
+            f.hasher.expect_hash().returning(|_| Ok(SecretHash::new("new".into())));
+            let replaced = Replaced::default();
+            let record = replaced.clone();
+            f.keys.expect_replace_hash().returning(move |lookup, old, new| {
+                record.lock().unwrap().push((*lookup, old.as_str().to_owned(), new.as_str().to_owned()));
+                Ok(true)
+            });
+            let (auth, _) = f.build();
+
+            assert_eq!(code_of(&auth, &token().expose(), "127.0.0.1", &[]).await, code);
+            auth.rehashed().await;
+
+            assert!(replaced.lock().unwrap().is_empty(), "{code:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_request_does_not_wait_for_its_rehash() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential().returning(|_| Ok(Some(credential(active_key()))));
+        f.hasher.expect_verify().returning(|_, _| Ok(true));
+        f.hasher.expect_needs_rehash().return_const(true);
+        // The new hash takes until the test lets it finish.
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = std::sync::Mutex::new(gate);
+        f.hasher.expect_hash().returning(move |_| {
+            gate.lock().unwrap().recv_timeout(std::time::Duration::from_secs(10)).expect("released");
+            Ok(SecretHash::new("new".into()))
+        });
+        let replaced = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let record = replaced.clone();
+        f.keys.expect_replace_hash().returning(move |_, _, _| {
+            record.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(true)
+        });
+        let (auth, _) = f.build();
+
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            auth.check(&token().expose(), None, &ScopeSet::empty()),
+        )
+        .await
+        .expect("the check answers while the rehash is still running");
+        assert!(answered.is_ok());
+        assert!(!replaced.load(std::sync::atomic::Ordering::SeqCst), "the rehash has not finished yet");
+
+        release.send(()).unwrap();
+        auth.rehashed().await;
+        assert!(replaced.load(std::sync::atomic::Ordering::SeqCst), "the rehash ran after the answer");
     }
 
     /// Storage whose first credential read waits, once it has begun, until
@@ -606,6 +762,14 @@ mod tests {
         ) -> Result<(), sesame_domain::ports::RepositoryError> {
             self.inner.rotate(key, secret, previous_secret_expires_at, audit).await
         }
+        async fn replace_hash(
+            &self,
+            lookup: &LookupId,
+            old: &SecretHash,
+            new: &SecretHash,
+        ) -> Result<bool, sesame_domain::ports::RepositoryError> {
+            self.inner.replace_hash(lookup, old, new).await
+        }
         async fn record_usage(
             &self,
             batch: &[sesame_domain::UsageRecord],
@@ -628,6 +792,7 @@ mod tests {
         let keys = ReadInFlight { inner, gate: std::sync::Mutex::new(Some((began.clone(), finish.clone()))) };
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().return_const(false);
         let cache = test_cache();
         let keys: Arc<dyn ApiKeyRepository> = Arc::new(keys);
         let auth = Authenticate::new(

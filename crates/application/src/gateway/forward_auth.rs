@@ -144,6 +144,7 @@ mod tests {
         keys.expect_find_credential().returning(move |_| Ok(Some(credential(key.clone()))));
         let mut hasher = MockSecretHasher::new();
         hasher.expect_verify().returning(|_, _| Ok(true));
+        hasher.expect_needs_rehash().return_const(false);
         let (auth, usage) = authenticate_with(keys, hasher, fixed_clock(), FailureLimits::default());
         (ForwardAuth::new(auth, policy()), usage)
     }

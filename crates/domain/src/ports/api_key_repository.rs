@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     ApiKey, ApiKeyId, AuditEvent, Credential, Cursor, Environment, LookupId, NewSecret, OrganizationId, PageLimit,
-    ServiceAccountId, UsageRecord,
+    SecretHash, ServiceAccountId, UsageRecord,
 };
 
 use super::RepositoryError;
@@ -102,6 +102,21 @@ pub trait ApiKeyRepository: Send + Sync {
         old_secrets_expire_at: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<(), RepositoryError>;
+
+    /// Replaces the hash of the secret `lookup` names by `new`, only if the
+    /// stored hash is still `old`: a rehash never overwrites a change that
+    /// committed since `old` was read (another instance's rehash). Touches
+    /// nothing else of the secret or its key, and writes no audit event (the
+    /// secret itself is unchanged). Returns whether this call changed it.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn replace_hash(
+        &self,
+        lookup: &LookupId,
+        old: &SecretHash,
+        new: &SecretHash,
+    ) -> Result<bool, RepositoryError>;
 
     /// Adds a batch of usage to the stored totals, in one statement per key
     /// at most, and one transaction.

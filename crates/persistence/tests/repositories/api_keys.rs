@@ -35,6 +35,10 @@ on_both_backends!(
     record_usage_of_a_batch_of_thousands_updates_every_key_and_ignores_unknown_ones,
     inserting_a_duplicate_lookup_id_conflicts_and_writes_nothing_of_the_key,
     inserting_a_duplicate_key_id_conflicts,
+    replace_hash_swaps_the_stored_hash_and_nothing_else,
+    replace_hash_changes_nothing_when_the_stored_hash_is_no_longer_the_old_one,
+    of_concurrent_replacements_of_one_hash_exactly_one_wins,
+    replace_hash_of_a_superseded_secret_keeps_its_grace_end,
 );
 
 async fn insert_then_find_credential_by_lookup_id(backend: Backend) {
@@ -600,4 +604,84 @@ async fn inserting_a_duplicate_key_id_conflicts(backend: Backend) {
 
     assert!(matches!(err, RepositoryError::Conflict(_)), "expected a conflict, got {err:?}");
     assert!(repo.find_credential(&fresh.lookup).await.expect("look up").is_none(), "no secret was kept");
+}
+
+fn hmac_hash(n: u8) -> SecretHash {
+    SecretHash::new(format!("$hmac-sha256$k=00000000000000{n:02x}$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+}
+
+async fn replace_hash_swaps_the_stored_hash_and_nothing_else(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    let (secret, _) = insert_key(&db, &key).await;
+    let other = api_key(&tenant.org.id, Environment::Live, "other");
+    let (other_secret, _) = insert_key(&db, &other).await;
+    let events_before = all_audit_events(&db, &tenant.org.id).await.len();
+    let repo = db.api_keys();
+
+    let replaced = repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(1)).await.expect("replace");
+
+    assert!(replaced, "the stored hash was the old one");
+    let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("the secret");
+    assert_eq!(credential.secret_hash, hmac_hash(1));
+    assert_eq!(credential.key, key, "the key is untouched");
+    assert_eq!(credential.secret_expires_at, None);
+    let untouched = repo.find_credential(&other_secret.lookup).await.expect("look up").expect("the other secret");
+    assert_eq!(untouched.secret_hash, other_secret.hash, "another secret keeps its hash");
+    assert_eq!(all_audit_events(&db, &tenant.org.id).await.len(), events_before, "a rehash is not audited");
+}
+
+async fn replace_hash_changes_nothing_when_the_stored_hash_is_no_longer_the_old_one(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    let (secret, _) = insert_key(&db, &key).await;
+    let repo = db.api_keys();
+    assert!(repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(1)).await.expect("first"));
+
+    // A second rehash that read the hash before the first committed.
+    let stale = repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(2)).await.expect("second");
+
+    assert!(!stale, "the stored hash is no longer the one it read");
+    let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("the secret");
+    assert_eq!(credential.secret_hash, hmac_hash(1), "the first replacement stands");
+    let unknown = LookupId::from_bytes([0xEE; 16]);
+    assert!(!repo.replace_hash(&unknown, &secret.hash, &hmac_hash(3)).await.expect("unknown lookup id"));
+}
+
+async fn of_concurrent_replacements_of_one_hash_exactly_one_wins(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    let (secret, _) = insert_key(&db, &key).await;
+
+    let replacements = (0..8u8).map(|n| {
+        let (repo, secret) = (db.api_keys(), secret.clone());
+        async move { (n, repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(n)).await.expect("replace")) }
+    });
+    let results = futures_join_all(replacements).await;
+
+    let winners: Vec<u8> = results.iter().filter(|(_, won)| *won).map(|(n, _)| *n).collect();
+    assert_eq!(winners.len(), 1, "exactly one replacement changes the row: {results:?}");
+    let credential = db.api_keys().find_credential(&secret.lookup).await.expect("look up").expect("the secret");
+    assert_eq!(credential.secret_hash, hmac_hash(winners[0]), "the stored hash is the winner's");
+}
+
+async fn replace_hash_of_a_superseded_secret_keeps_its_grace_end(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    let (old, _) = insert_key(&db, &key).await;
+    let repo = db.api_keys();
+    let grace_end = now() + hours(1);
+    repo.rotate(&key, &new_secret(), grace_end, &audit(&tenant.org.id, AuditAction::ApiKeyRotated, "k"))
+        .await
+        .expect("rotate");
+
+    assert!(repo.replace_hash(&old.lookup, &old.hash, &hmac_hash(1)).await.expect("replace"));
+
+    let credential = repo.find_credential(&old.lookup).await.expect("look up").expect("the old secret");
+    assert_eq!(credential.secret_hash, hmac_hash(1));
+    assert_eq!(credential.secret_expires_at, Some(grace_end), "the rotation's grace end is not undone");
 }

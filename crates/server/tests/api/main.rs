@@ -16,6 +16,7 @@ mod dialect_plain;
 mod envoy_grpc;
 mod error_examples;
 mod gateway;
+mod hash_schemes;
 mod hot_path;
 mod instances;
 mod json_logs;

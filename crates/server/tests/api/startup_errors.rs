@@ -75,3 +75,29 @@ fn help_names_the_environment_variables() {
         assert!(help.contains(expected), "--help does not mention {expected}:\n{help}");
     }
 }
+
+#[test]
+fn the_fast_scheme_without_a_pepper_names_the_pepper_settings_before_the_database_is_touched() {
+    let (output, touched) = run_with(&[("SESAME__HASHING__SCHEME", "hmac-sha256")]);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr(&output),
+        "sesame: hashing.pepper (SESAME__HASHING__PEPPER) or hashing.pepper_file (SESAME__HASHING__PEPPER_FILE) \
+         must be set: hashing.scheme is hmac-sha256, whose hashes are keyed with the pepper\n"
+    );
+    assert!(!touched);
+}
+
+#[test]
+fn a_pepper_shorter_than_32_bytes_is_refused_and_never_printed() {
+    let short = "0123456789abcdef0123456789abcde";
+    let (output, touched) = run_with(&[("SESAME__HASHING__SCHEME", "hmac-sha256"), ("SESAME__HASHING__PEPPER", short)]);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("sesame: hashing.pepper (SESAME__HASHING__PEPPER): expected a secret of at least 32 bytes"),
+        "{err}"
+    );
+    assert!(!err.contains(short), "{err}");
+    assert!(!touched);
+}
