@@ -64,6 +64,9 @@ fail() { echo "FATAL: $*" >&2; server_logs; exit 1; }
   export SESAME__SERVER__BIND=127.0.0.1:0
   export SESAME__DATABASE__URL="sqlite://$WORK/sesame.db?mode=rwc"
   export SESAME__SERVER__WORKERS=2
+  # GitHub's documented example key: leak reports are checked, and refused
+  # for their signature, as neither tool can sign (docs/secret-scanning.md).
+  export SESAME__SECRET_SCANNING__GITHUB_PUBLIC_KEYS_FILE="$REPO/e2e/secret-scanning/github-public-keys.json"
   export RUST_LOG=info NO_COLOR=1
   exec "$SESAME_BIN" serve >"$WORK/stdout.log" 2>"$WORK/stderr.log"
 ) &

@@ -9,6 +9,7 @@ mod m20250101_000003_create_api_key_secrets;
 mod m20250101_000004_create_audit_events;
 mod m20250101_000005_create_service_accounts;
 mod m20261202_000012_add_usage_limits;
+mod m20261207_000016_add_leaked_at;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250101_000004_create_audit_events::Migration),
             Box::new(m20250101_000005_create_service_accounts::Migration),
             Box::new(m20261202_000012_add_usage_limits::Migration),
+            Box::new(m20261207_000016_add_leaked_at::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod authentication;
 pub mod gateway;
 pub mod limits;
 pub mod organizations;
+pub mod secret_scanning;
 pub mod service_accounts;
 pub mod support;
 pub mod usage;

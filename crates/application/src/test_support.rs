@@ -46,6 +46,7 @@ pub fn active_key() -> ApiKey {
         created_at: now(),
         updated_at: None,
         revoked_at: None,
+        leaked_at: None,
         key_prefix: token().display_prefix(),
         usage: UsageMetrics::default(),
         limits: sesame_domain::UsageLimits::default(),

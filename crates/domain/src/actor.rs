@@ -23,6 +23,11 @@ impl Actor {
         Actor::System { name: "bootstrap".to_owned() }
     }
 
+    /// Secret scanning: a partner (GitHub) reported a key as leaked.
+    pub fn secret_scanning() -> Self {
+        Actor::System { name: "secret_scanning".to_owned() }
+    }
+
     /// The subject of the access token, when an access token acted.
     pub fn subject(&self) -> Option<&str> {
         match self {

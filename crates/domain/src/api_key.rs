@@ -52,6 +52,10 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     pub updated_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a secret-scanning partner (GitHub) first reported one of the
+    /// key's tokens as published; the key is revoked then, or only flagged
+    /// (`secret_scanning.on_leak`). Set once, never cleared.
+    pub leaked_at: Option<DateTime<Utc>>,
     /// A short, non-secret prefix of the current token, for display.
     pub key_prefix: String,
     pub usage: UsageMetrics,

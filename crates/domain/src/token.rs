@@ -26,6 +26,14 @@ const PREFIX_LEN: usize = 8;
 /// Characters of the body shown in `key_prefix`.
 const DISPLAY_BODY_CHARS: usize = 6;
 
+/// The regular expression of a token, as registered with secret scanners
+/// (GitHub's partner program; docs/secret-scanning.md): the kind and
+/// environment, then the base58 body of 52 bytes, which takes 52 to 72
+/// characters (70 to 72 but when its leading bytes are small). Scanners put
+/// it between non-word characters or the ends of the text; the checksum
+/// tells a real token from a lookalike.
+pub const TOKEN_PATTERN: &str = "(?:sk|pk)_(?:live|test)_[1-9A-HJ-NP-Za-km-z]{52,72}";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum TokenError {
     #[error("the key is not shaped like a Sesame key")]

@@ -90,6 +90,11 @@ pub struct JsonBody<T> {
 }
 
 impl<T: DeserializeOwned> JsonBody<T> {
+    /// The body as it arrived, for a signature over its exact bytes.
+    pub fn raw(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// # Errors
     /// 400 for a wrong content type or unreadable JSON, 422 naming the field
     /// for a readable body of the wrong shape.

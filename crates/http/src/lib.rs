@@ -16,6 +16,7 @@ mod page_params;
 mod request_id;
 mod root_span;
 mod scope_schema;
+pub mod secret_scanning;
 mod security_headers;
 mod services;
 #[cfg(test)]
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // tries the resources in the order they were registered.
         .configure(gateway::routes)
         .configure(dialects::routes)
+        .configure(secret_scanning::routes)
         .configure(landing::routes)
         .configure(operations::routes)
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi()))

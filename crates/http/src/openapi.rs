@@ -46,6 +46,7 @@ pub fn openapi() -> OpenApiDoc {
         doc.merge((dialect.openapi)());
     }
     doc.merge(crate::gateway::openapi());
+    doc.merge(crate::secret_scanning::openapi());
     doc.merge(crate::operations::openapi());
     readable_schema_names(doc)
 }
@@ -146,6 +147,6 @@ mod tests {
             twice.is_empty(),
             "operation ids missing or used more than once (Swagger UI would call the wrong path): {twice:?}"
         );
-        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 38, "every operation was looked at");
+        assert_eq!(seen.values().map(Vec::len).sum::<usize>(), 39, "every operation was looked at");
     }
 }

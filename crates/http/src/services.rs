@@ -6,6 +6,7 @@ use sesame_application::authentication::{Authenticate, AuthenticateAccessToken};
 use sesame_application::organizations::{
     ActInOrganization, CreateOrganization, DeactivateOrganization, GetOrganization, UpdateOrganization,
 };
+use sesame_application::secret_scanning::ReportLeaks;
 use sesame_application::service_accounts::{
     CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
@@ -23,6 +24,8 @@ pub struct Services {
     pub rotate_api_key: RotateApiKey,
     pub revoke_api_key: RevokeApiKey,
     pub verify_api_key: VerifyApiKey,
+    /// Leak reports of GitHub's secret scanning.
+    pub report_leaks: ReportLeaks,
     pub change_api_key_credits: ChangeApiKeyCredits,
     pub create_organization: CreateOrganization,
     pub get_organization: GetOrganization,

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, Func, Query, SimpleExpr};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Iterable, QueryFilter,
@@ -179,6 +179,9 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         row.last_used_at = sea_orm::ActiveValue::NotSet;
         row.last_used_ip = sea_orm::ActiveValue::NotSet;
         row.last_used_user_agent = sea_orm::ActiveValue::NotSet;
+        // A leak is recorded by `mark_leaked` alone: an update racing a
+        // report must not clear it.
+        row.leaked_at = sea_orm::ActiveValue::NotSet;
         // So is the credit balance, by the ledger (`CreditLedger::change`
         // sets it); only removing the credits clears it here.
         if key.limits.credits.is_some() {
@@ -199,6 +202,32 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
             .filter(api_key::Column::Id.eq(key.id.to_string()))
             .filter(api_key::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await
+            .map_err(from_db)?
+            .rows_affected;
+        if changed == 0 {
+            txn.rollback().await.map_err(from_db)?;
+            return Ok(false);
+        }
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)?;
+        Ok(true)
+    }
+
+    async fn mark_leaked(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        // Conditional on `leaked_at`: a replayed or concurrent report finds
+        // no row to change and writes no second event. A revocation that
+        // came first keeps its time.
+        let revoked_at: SimpleExpr =
+            Func::coalesce([Expr::col(api_key::Column::RevokedAt).into(), Expr::value(key.revoked_at)]).into();
+        let changed = api_key::Entity::update_many()
+            .col_expr(api_key::Column::LeakedAt, Expr::value(key.leaked_at))
+            .col_expr(api_key::Column::RevokedAt, revoked_at)
+            .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
+            .filter(api_key::Column::Id.eq(key.id.to_string()))
+            .filter(api_key::Column::LeakedAt.is_null())
             .exec(&txn)
             .await
             .map_err(from_db)?

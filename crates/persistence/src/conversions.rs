@@ -55,6 +55,7 @@ pub(crate) fn api_key_from_row(row: api_key::Model) -> Result<ApiKey, Repository
         created_at: row.created_at,
         updated_at: row.updated_at,
         revoked_at: row.revoked_at,
+        leaked_at: row.leaked_at,
         key_prefix: row.key_prefix,
         usage: UsageMetrics {
             total_requests: u64::try_from(row.total_requests).map_err(|_| corrupt(T, "total_requests"))?,
@@ -97,6 +98,7 @@ pub(crate) fn api_key_to_row(key: &ApiKey) -> api_key::ActiveModel {
         credits_refill_interval: Set(limits.credits_refill_interval),
         credits_refill_day: Set(limits.credits_refill_day),
         credits_refilled_at: Set(refilled_at),
+        leaked_at: Set(key.leaked_at),
     }
 }
 

@@ -42,6 +42,55 @@ pub struct Settings {
     pub access_tokens: JwtConfig,
     /// `/gateway/auth`, the forward-auth endpoint of API gateways.
     pub gateway: GatewaySettings,
+    /// `POST /secret_scanning/github`: leaked keys reported by GitHub.
+    pub secret_scanning: SecretScanningSettings,
+}
+
+/// Leaked keys reported by GitHub's secret scanning (docs/secret-scanning.md).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretScanningSettings {
+    /// GitHub's public-key document (as served at
+    /// https://api.github.com/meta/public_keys/secret_scanning), saved to a
+    /// file; unset: reports are refused with 404.
+    pub github_public_keys_file: Option<String>,
+    /// What a reported live key becomes: `revoke` (the default) or `flag`.
+    pub on_leak: OnLeakSetting,
+}
+
+/// `secret_scanning.on_leak`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnLeakSetting {
+    #[default]
+    Revoke,
+    Flag,
+}
+
+impl SecretScanningSettings {
+    /// GitHub's public keys, read from `github_public_keys_file`; `None`
+    /// when it is unset (or blank).
+    ///
+    /// # Errors
+    /// An unreadable file or a document that is not GitHub's, naming the setting.
+    pub fn public_keys(&self) -> Result<Option<sesame_crypto::GithubPublicKeys>, SettingsError> {
+        const KEY: &str = "secret_scanning.github_public_keys_file";
+        let Some(path) = self.github_public_keys_file.as_deref().map(str::trim).filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        sesame_crypto::GithubPublicKeys::from_file(Path::new(path))
+            .map(Some)
+            .map_err(|source| SettingsError::Unusable { key: KEY, env: env_var(KEY), source: Box::new(source) })
+    }
+}
+
+impl OnLeakSetting {
+    pub fn policy(self) -> sesame_domain::OnLeak {
+        match self {
+            OnLeakSetting::Revoke => sesame_domain::OnLeak::Revoke,
+            OnLeakSetting::Flag => sesame_domain::OnLeak::Flag,
+        }
+    }
 }
 
 /// The gateways' auth delegation (docs/gateways.md).
@@ -376,6 +425,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             access_tokens: JwtConfig::default(),
             gateway: GatewaySettings::default(),
+            secret_scanning: SecretScanningSettings::default(),
         }
     }
 }
@@ -754,6 +804,7 @@ impl Settings {
             return Err(SettingsError::bad("bootstrap.organization_name", self.bootstrap.organization_name.clone()));
         }
         self.gateway.policy()?;
+        self.secret_scanning.public_keys()?;
         self.check_access_tokens()
     }
 
@@ -848,6 +899,35 @@ mod tests {
             (s.limits.store, s.limits.redis_url.as_str()),
             (RateLimitStoreKind::Redis, "redis://127.0.0.1:6379")
         );
+    }
+
+    #[test]
+    fn secret_scanning_is_off_by_default_and_its_settings_are_checked() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(
+            (s.secret_scanning.github_public_keys_file, s.secret_scanning.on_leak),
+            (None, OnLeakSetting::Revoke)
+        );
+        assert_eq!(
+            error_of(&[("SESAME__SECRET_SCANNING__ON_LEAK", "ignore")]),
+            r#"secret_scanning.on_leak (SESAME__SECRET_SCANNING__ON_LEAK) = "ignore": expected one of revoke, flag"#
+        );
+        let flag = Settings::load_from(None, env(&[("SESAME__SECRET_SCANNING__ON_LEAK", "flag")])).unwrap();
+        assert_eq!(flag.secret_scanning.on_leak.policy(), sesame_domain::OnLeak::Flag);
+        let err = error_of(&[("SESAME__SECRET_SCANNING__GITHUB_PUBLIC_KEYS_FILE", "/nonexistent/keys.json")]);
+        assert!(
+            err.starts_with(
+                "secret_scanning.github_public_keys_file (SESAME__SECRET_SCANNING__GITHUB_PUBLIC_KEYS_FILE) cannot be used"
+            ),
+            "{err}"
+        );
+        let err = Settings::load_from(
+            None,
+            env(&[("SESAME__SECRET_SCANNING__GITHUB_PUBLIC_KEYS_FILE", "/nonexistent/keys.json")]),
+        )
+        .unwrap_err();
+        let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(cause.contains("/nonexistent/keys.json"), "{cause}");
     }
 
     #[test]

@@ -94,6 +94,11 @@ pub const SETTINGS: &[Setting] = &[
     setting("gateway.default_scopes", "scope names, e.g. products.read,products.update"),
     setting("gateway.strip_credential", "true or false"),
     setting("gateway.grpc_bind", "host:port for Envoy ext_authz over gRPC, e.g. 127.0.0.1:9191 (unset: off)"),
+    setting(
+        "secret_scanning.github_public_keys_file",
+        "the path of GitHub's secret-scanning public-key JSON document (unset: reports are refused)",
+    ),
+    setting("secret_scanning.on_leak", "one of revoke, flag"),
 ];
 
 /// The setting named `key`, if there is one.

@@ -23,6 +23,7 @@ use sesame_application::organizations::{
     ActInOrganization, Bootstrap, BootstrapError, Bootstrapped, CreateOrganization, DeactivateOrganization,
     GetOrganization, IssueRootKey, UpdateOrganization,
 };
+use sesame_application::secret_scanning::ReportLeaks;
 use sesame_application::service_accounts::{
     CreateServiceAccount, DeleteServiceAccount, GetServiceAccount, ListServiceAccounts, UpdateServiceAccountLimits,
 };
@@ -31,7 +32,7 @@ use sesame_application::usage::UsageBuffer;
 use sesame_crypto::{JwtAccessTokenVerifier, OsSecretGenerator};
 use sesame_domain::ports::{
     AccessTokenVerifier, ApiKeyRepository, AuditLog, Clock, CreditLedger, NoAccessTokens, OrganizationRepository,
-    RateLimitStore, SecretGenerator, SecretHasher, ServiceAccountRepository,
+    RateLimitStore, ReportSignatures, SecretGenerator, SecretHasher, ServiceAccountRepository,
 };
 use sesame_http::operations::Operations;
 use sesame_http::{HttpConfig, Services};
@@ -70,6 +71,8 @@ pub enum StartupError {
     },
     #[error("invalid gateway settings")]
     Gateway(#[source] crate::settings::SettingsError),
+    #[error("invalid secret scanning settings")]
+    SecretScanning(#[source] crate::settings::SettingsError),
     #[error("cannot listen on `{bind}` (setting server.bind, env SESAME__SERVER__BIND)")]
     Bind {
         bind: String,
@@ -96,6 +99,8 @@ pub struct Adapters {
     pub credits: Arc<dyn CreditLedger>,
     /// Where rate limits are counted (`limits.store`).
     pub rate_limits: Arc<dyn RateLimitStore>,
+    /// GitHub's secret-scanning public keys; `None`: leak reports are refused.
+    pub report_signatures: Option<Arc<dyn ReportSignatures>>,
 }
 
 /// The Redis URL's error, kept opaque so that only persistence names redis.
@@ -128,6 +133,12 @@ impl Adapters {
     /// # Errors
     /// When the database cannot be opened or migrated, or hashing settings are invalid.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        // Before the database: a key file that cannot be used must change nothing.
+        let report_signatures = settings
+            .secret_scanning
+            .public_keys()
+            .map_err(StartupError::SecretScanning)?
+            .map(|keys| Arc::new(keys) as Arc<dyn ReportSignatures>);
         let db = sesame_persistence::Database::connect_waiting(
             &settings.database.connection(),
             &settings.database.tuning(),
@@ -174,6 +185,7 @@ impl Adapters {
             generator,
             hasher,
             clock: Arc::new(SystemClock),
+            report_signatures,
         })
     }
 
@@ -208,6 +220,14 @@ impl Adapters {
                 cache.clone(),
             ),
             verify_api_key: VerifyApiKey::new(authenticate.clone()),
+            report_leaks: ReportLeaks::new(
+                keys.clone(),
+                self.hasher.clone(),
+                clock.clone(),
+                cache.clone(),
+                self.report_signatures.clone(),
+                settings.secret_scanning.on_leak.policy(),
+            ),
             authenticate,
             authenticate_access_token: AuthenticateAccessToken::new(self.access_tokens.clone(), organizations.clone()),
             create_api_key: CreateApiKey::new(

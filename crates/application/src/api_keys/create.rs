@@ -101,6 +101,7 @@ impl NewApiKey {
             created_at: now,
             updated_at: None,
             revoked_at: None,
+            leaked_at: None,
             key_prefix: token.display_prefix(),
             usage: UsageMetrics::default(),
             limits: self.limits,

@@ -746,6 +746,13 @@ mod tests {
         ) -> Result<bool, sesame_domain::ports::RepositoryError> {
             self.inner.revoke(key, audit).await
         }
+        async fn mark_leaked(
+            &self,
+            key: &ApiKey,
+            audit: &sesame_domain::AuditEvent,
+        ) -> Result<bool, sesame_domain::ports::RepositoryError> {
+            self.inner.mark_leaked(key, audit).await
+        }
         async fn rotate(
             &self,
             key: &ApiKey,

@@ -21,6 +21,7 @@ pub(crate) fn key_snapshot(key: &ApiKey) -> Value {
         "metadata": key.metadata.to_value(),
         "key_prefix": key.key_prefix,
         "revoked_at": key.revoked_at.map(|t| t.to_rfc3339()),
+        "leaked_at": key.leaked_at.map(|t| t.to_rfc3339()),
         "service_account_id": key.service_account_id.map(|id| id.to_string()),
         "rate_limits": crate::limits::snapshot::rate_limits(&key.limits.rate_limits),
         "credits": crate::limits::snapshot::credits(key.limits.credits.as_ref()),

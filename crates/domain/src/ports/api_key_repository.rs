@@ -78,6 +78,17 @@ pub trait ApiKeyRepository: Send + Sync {
     /// `Unexpected` only.
     async fn revoke(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError>;
 
+    /// Records a reported leak of the key, in one transaction with `audit`,
+    /// only if the stored key has no `leaked_at` yet: sets `leaked_at` and
+    /// `updated_at` to `key`'s, and `revoked_at` to `key`'s unless the stored
+    /// key is revoked already (its first revocation stands). Of replayed or
+    /// concurrent reports exactly one changes the row and records the event.
+    /// Returns whether this one did.
+    ///
+    /// # Errors
+    /// `Unexpected` only.
+    async fn mark_leaked(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError>;
+
     /// Adds `secret` as the key's current secret and makes every older secret
     /// of the key stop working at `old_secrets_expire_at` (or earlier, if it
     /// was already due to). Also writes the key's new prefix and updated_at.

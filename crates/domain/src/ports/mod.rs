@@ -10,6 +10,7 @@ mod credit_ledger;
 mod organization_repository;
 mod rate_limit_store;
 mod readiness;
+mod report_signatures;
 mod repository_error;
 mod secret_generator;
 mod secret_hasher;
@@ -26,6 +27,7 @@ pub use credit_ledger::{CreditChange, CreditLedger};
 pub use organization_repository::OrganizationRepository;
 pub use rate_limit_store::{RateLimitCheck, RateLimitStore, RateLimitStoreError, SubjectLimit};
 pub use readiness::{NotReady, ReadinessCheck};
+pub use report_signatures::{ReportSignatures, SignatureError};
 pub use repository_error::{RepositoryError, StorageUnavailable};
 pub use secret_generator::{SecretGenerator, SecretMaterial};
 pub use secret_hasher::{HashError, SecretHasher};
@@ -49,6 +51,8 @@ pub use organization_repository::MockOrganizationRepository;
 pub use rate_limit_store::MockRateLimitStore;
 #[cfg(feature = "mocks")]
 pub use readiness::MockReadinessCheck;
+#[cfg(feature = "mocks")]
+pub use report_signatures::MockReportSignatures;
 #[cfg(feature = "mocks")]
 pub use secret_generator::MockSecretGenerator;
 #[cfg(feature = "mocks")]

@@ -30,6 +30,7 @@ pub struct Model {
     pub credits_refill_interval: Option<String>,
     pub credits_refill_day: Option<i32>,
     pub credits_refilled_at: Option<i64>,
+    pub leaked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,8 @@ on_both_backends!(
     list_filters_by_status_with_revocation_winning_over_expiry,
     update_writes_the_mutable_fields_but_never_the_usage_counters,
     of_concurrent_revocations_exactly_one_changes_the_key_and_is_audited,
+    of_replayed_leak_reports_exactly_one_marks_the_key_and_is_audited,
+    a_leak_of_a_revoked_key_keeps_its_revocation_time,
     after_rotation_the_new_lookup_id_finds_the_key_without_expiry,
     after_rotation_the_old_lookup_id_works_until_the_grace_end,
     a_later_rotation_does_not_extend_an_old_secrets_expiry,
@@ -284,6 +286,55 @@ async fn of_concurrent_revocations_exactly_one_changes_the_key_and_is_audited(ba
     assert_eq!(events.len(), events_before + 1, "exactly one event is written");
     let stored = db.api_keys().get(&tenant.org.id, &key.id).await.expect("get").expect("the key");
     assert_eq!(stored.revoked_at, Some(now()));
+}
+
+async fn of_replayed_leak_reports_exactly_one_marks_the_key_and_is_audited(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    insert_key(&db, &key).await;
+    let events_before = all_audit_events(&db, &tenant.org.id).await.len();
+
+    let reports = (0..8).map(|_| {
+        let leaked = ApiKey { leaked_at: Some(now()), revoked_at: Some(now()), updated_at: Some(now()), ..key.clone() };
+        let event = audit(&tenant.org.id, AuditAction::ApiKeyLeaked, &key.id.to_string());
+        let repo = db.api_keys();
+        async move { repo.mark_leaked(&leaked, &event).await.expect("mark leaked") }
+    });
+    let won: Vec<bool> = futures_join_all(reports).await;
+
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "exactly one report changes the row: {won:?}");
+    let events = all_audit_events(&db, &tenant.org.id).await;
+    assert_eq!(events.len(), events_before + 1, "exactly one event is written");
+    let stored = db.api_keys().get(&tenant.org.id, &key.id).await.expect("get").expect("the key");
+    assert_eq!((stored.leaked_at, stored.revoked_at), (Some(now()), Some(now())));
+}
+
+async fn a_leak_of_a_revoked_key_keeps_its_revocation_time(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "checkout");
+    insert_key(&db, &key).await;
+    let repo = db.api_keys();
+    let earlier = now() - hours(1);
+    let revoked = ApiKey { revoked_at: Some(earlier), updated_at: Some(earlier), ..key.clone() };
+    assert!(repo
+        .revoke(&revoked, &audit(&tenant.org.id, AuditAction::ApiKeyRevoked, &key.id.to_string()))
+        .await
+        .unwrap());
+
+    // A flag (no revocation) of a live copy read before the revocation.
+    let flagged = ApiKey { leaked_at: Some(now()), updated_at: Some(now()), ..key.clone() };
+    let event = audit(&tenant.org.id, AuditAction::ApiKeyLeaked, &key.id.to_string());
+    assert!(repo.mark_leaked(&flagged, &event).await.unwrap());
+    let stored = repo.get(&tenant.org.id, &key.id).await.unwrap().unwrap();
+    assert_eq!((stored.leaked_at, stored.revoked_at), (Some(now()), Some(earlier)), "the first revocation stands");
+
+    // An update with a copy read before the report does not clear the leak.
+    let stale = ApiKey { revoked_at: Some(earlier), ..key.clone() };
+    repo.update(&stale, &audit(&tenant.org.id, AuditAction::ApiKeyUpdated, &key.id.to_string())).await.unwrap();
+    let stored = repo.get(&tenant.org.id, &key.id).await.unwrap().unwrap();
+    assert_eq!(stored.leaked_at, Some(now()));
 }
 
 /// Runs the futures concurrently on the test's runtime, in order of results.

@@ -53,6 +53,7 @@ pub fn api_key(organization_id: &OrganizationId, environment: Environment, label
         created_at: now(),
         updated_at: None,
         revoked_at: None,
+        leaked_at: None,
         key_prefix: format!("sk_{}_{}", environment.as_str(), &label.chars().take(6).collect::<String>()),
         usage: UsageMetrics::default(),
         limits: sesame_domain::UsageLimits {

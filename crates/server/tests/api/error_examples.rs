@@ -7,7 +7,7 @@
 use serde_json::Value;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{documented_operations, spawn_app};
+use crate::helpers::{documented_operations, spawn_app, spawn_app_with};
 
 /// Every field path of `value`, with the value of each number (the status
 /// codes a body repeats); text differs from one error to the next.
@@ -59,7 +59,9 @@ fn unknown_id(path: &str) -> String {
 
 #[tokio::test]
 async fn the_documented_401_and_404_have_the_form_of_the_servers_own() {
-    let app = spawn_app(Backend::Sqlite).await;
+    // With secret scanning on, so that an unsigned leak report gets its 401.
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../../e2e/secret-scanning/github-public-keys.json");
+    let app = spawn_app_with(Backend::Sqlite, |s| s.secret_scanning.github_public_keys_file = Some(keys.into())).await;
     let mut failures = Vec::new();
     let mut compared = 0;
     for (path, method, operation) in documented_operations() {

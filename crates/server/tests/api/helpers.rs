@@ -163,28 +163,8 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The header's value as text; panics when it is absent.
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .unwrap_or_else(|| panic!("the response has no `{name}` header"))
-            .to_str()
-            .expect("a text header")
-    }
-}
-
-impl TestApp {
-    /// Sends `method path` with `bearer` (if any) as `Authorization: Bearer`
-    /// and a JSON body (if any); returns everything the response says.
-    pub async fn send(&self, method: reqwest::Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Reply {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(bearer) = bearer {
-            req = req.bearer_auth(bearer);
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let res = req.send().await.expect("the request is sent");
+    /// Everything `res` says.
+    pub async fn of(res: reqwest::Response) -> Self {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let text = res.text().await.expect("a readable body");
@@ -199,6 +179,48 @@ impl TestApp {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("the body is not JSON ({e}): {text}"))
         };
         Reply { status, headers, text, body }
+    }
+
+    /// The header's value as text; panics when it is absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("the response has no `{name}` header"))
+            .to_str()
+            .expect("a text header")
+    }
+}
+
+impl TestApp {
+    /// Sends `method path` with `headers` and a JSON body (if any), no key.
+    pub async fn send_with_headers(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        for (name, value) in headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        Reply::of(req.send().await.expect("the request is sent")).await
+    }
+
+    /// Sends `method path` with `bearer` (if any) as `Authorization: Bearer`
+    /// and a JSON body (if any); returns everything the response says.
+    pub async fn send(&self, method: reqwest::Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(bearer) = bearer {
+            req = req.bearer_auth(bearer);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        Reply::of(req.send().await.expect("the request is sent")).await
     }
 
     /// Onboards a child organization with the root key; returns its id and

@@ -28,6 +28,7 @@ mod openapi_examples;
 mod operations;
 mod organizations;
 mod process;
+mod secret_scanning;
 mod seed_text;
 mod service;
 mod service_accounts;

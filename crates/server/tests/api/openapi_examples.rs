@@ -7,7 +7,7 @@
 use serde_json::Value;
 use sesame_persistence::test_support::Backend;
 
-use crate::helpers::{documented_operations, spawn_app, TestApp};
+use crate::helpers::{documented_operations, spawn_app_with, TestApp};
 
 /// The one 2xx status `operation` documents.
 fn documented_success(operation: &Value) -> u16 {
@@ -46,9 +46,17 @@ async fn parameter_value(app: &TestApp, path: &str, parameter: &Value) -> String
     }
 }
 
+/// An operation no example can call successfully, and what it answers
+/// instead: GitHub signs its leak reports with its private key, which no one
+/// but GitHub holds; the example headers are GitHub's documented signature
+/// of another body, so the report is refused for its signature
+/// (docs/secret-scanning.md; a signed report is tested in secret_scanning.rs).
+const UNSIGNABLE: (&str, u16, &str) = ("report_github_leaks", 401, "signature does not match");
+
 #[tokio::test]
 async fn every_operation_answers_its_documented_success_to_its_own_example() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let keys = concat!(env!("CARGO_MANIFEST_DIR"), "/../../e2e/secret-scanning/github-public-keys.json");
+    let app = spawn_app_with(Backend::Sqlite, |s| s.secret_scanning.github_public_keys_file = Some(keys.into())).await;
     let mut failures = Vec::new();
     let mut tried = 0;
     for (path, method, operation) in documented_operations() {
@@ -56,6 +64,7 @@ async fn every_operation_answers_its_documented_success_to_its_own_example() {
         let id = operation["operationId"].as_str().unwrap_or("?").to_owned();
         let mut target = path.clone();
         let mut query = Vec::new();
+        let mut headers = Vec::new();
         for parameter in operation["parameters"].as_array().into_iter().flatten() {
             if parameter["required"] != Value::Bool(true) {
                 continue;
@@ -64,6 +73,7 @@ async fn every_operation_answers_its_documented_success_to_its_own_example() {
             let value = parameter_value(&app, path, parameter).await;
             match parameter["in"].as_str() {
                 Some("path") => target = target.replace(&format!("{{{name}}}"), &value),
+                Some("header") => headers.push((name.to_owned(), value)),
                 _ => query.push(format!("{name}={value}")),
             }
         }
@@ -80,10 +90,15 @@ async fn every_operation_answers_its_documented_success_to_its_own_example() {
             },
             None => None,
         };
-        let expected = documented_success(operation);
-        let reply = app.send(method.clone(), &target, Some(&app.root_secret), body.as_ref()).await;
+        let (expected, names) =
+            if id == UNSIGNABLE.0 { (UNSIGNABLE.1, UNSIGNABLE.2) } else { (documented_success(operation), "") };
+        let reply = if headers.is_empty() {
+            app.send(method.clone(), &target, Some(&app.root_secret), body.as_ref()).await
+        } else {
+            app.send_with_headers(method.clone(), &target, &headers, body.as_ref()).await
+        };
         tried += 1;
-        if reply.status != expected {
+        if reply.status != expected || !reply.text.contains(names) {
             failures.push(format!(
                 "{id} ({method} {target}) with {}: {} instead of {expected}: {}",
                 body.map_or("no body".to_owned(), |b| b.to_string()),
@@ -93,5 +108,5 @@ async fn every_operation_answers_its_documented_success_to_its_own_example() {
         }
     }
     assert!(failures.is_empty(), "examples that do not run:\n{}", failures.join("\n"));
-    assert_eq!(tried, 38, "every operation was tried");
+    assert_eq!(tried, 39, "every operation was tried");
 }

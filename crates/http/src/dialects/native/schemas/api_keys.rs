@@ -178,6 +178,11 @@ pub struct ApiKeyData {
     /// Set once the key is revoked; it stays readable.
     #[schema(format = "mysql-date-time")]
     pub revoked_at: Option<String>,
+    /// Set when GitHub's secret scanning first reported one of the key's
+    /// tokens as published: the key was revoked then, or only flagged
+    /// (`secret_scanning.on_leak`). Null for a key never reported.
+    #[schema(format = "mysql-date-time")]
+    pub leaked_at: Option<String>,
     /// `active`, `expired` or `revoked`, now.
     #[schema(example = "active")]
     pub status: String,
@@ -221,6 +226,7 @@ impl ApiKeyData {
             updated_at: time_format::format_opt(key.updated_at),
             metrics: ApiKeyMetrics::of(key),
             revoked_at: time_format::format_opt(key.revoked_at),
+            leaked_at: time_format::format_opt(key.leaked_at),
             status: status.as_str().to_owned(),
             environment: key.environment.as_str().to_owned(),
             kind: key.kind.as_str().to_owned(),
@@ -348,6 +354,12 @@ pub struct VerificationData<'a> {
     pub expires_at: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// For a valid key that was reported leaked but only flagged
+    /// (`secret_scanning.on_leak = "flag"`): when. Absent otherwise; rotate
+    /// the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = "mysql-date-time")]
+    pub leaked_at: Option<String>,
     /// For a key with rate limits (its own, then its service account's):
     /// where each stands after this request. Absent for a key without.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -389,6 +401,7 @@ impl<'a> VerificationData<'a> {
             scopes: key.map(|k| ScopeNames(&k.scopes)),
             expires_at: key.and_then(|k| time_format::format_opt(k.expires_at.map(|e| e.at()))),
             metadata: key.map(|k| k.metadata.as_map()),
+            leaked_at: key.and_then(|k| time_format::format_opt(k.leaked_at)),
             rate_limits: None,
             credits: None,
         }
