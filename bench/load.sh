@@ -116,7 +116,7 @@ scenarios "keys=1000"
 # Usage limits: the same verify for keys carrying limits, next to (a) and
 # (c) in the same round. Budgets far above what a run spends.
 if [ "${LIMITS:-1}" = 1 ]; then
-  REDIS_PORT=18082
+  REDIS_PORT=${REDIS_PORT:-18084}
   SESAME__SERVER__BIND="127.0.0.1:$REDIS_PORT" SESAME__LIMITS__STORE=redis \
     SESAME__LIMITS__REDIS_KEY_PREFIX="sesame-bench:$(date +%s):" target/release/sesame >/dev/null 2>"$WORK/redis-err.txt" &
   PIDS+=("$!")
