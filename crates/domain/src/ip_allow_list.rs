@@ -31,10 +31,7 @@ impl IpAllowList {
         let mut nets = Vec::new();
         for entry in entries {
             let raw = entry.as_ref().trim();
-            let net = raw
-                .parse::<IpNet>()
-                .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| IpAllowListError::Invalid(raw.to_owned()))?;
+            let net = parse_net(raw).ok_or_else(|| IpAllowListError::Invalid(raw.to_owned()))?;
             let net = canonical(net);
             if !nets.contains(&net) {
                 nets.push(net);
@@ -74,6 +71,12 @@ impl IpAllowList {
 }
 
 /// `::ffff:a.b.c.d/n` with n ≥ 96 is `a.b.c.d/(n − 96)`; anything else is itself.
+/// One entry of an address list: a CIDR range, or a bare address as its
+/// host range (/32 or /128).
+pub(crate) fn parse_net(raw: &str) -> Option<IpNet> {
+    raw.parse::<IpNet>().or_else(|_| raw.parse::<IpAddr>().map(IpNet::from)).ok()
+}
+
 fn canonical(net: IpNet) -> IpNet {
     match net {
         IpNet::V6(v6) if v6.prefix_len() >= 96 => v6

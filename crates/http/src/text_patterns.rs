@@ -18,7 +18,7 @@ mod tests {
     use super::*;
     use sesame_domain::{KeyDescription, KeyLabel};
 
-    /// The patterns (whose `\uXXXX` and `\s` the regex crate reads as JSON
+    /// The patterns (whose `\u` escapes and `\s` the regex crate reads as JSON
     /// Schema's readers do) agree with the domain's parsers.
     #[test]
     fn the_patterns_accept_exactly_what_the_domain_accepts() {

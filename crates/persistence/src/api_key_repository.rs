@@ -46,6 +46,25 @@ impl SeaOrmApiKeyRepository {
     pub(crate) fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
+
+    /// Runs a conditional `update` and, only when it changed a row, appends
+    /// `audit` in the same transaction: a change that lost a race writes no
+    /// event. Whether a row changed.
+    async fn changed_then_audited(
+        &self,
+        update: sea_orm::UpdateMany<api_key::Entity>,
+        audit: &AuditEvent,
+    ) -> Result<bool, RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        let changed = update.exec(&txn).await.map_err(from_db)?.rows_affected;
+        if changed == 0 {
+            txn.rollback().await.map_err(from_db)?;
+            return Ok(false);
+        }
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)?;
+        Ok(true)
+    }
 }
 
 pub(crate) fn secret_row(key_id: &ApiKeyId, secret: &NewSecret) -> api_key_secret::ActiveModel {
@@ -194,51 +213,29 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
     }
 
     async fn revoke(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError> {
-        let txn = self.db.begin().await.map_err(from_db)?;
         // Conditional: a concurrent revocation that committed first leaves no
         // row to change, and then no event to write.
-        let changed = api_key::Entity::update_many()
+        let update = api_key::Entity::update_many()
             .col_expr(api_key::Column::RevokedAt, Expr::value(key.revoked_at))
             .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
             .filter(api_key::Column::Id.eq(key.id.to_string()))
-            .filter(api_key::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(from_db)?
-            .rows_affected;
-        if changed == 0 {
-            txn.rollback().await.map_err(from_db)?;
-            return Ok(false);
-        }
-        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
-        txn.commit().await.map_err(from_db)?;
-        Ok(true)
+            .filter(api_key::Column::RevokedAt.is_null());
+        self.changed_then_audited(update, audit).await
     }
 
     async fn mark_leaked(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool, RepositoryError> {
-        let txn = self.db.begin().await.map_err(from_db)?;
         // Conditional on `leaked_at`: a replayed or concurrent report finds
         // no row to change and writes no second event. A revocation that
         // came first keeps its time.
         let revoked_at: SimpleExpr =
             Func::coalesce([Expr::col(api_key::Column::RevokedAt).into(), Expr::value(key.revoked_at)]).into();
-        let changed = api_key::Entity::update_many()
+        let update = api_key::Entity::update_many()
             .col_expr(api_key::Column::LeakedAt, Expr::value(key.leaked_at))
             .col_expr(api_key::Column::RevokedAt, revoked_at)
             .col_expr(api_key::Column::UpdatedAt, Expr::value(key.updated_at))
             .filter(api_key::Column::Id.eq(key.id.to_string()))
-            .filter(api_key::Column::LeakedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(from_db)?
-            .rows_affected;
-        if changed == 0 {
-            txn.rollback().await.map_err(from_db)?;
-            return Ok(false);
-        }
-        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
-        txn.commit().await.map_err(from_db)?;
-        Ok(true)
+            .filter(api_key::Column::LeakedAt.is_null());
+        self.changed_then_audited(update, audit).await
     }
 
     async fn rotate(

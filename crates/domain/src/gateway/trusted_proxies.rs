@@ -28,10 +28,8 @@ impl TrustedProxies {
         let mut nets = Vec::new();
         for entry in entries {
             let raw = entry.as_ref().trim();
-            let net = raw
-                .parse::<IpNet>()
-                .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| TrustedProxiesError::Invalid(raw.to_owned()))?;
+            let net =
+                crate::ip_allow_list::parse_net(raw).ok_or_else(|| TrustedProxiesError::Invalid(raw.to_owned()))?;
             nets.push(net);
         }
         Ok(Self(nets))
