@@ -7,6 +7,8 @@ use crate::{Actor, AuditEventId, Environment, OrganizationId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     ApiKeyCreated,
+    /// A key brought from another key service (`POST /developers/api_keys/import`).
+    ApiKeyImported,
     ApiKeyUpdated,
     ApiKeyRotated,
     ApiKeyRevoked,
@@ -25,6 +27,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::ApiKeyCreated => "api_key.created",
+            AuditAction::ApiKeyImported => "api_key.imported",
             AuditAction::ApiKeyUpdated => "api_key.updated",
             AuditAction::ApiKeyRotated => "api_key.rotated",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
@@ -42,6 +45,7 @@ impl AuditAction {
     pub fn parse(s: &str) -> Option<Self> {
         [
             AuditAction::ApiKeyCreated,
+            AuditAction::ApiKeyImported,
             AuditAction::ApiKeyUpdated,
             AuditAction::ApiKeyRotated,
             AuditAction::ApiKeyRevoked,

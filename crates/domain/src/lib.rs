@@ -14,6 +14,7 @@ mod display_name;
 mod environment;
 mod expires_at;
 mod gateway;
+mod imported;
 mod ip_allow_list;
 mod key_description;
 mod key_label;
@@ -45,6 +46,10 @@ pub use display_name::NameError;
 pub use environment::{Environment, KeyKind, ParseEnvironmentError, ParseKeyKindError};
 pub use expires_at::{parse_instant, ExpiresAt, ExpiresAtError, WIRE_FORMAT};
 pub use gateway::{RouteRule, RouteRuleError, RouteRules, TrustedProxies, TrustedProxiesError};
+pub use imported::{
+    DigestAlgorithm, DigestEncoding, DigestError, ForeignToken, ImportedDigest, MAX_FOREIGN_TOKEN_LEN,
+    MIN_FOREIGN_TOKEN_LEN,
+};
 pub use ip_allow_list::{IpAllowList, IpAllowListError};
 pub use key_description::{KeyDescription, KeyDescriptionError};
 pub use key_label::{KeyLabel, KeyLabelError};

@@ -65,42 +65,11 @@ impl SeaOrmApiKeyRepository {
         txn.commit().await.map_err(from_db)?;
         Ok(true)
     }
-}
 
-pub(crate) fn secret_row(key_id: &ApiKeyId, secret: &NewSecret) -> api_key_secret::ActiveModel {
-    api_key_secret::ActiveModel {
-        lookup_id: Set(secret.lookup.to_hex()),
-        api_key_id: Set(key_id.to_string()),
-        secret_hash: Set(secret.hash.as_str().to_owned()),
-        created_at: Set(secret.created_at),
-        expires_at: Set(None),
-    }
-}
-
-fn status_condition(status: StatusFilter, now: DateTime<Utc>) -> Condition {
-    use api_key::Column;
-    match status {
-        StatusFilter::Revoked => Condition::all().add(Column::RevokedAt.is_not_null()),
-        StatusFilter::Expired => Condition::all().add(Column::RevokedAt.is_null()).add(Column::ExpiresAt.lte(now)),
-        StatusFilter::Active => Condition::all()
-            .add(Column::RevokedAt.is_null())
-            .add(Condition::any().add(Column::ExpiresAt.is_null()).add(Column::ExpiresAt.gt(now))),
-    }
-}
-
-#[async_trait]
-impl ApiKeyRepository for SeaOrmApiKeyRepository {
-    async fn insert(&self, key: &ApiKey, secret: &NewSecret, audit: &AuditEvent) -> Result<(), RepositoryError> {
-        let txn = self.db.begin().await.map_err(from_db)?;
-        api_key::Entity::insert(api_key_to_row(key)).exec(&txn).await.map_err(from_db)?;
-        api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&txn).await.map_err(from_db)?;
-        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
-        txn.commit().await.map_err(from_db)
-    }
-
-    async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError> {
-        // One round trip, primary-key seeks only: an unknown lookup id costs
-        // what a known one costs, and neither grows with the number of keys.
+    /// The credential of the secret row `condition` picks. One round trip,
+    /// primary-key seeks only: an unknown lookup id costs what a known one
+    /// costs, and neither grows with the number of keys.
+    async fn credential_where(&self, condition: SimpleExpr) -> Result<Option<Credential>, RepositoryError> {
         let mut query = Query::select();
         query
             .columns(api_key::Column::iter().map(|c| (api_key::Entity, c)))
@@ -129,7 +98,7 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
                 Expr::col((service_account::Entity, service_account::Column::Id))
                     .equals((api_key::Entity, api_key::Column::ServiceAccountId)),
             )
-            .and_where(Expr::col((api_key_secret::Entity, api_key_secret::Column::LookupId)).eq(lookup.to_hex()));
+            .cond_where(condition);
         for (column, alias) in ACCOUNT_LIMIT_COLUMNS {
             query.expr_as(Expr::col((service_account::Entity, column)), Alias::new(alias));
         }
@@ -167,6 +136,74 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
             },
             account_limits,
         }))
+    }
+}
+
+pub(crate) fn secret_row(key_id: &ApiKeyId, secret: &NewSecret) -> api_key_secret::ActiveModel {
+    api_key_secret::ActiveModel {
+        lookup_id: Set(secret.lookup.to_hex()),
+        api_key_id: Set(key_id.to_string()),
+        secret_hash: Set(secret.hash.as_str().to_owned()),
+        created_at: Set(secret.created_at),
+        expires_at: Set(None),
+    }
+}
+
+fn status_condition(status: StatusFilter, now: DateTime<Utc>) -> Condition {
+    use api_key::Column;
+    match status {
+        StatusFilter::Revoked => Condition::all().add(Column::RevokedAt.is_not_null()),
+        StatusFilter::Expired => Condition::all().add(Column::RevokedAt.is_null()).add(Column::ExpiresAt.lte(now)),
+        StatusFilter::Active => Condition::all()
+            .add(Column::RevokedAt.is_null())
+            .add(Condition::any().add(Column::ExpiresAt.is_null()).add(Column::ExpiresAt.gt(now))),
+    }
+}
+
+#[async_trait]
+impl ApiKeyRepository for SeaOrmApiKeyRepository {
+    async fn insert(&self, key: &ApiKey, secret: &NewSecret, audit: &AuditEvent) -> Result<(), RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        api_key::Entity::insert(api_key_to_row(key)).exec(&txn).await.map_err(from_db)?;
+        api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&txn).await.map_err(from_db)?;
+        audit_log::append(&txn, std::slice::from_ref(audit)).await?;
+        txn.commit().await.map_err(from_db)
+    }
+
+    async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError> {
+        self.credential_where(api_key_secret::Column::LookupId.eq(lookup.to_hex())).await
+    }
+
+    async fn find_credential_at_any(&self, lookups: &[LookupId]) -> Result<Option<Credential>, RepositoryError> {
+        self.credential_where(api_key_secret::Column::LookupId.is_in(lookups.iter().map(LookupId::to_hex))).await
+    }
+
+    async fn insert_imported(&self, batch: &[(ApiKey, NewSecret, AuditEvent)]) -> Result<Vec<bool>, RepositoryError> {
+        let txn = self.db.begin().await.map_err(from_db)?;
+        let mut stored = Vec::with_capacity(batch.len());
+        for (key, secret, audit) in batch {
+            // A savepoint per key: a taken lookup id undoes that key alone.
+            let item = txn.begin().await.map_err(from_db)?;
+            let outcome = async {
+                api_key::Entity::insert(api_key_to_row(key)).exec(&item).await.map_err(from_db)?;
+                api_key_secret::Entity::insert(secret_row(&key.id, secret)).exec(&item).await.map_err(from_db)?;
+                audit_log::append(&item, std::slice::from_ref(audit)).await
+            }
+            .await;
+            match outcome {
+                Ok(()) => {
+                    item.commit().await.map_err(from_db)?;
+                    stored.push(true);
+                }
+                Err(RepositoryError::Conflict(_)) => {
+                    item.rollback().await.map_err(from_db)?;
+                    stored.push(false);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        txn.commit().await.map_err(from_db)?;
+        Ok(stored)
     }
 
     async fn get(&self, organization_id: &OrganizationId, id: &ApiKeyId) -> Result<Option<ApiKey>, RepositoryError> {
@@ -275,12 +312,14 @@ impl ApiKeyRepository for SeaOrmApiKeyRepository {
         &self,
         lookup: &LookupId,
         old: &SecretHash,
+        new_lookup: &LookupId,
         new: &SecretHash,
     ) -> Result<bool, RepositoryError> {
         // One conditional UPDATE: of concurrent replacements of one hash,
         // exactly one finds `old` still stored.
         let changed = api_key_secret::Entity::update_many()
             .col_expr(api_key_secret::Column::SecretHash, Expr::value(new.as_str()))
+            .col_expr(api_key_secret::Column::LookupId, Expr::value(new_lookup.to_hex()))
             .filter(api_key_secret::Column::LookupId.eq(lookup.to_hex()))
             .filter(api_key_secret::Column::SecretHash.eq(old.as_str()))
             .exec(&self.db)

@@ -85,6 +85,17 @@ impl NewApiKey {
         now: DateTime<Utc>,
         token: &ApiToken,
     ) -> ApiKey {
+        self.issue_shown_as(organization_id, created_by, now, token.display_prefix())
+    }
+
+    /// As [`NewApiKey::issue`], shown by `key_prefix` (an imported key's).
+    pub(crate) fn issue_shown_as(
+        self,
+        organization_id: OrganizationId,
+        created_by: Actor,
+        now: DateTime<Utc>,
+        key_prefix: String,
+    ) -> ApiKey {
         ApiKey {
             id: ApiKeyId::generate(),
             organization_id,
@@ -102,7 +113,7 @@ impl NewApiKey {
             updated_at: None,
             revoked_at: None,
             leaked_at: None,
-            key_prefix: token.display_prefix(),
+            key_prefix,
             usage: UsageMetrics::default(),
             limits: self.limits,
         }
@@ -196,18 +207,30 @@ pub struct CreateApiKey {
     clock: Arc<dyn Clock>,
 }
 
+/// What is wrong with `id` as the service account of a key `caller` issues,
+/// if anything: a key may belong only to a live service account of the
+/// caller's organization.
+pub(crate) async fn service_account_problem(
+    service_accounts: &dyn ServiceAccountRepository,
+    caller: &Principal,
+    id: ServiceAccountId,
+) -> Result<Option<&'static str>, Unexpected> {
+    let found = service_accounts.get(&caller.organization_id, &id).await.map_err(|e| Box::new(e) as Unexpected)?;
+    Ok(match found {
+        None => Some("is not a service account of this organization"),
+        Some(account) if account.deleted_at.is_some() => Some("is a deleted service account"),
+        Some(_) => None,
+    })
+}
+
 impl CreateApiKey {
-    /// A key may belong only to a live service account of the caller's
-    /// organization; anything else is a problem of `service_account_id`.
     async fn check_service_account(&self, caller: &Principal, id: ServiceAccountId) -> Result<(), CreateApiKeyError> {
-        let found =
-            self.service_accounts.get(&caller.organization_id, &id).await.map_err(CreateApiKeyError::unexpected)?;
-        let problem = match found {
-            None => "is not a service account of this organization",
-            Some(account) if account.deleted_at.is_some() => "is a deleted service account",
-            Some(_) => return Ok(()),
-        };
-        Err(CreateApiKeyError::Validation(ValidationErrors::single("service_account_id", problem)))
+        match service_account_problem(self.service_accounts.as_ref(), caller, id).await? {
+            None => Ok(()),
+            Some(problem) => {
+                Err(CreateApiKeyError::Validation(ValidationErrors::single("service_account_id", problem)))
+            }
+        }
     }
 
     /// # Errors

@@ -6,6 +6,7 @@ pub mod create;
 pub mod credits;
 mod fields;
 pub mod get;
+pub mod import;
 pub mod key_management;
 pub mod list;
 pub mod revoke;
@@ -17,6 +18,10 @@ pub mod view;
 pub use create::{CreateApiKey, CreateApiKeyCommand, CreateApiKeyError, CreatedApiKey, NewApiKey};
 pub use credits::{ChangeApiKeyCredits, ChangeCreditsCommand, CreditBalanceView};
 pub use get::GetApiKey;
+pub use import::{
+    operator_in, ImportApiKeys, ImportApiKeysCommand, ImportApiKeysError, ImportKeyCommand, ImportOutcome,
+    ImportRejection, ImportedHashCommand, MAX_IMPORT_BATCH,
+};
 pub use key_management::KeyManagementError;
 pub use list::{ListApiKeys, ListApiKeysQuery};
 pub use revoke::RevokeApiKey;

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use derive_new::new;
 use sesame_domain::ports::{ApiKeyRepository, Clock, SecretHasher};
 use sesame_domain::{
-    Actor, ApiKey, ApiKeyStatus, ApiToken, Credential, OrganizationStatus, Principal, ScopeSet, SecretBytes,
-    SecretHash, VerificationCode,
+    Actor, ApiKey, ApiKeyStatus, ApiToken, Credential, ForeignToken, ImportedDigest, LookupId, OrganizationStatus,
+    Principal, ScopeSet, SecretBytes, SecretHash, VerificationCode,
 };
 use thiserror::Error;
 use tokio::sync::OnceCell;
@@ -107,6 +107,40 @@ pub struct Authenticate {
 
 fn cold_turns() -> moka::sync::Cache<[u8; 32], Arc<tokio::sync::Mutex<()>>> {
     moka::sync::Cache::builder().max_capacity(100_000).time_to_idle(Duration::from_secs(60)).build()
+}
+
+/// A presented token, parsed: Sesame's own, or perhaps one of a key
+/// imported from another service, found by its digest.
+enum Presented {
+    Native(ApiToken),
+    Imported(ForeignToken),
+}
+
+impl Presented {
+    /// `None` for text that can be neither (too short, spaces, …).
+    fn parse(raw: &str) -> Option<Self> {
+        match ApiToken::parse(raw) {
+            Ok(token) => Some(Presented::Native(token)),
+            Err(_) => ForeignToken::digest(raw).map(Presented::Imported),
+        }
+    }
+
+    /// Where its key is stored (an imported SHA-512 digest's key aside,
+    /// until its first verify).
+    fn lookup(&self) -> LookupId {
+        match self {
+            Presented::Native(token) => token.lookup(),
+            Presented::Imported(token) => token.lookup(),
+        }
+    }
+
+    /// What the hash schemes hash for it.
+    fn secret(&self) -> SecretBytes {
+        match self {
+            Presented::Native(token) => token.secret().clone(),
+            Presented::Imported(token) => token.secret(),
+        }
+    }
 }
 
 /// The checks that follow a hash match, cached or not.
@@ -236,29 +270,29 @@ impl Authenticate {
         let credential = match self.cache.get(raw) {
             Some(credential) => credential,
             None => {
-                let Ok(token) = ApiToken::parse(raw) else {
+                let Some(presented) = Presented::parse(raw) else {
                     return Err(AuthenticationError::Rejected(VerificationCode::Malformed));
                 };
                 let turn = self.cold_turns.get_with(self.cache.digest(raw), Arc::default);
                 let _turn = turn.lock().await;
                 match self.cache.get(raw) {
                     Some(credential) => credential,
-                    None => self.check_cold(raw, &token, caller_ip).await?,
+                    None => self.check_cold(raw, &presented, caller_ip).await?,
                 }
             }
         };
         evaluate(&credential, now, client_ip, required).map_err(AuthenticationError::Rejected)
     }
 
-    /// Storage and argon2id: for tokens not in the cache.
+    /// Storage and the stored hash: for tokens not in the cache.
     #[tracing::instrument(name = "authenticate_cold", skip_all, fields(key_id))]
     async fn check_cold(
         &self,
         raw: &str,
-        token: &ApiToken,
+        presented: &Presented,
         ip: Option<IpAddr>,
     ) -> Result<Arc<Credential>, AuthenticationError> {
-        let lookup = token.lookup();
+        let lookup = presented.lookup();
         let refused = |retry_after| AuthenticationError::RateLimited { retry_after };
         if let Some(retry_after) = self.limiter.retry_after(lookup, ip) {
             return Err(refused(retry_after));
@@ -266,45 +300,82 @@ impl Authenticate {
         // Before the read: a change committed after it must not be cached over.
         let read_at = self.cache.generation();
         let unexpected = |e: Box<dyn std::error::Error + Send + Sync>| AuthenticationError::Unexpected(e);
-        let found = self.keys.find_credential(&lookup).await.map_err(|e| unexpected(Box::new(e)))?;
-        let Some(credential) = found else {
+        let found = match presented {
+            Presented::Native(_) => self.keys.find_credential(&lookup).await,
+            Presented::Imported(token) => self.keys.find_credential_at_any(&token.candidates()).await,
+        };
+        let Some(credential) = found.map_err(|e| unexpected(Box::new(e)))? else {
             let attempt = self.limiter.begin_unknown_attempt(ip).map_err(refused)?;
-            self.spend_decoy_verify(token.secret()).await?;
+            let code = match presented {
+                Presented::Native(token) => {
+                    self.spend_decoy_verify(token.secret()).await?;
+                    VerificationCode::NotFound
+                }
+                // No decoy: the lookup id is a digest of the whole token, so
+                // finding a row already proves knowledge of the token. Found
+                // nowhere, it is no key's, as before imports existed.
+                Presented::Imported(_) => VerificationCode::Malformed,
+            };
             attempt.failed();
-            return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
+            return Err(AuthenticationError::Rejected(code));
         };
         // Held from before the hash until the verdict, so that concurrent
         // attempts cannot overshoot the budget; a match gives it back.
         let attempt = self.limiter.begin_key_attempt(lookup, ip).map_err(refused)?;
-        let matches =
-            self.hasher.verify(token.secret(), &credential.secret_hash).await.map_err(|e| unexpected(Box::new(e)))?;
-        // The token's prefix is covered by the checksum, but a token minted
-        // for another environment or kind must still never match this row.
-        if !matches || token.environment() != credential.key.environment || token.kind() != credential.key.kind {
+        let imported = ImportedDigest::from_stored(&credential.secret_hash);
+        let matches = match (presented, &imported) {
+            (Presented::Imported(token), Some(digest)) => digest.matches(token),
+            // An imported digest sits at a lookup id no Sesame token names
+            // but by a 2^-128 chance; it is never a hash of this token.
+            (Presented::Native(_), Some(_)) => false,
+            (_, None) => self
+                .hasher
+                .verify(&presented.secret(), &credential.secret_hash)
+                .await
+                .map_err(|e| unexpected(Box::new(e)))?,
+        };
+        // A Sesame token's prefix is covered by the checksum, but a token
+        // minted for another environment or kind must still never match.
+        let other_prefix = match presented {
+            Presented::Native(token) => {
+                token.environment() != credential.key.environment || token.kind() != credential.key.kind
+            }
+            Presented::Imported(_) => false,
+        };
+        if !matches || other_prefix {
             attempt.failed();
             return Err(AuthenticationError::Rejected(VerificationCode::NotFound));
         }
         drop(attempt);
         tracing::Span::current().record("key_id", tracing::field::display(&credential.key.id));
-        self.rehash_if_outdated(token, &credential);
+        // An imported digest always moves to the configured scheme, and to
+        // the SHA-256 digest's lookup id if it was a SHA-512 one.
+        match imported {
+            Some(digest) => self.rehash_if_usable(&credential, digest.lookup(), lookup, &presented.secret()),
+            None if self.hasher.needs_rehash(&credential.secret_hash) => {
+                self.rehash_if_usable(&credential, lookup, lookup, &presented.secret());
+            }
+            None => {}
+        }
         Ok(self.cache.insert(raw, credential, read_at))
     }
 
-    /// After a match: a hash of another scheme, older parameters or an
-    /// older pepper is replaced in the background, so the request does not
-    /// wait. Not for a secret that can no longer be used (revoked key,
-    /// superseded secret past its grace period): it will never be presented
-    /// successfully again.
-    fn rehash_if_outdated(&self, token: &ApiToken, credential: &Credential) {
+    /// After a match with an outdated hash (of another scheme, older
+    /// parameters or an older pepper, or an imported digest): it is replaced
+    /// in the background, so the request does not wait. Not for a secret
+    /// that can no longer be used (revoked key, superseded secret past its
+    /// grace period): it will never be presented successfully again.
+    fn rehash_if_usable(&self, credential: &Credential, stored_at: LookupId, moved_to: LookupId, secret: &SecretBytes) {
         let usable =
             credential.key.revoked_at.is_none() && credential.secret_expires_at.is_none_or(|at| at > self.clock.now());
-        if usable && self.hasher.needs_rehash(&credential.secret_hash) {
+        if usable {
             self.rehash.submit(
                 self.keys.clone(),
                 self.hasher.clone(),
                 credential.key.id,
-                token.lookup(),
-                token.secret().clone(),
+                stored_at,
+                moved_to,
+                secret.clone(),
                 credential.secret_hash.clone(),
             );
         }
@@ -582,7 +653,7 @@ mod tests {
         f.hasher.expect_hash().returning(|_| Ok(SecretHash::new("$hmac-sha256$k=new$digest".into())));
         let replaced = Replaced::default();
         let record = replaced.clone();
-        f.keys.expect_replace_hash().returning(move |lookup, old, new| {
+        f.keys.expect_replace_hash().returning(move |lookup, old, _moved_to, new| {
             record.lock().unwrap().push((*lookup, old.as_str().to_owned(), new.as_str().to_owned()));
             Ok(true)
         });
@@ -642,7 +713,7 @@ mod tests {
             f.hasher.expect_hash().returning(|_| Ok(SecretHash::new("new".into())));
             let replaced = Replaced::default();
             let record = replaced.clone();
-            f.keys.expect_replace_hash().returning(move |lookup, old, new| {
+            f.keys.expect_replace_hash().returning(move |lookup, old, _moved_to, new| {
                 record.lock().unwrap().push((*lookup, old.as_str().to_owned(), new.as_str().to_owned()));
                 Ok(true)
             });
@@ -670,7 +741,7 @@ mod tests {
         });
         let replaced = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let record = replaced.clone();
-        f.keys.expect_replace_hash().returning(move |_, _, _| {
+        f.keys.expect_replace_hash().returning(move |_, _, _, _| {
             record.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok(true)
         });
@@ -688,6 +759,126 @@ mod tests {
         release.send(()).unwrap();
         auth.rehashed().await;
         assert!(replaced.load(std::sync::atomic::Ordering::SeqCst), "the rehash ran after the answer");
+    }
+
+    const IMPORTED_TOKEN: &str = "prod_3ZaBcdEfGhJkLmNpQrStUvWx";
+
+    fn sha256_of(text: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(text.as_bytes()).into()
+    }
+
+    fn sha512_of(text: &str) -> [u8; 64] {
+        use sha2::Digest;
+        sha2::Sha512::digest(text.as_bytes()).into()
+    }
+
+    /// A fixture holding one imported key, stored with `hash`, that records
+    /// each lookup and each replacement; a fresh hash is only ever taken of
+    /// `presented`'s SHA-256 digest.
+    fn imported_fixture(
+        hash: SecretHash,
+        presented: &str,
+    ) -> (Fixture, Arc<std::sync::Mutex<Vec<Vec<LookupId>>>>, Replaced) {
+        let mut f = Fixture::new();
+        let reads = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = reads.clone();
+        let mut stored = credential(active_key());
+        stored.secret_hash = hash;
+        f.keys.expect_find_credential_at_any().returning(move |lookups| {
+            seen.lock().unwrap().push(lookups.to_vec());
+            Ok(Some(stored.clone()))
+        });
+        let expected_secret = SecretBytes::from_bytes(sha256_of(presented));
+        f.hasher.expect_hash().returning(move |secret| {
+            assert_eq!(*secret, expected_secret, "the configured scheme hashes the token's SHA-256 digest");
+            Ok(SecretHash::new("$hmac-sha256$k=new$digest".into()))
+        });
+        let replaced = Replaced::default();
+        let record = replaced.clone();
+        f.keys.expect_replace_hash().returning(move |lookup, old, moved_to, new| {
+            assert_eq!(
+                lookup == moved_to,
+                old.as_str().starts_with("$imported-sha256$"),
+                "only a SHA-512 digest moves"
+            );
+            record.lock().unwrap().push((*moved_to, old.as_str().to_owned(), new.as_str().to_owned()));
+            Ok(true)
+        });
+        (f, reads, replaced)
+    }
+
+    #[tokio::test]
+    async fn an_imported_sha256_digest_verifies_its_token_in_one_read_and_moves_to_the_configured_scheme() {
+        let digest = ImportedDigest::Sha256(sha256_of(IMPORTED_TOKEN));
+        let (f, reads, replaced) = imported_fixture(digest.to_stored(), IMPORTED_TOKEN);
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, IMPORTED_TOKEN, "127.0.0.1", &[]).await, VerificationCode::Valid);
+        auth.rehashed().await;
+
+        let token = ForeignToken::digest(IMPORTED_TOKEN).unwrap();
+        assert_eq!(*reads.lock().unwrap(), vec![token.candidates().to_vec()], "one read, at both digests' lookup ids");
+        let replaced = replaced.lock().unwrap().clone();
+        assert_eq!(
+            replaced,
+            vec![(token.lookup(), digest.to_stored().as_str().to_owned(), "$hmac-sha256$k=new$digest".to_owned())]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_imported_sha512_digest_verifies_and_moves_to_the_sha256_lookup_id() {
+        let drf_token = "Xb3kQ9zT.d8Fh2LmN4pR6sV0wY1aC3eG5iK7oQ9uZ";
+        let digest = ImportedDigest::Sha512(sha512_of(drf_token));
+        let (f, _, replaced) = imported_fixture(digest.to_stored(), drf_token);
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, drf_token, "127.0.0.1", &[]).await, VerificationCode::Valid);
+        auth.rehashed().await;
+
+        let moved_to: Vec<LookupId> = replaced.lock().unwrap().iter().map(|(at, _, _)| *at).collect();
+        assert_eq!(moved_to, vec![ForeignToken::digest(drf_token).unwrap().lookup()]);
+    }
+
+    #[tokio::test]
+    async fn a_token_that_does_not_match_the_imported_digest_found_is_not_found_and_not_rehashed() {
+        let (mut f, _, replaced) =
+            imported_fixture(ImportedDigest::Sha256(sha256_of("another_token_entirely")).to_stored(), IMPORTED_TOKEN);
+        f.hasher.expect_verify().never();
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, IMPORTED_TOKEN, "127.0.0.1", &[]).await, VerificationCode::NotFound);
+        auth.rehashed().await;
+        assert!(replaced.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_moved_imported_key_is_verified_by_the_hasher_with_its_tokens_sha256_digest() {
+        let mut f = Fixture::new();
+        f.keys.expect_find_credential_at_any().returning(|_| Ok(Some(credential(active_key()))));
+        let expected_secret = SecretBytes::from_bytes(sha256_of(IMPORTED_TOKEN));
+        f.hasher.expect_verify().withf(move |secret, _| *secret == expected_secret).times(1).returning(|_, _| Ok(true));
+        f.hasher.expect_needs_rehash().return_const(false);
+        f.keys.expect_replace_hash().never();
+        let (auth, _) = f.build();
+
+        assert_eq!(code_of(&auth, IMPORTED_TOKEN, "127.0.0.1", &[]).await, VerificationCode::Valid);
+    }
+
+    #[tokio::test]
+    async fn a_token_of_no_key_at_all_is_malformed_after_one_read_and_spends_the_unknown_budget() {
+        let mut f = Fixture::new();
+        // One read per attempt, as for an unknown Sesame lookup id.
+        f.keys.expect_find_credential_at_any().times(2).returning(|_| Ok(None));
+        f.hasher.expect_verify().never();
+        let limits = FailureLimits { per_key: 10, per_ip: 1, window: std::time::Duration::from_secs(3600) };
+        let (auth, _) = f.build_with(limits);
+        let ip = Some("203.0.113.5".parse().unwrap());
+
+        let first = auth.check("nobody_has_this_token_1", ip, &ScopeSet::empty()).await;
+        assert!(matches!(first, Err(AuthenticationError::Rejected(VerificationCode::Malformed))), "{first:?}");
+        let second = auth.check("nobody_has_this_token_2", ip, &ScopeSet::empty()).await.unwrap_err();
+        assert!(matches!(second, AuthenticationError::RateLimited { .. }), "{second:?}");
     }
 
     /// Storage whose first credential read waits, once it has begun, until
@@ -762,13 +953,26 @@ mod tests {
         ) -> Result<(), sesame_domain::ports::RepositoryError> {
             self.inner.rotate(key, secret, previous_secret_expires_at, audit).await
         }
+        async fn find_credential_at_any(
+            &self,
+            lookups: &[LookupId],
+        ) -> Result<Option<Credential>, sesame_domain::ports::RepositoryError> {
+            self.inner.find_credential_at_any(lookups).await
+        }
+        async fn insert_imported(
+            &self,
+            batch: &[(ApiKey, sesame_domain::NewSecret, sesame_domain::AuditEvent)],
+        ) -> Result<Vec<bool>, sesame_domain::ports::RepositoryError> {
+            self.inner.insert_imported(batch).await
+        }
         async fn replace_hash(
             &self,
             lookup: &LookupId,
             old: &SecretHash,
+            new_lookup: &LookupId,
             new: &SecretHash,
         ) -> Result<bool, sesame_domain::ports::RepositoryError> {
-            self.inner.replace_hash(lookup, old, new).await
+            self.inner.replace_hash(lookup, old, new_lookup, new).await
         }
         async fn record_usage(
             &self,

@@ -45,20 +45,23 @@ impl RehashQueue {
     }
 
     /// Queues the replacement of `old`, the hash `secret` just matched, by a
-    /// fresh hash; returns at once.
+    /// fresh hash, at `moved_to` (an imported digest's key moves; any other
+    /// stays where it is); returns at once.
+    #[allow(clippy::too_many_arguments)]
     pub fn submit(
         &self,
         keys: Arc<dyn ApiKeyRepository>,
         hasher: Arc<dyn SecretHasher>,
         key_id: ApiKeyId,
         lookup: LookupId,
+        moved_to: LookupId,
         secret: SecretBytes,
         old: SecretHash,
     ) {
         let job = Box::pin(async move {
             let outcome = match hasher.hash(&secret).await {
                 Err(e) => Err(e.to_string()),
-                Ok(new) => keys.replace_hash(&lookup, &old, &new).await.map_err(|e| e.to_string()),
+                Ok(new) => keys.replace_hash(&lookup, &old, &moved_to, &new).await.map_err(|e| e.to_string()),
             };
             let outcome = match outcome {
                 Ok(true) => "replaced",

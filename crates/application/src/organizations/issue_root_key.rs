@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use derive_new::new;
 use sesame_domain::ports::{ApiKeyQuery, ApiKeyRepository, Clock, OrganizationRepository, StatusFilter};
 use sesame_domain::{
-    Actor, ApiKey, ApiToken, AuditAction, Cursor, Environment, KeyDescription, KeyKind, OrganizationId,
-    OrganizationStatus, PageLimit, ScopeSet,
+    Actor, ApiKey, ApiToken, AuditAction, Cursor, Environment, KeyDescription, KeyKind, OrganizationId, PageLimit,
+    ScopeSet,
 };
 use thiserror::Error;
 
+use super::operator::{active_organization, OperatorError};
 use crate::api_keys::NewApiKey;
 use crate::support::audit::{self, AuditContext};
 use crate::support::secret_issuer::SecretIssuer;
@@ -17,12 +18,9 @@ use crate::UnexpectedCause;
 
 #[derive(Debug, Error)]
 pub enum IssueRootKeyError {
-    #[error("`{0}` is not an organization id (org_<uuid>)")]
-    MalformedId(String),
-    #[error("no organization {0}")]
-    NotFound(OrganizationId),
-    #[error("organization {0} is deactivated; its keys cannot authenticate")]
-    Deactivated(OrganizationId),
+    /// A malformed id, an unknown or deactivated organization.
+    #[error(transparent)]
+    Organization(#[from] OperatorError),
     #[error("issuing the root key failed")]
     Unexpected(#[from] Unexpected),
 }
@@ -65,17 +63,8 @@ impl IssueRootKey {
         organization_id: &str,
         revoke_previous: bool,
     ) -> Result<IssuedRootKey, IssueRootKeyError> {
-        let id: OrganizationId =
-            organization_id.parse().map_err(|_| IssueRootKeyError::MalformedId(organization_id.to_owned()))?;
-        let organization = self
-            .organizations
-            .get(&id)
-            .await
-            .map_err(IssueRootKeyError::unexpected)?
-            .ok_or(IssueRootKeyError::NotFound(id))?;
-        if organization.status() == OrganizationStatus::Deactivated {
-            return Err(IssueRootKeyError::Deactivated(id));
-        }
+        let organization = active_organization(self.organizations.as_ref(), organization_id).await?;
+        let id = organization.id;
         let previous = if revoke_previous { self.system_keys(id).await? } else { Vec::new() };
         let now = self.clock.now();
         let (token, secret) =
@@ -197,14 +186,17 @@ mod tests {
         let mut keys = MockApiKeyRepository::new();
         keys.expect_insert().never();
         let uc = use_case(existing(true), keys);
-        assert!(matches!(uc.execute("org_nope", false).await, Err(IssueRootKeyError::MalformedId(_))));
+        assert!(matches!(
+            uc.execute("org_nope", false).await,
+            Err(IssueRootKeyError::Organization(OperatorError::MalformedId(_)))
+        ));
         assert!(matches!(
             uc.execute(&organization_id().to_string(), false).await,
-            Err(IssueRootKeyError::Deactivated(_))
+            Err(IssueRootKeyError::Organization(OperatorError::Deactivated(_)))
         ));
         let mut orgs = MockOrganizationRepository::new();
         orgs.expect_get().returning(|_| Ok(None));
         let err = use_case(orgs, MockApiKeyRepository::new()).execute(&organization_id().to_string(), false).await;
-        assert!(matches!(err, Err(IssueRootKeyError::NotFound(_))));
+        assert!(matches!(err, Err(IssueRootKeyError::Organization(OperatorError::NotFound(_)))));
     }
 }

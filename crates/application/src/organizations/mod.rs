@@ -10,6 +10,7 @@ pub mod deactivate;
 pub mod get;
 pub mod issue_root_key;
 mod onboarding;
+pub mod operator;
 pub mod organization_error;
 pub mod update;
 
@@ -19,5 +20,6 @@ pub use create::{CreateOrganization, CreatedOrganization};
 pub use deactivate::DeactivateOrganization;
 pub use get::GetOrganization;
 pub use issue_root_key::{IssueRootKey, IssueRootKeyError, IssuedRootKey};
+pub use operator::{active_organization, OperatorError};
 pub use organization_error::OrganizationError;
 pub use update::UpdateOrganization;

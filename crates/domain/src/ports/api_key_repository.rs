@@ -50,6 +50,23 @@ pub trait ApiKeyRepository: Send + Sync {
     /// `Unexpected` only; an unknown lookup id is `Ok(None)`.
     async fn find_credential(&self, lookup: &LookupId) -> Result<Option<Credential>, RepositoryError>;
 
+    /// As [`ApiKeyRepository::find_credential`], for a token stored at one
+    /// of several lookup ids (an imported key: the digests' lookup ids), in
+    /// one read through the same index.
+    ///
+    /// # Errors
+    /// `Unexpected` only; no secret at any of them is `Ok(None)`.
+    async fn find_credential_at_any(&self, lookups: &[LookupId]) -> Result<Option<Credential>, RepositoryError>;
+
+    /// Stores keys brought from another service, each with its secret and
+    /// audit event, in one transaction: a key whose lookup id is taken
+    /// already (imported before, or twice in `batch`) is skipped, the others
+    /// stored. Returns, in `batch`'s order, whether each was stored.
+    ///
+    /// # Errors
+    /// `Unexpected` only; then nothing of the batch is stored.
+    async fn insert_imported(&self, batch: &[(ApiKey, NewSecret, AuditEvent)]) -> Result<Vec<bool>, RepositoryError>;
+
     /// A key of `organization_id`; a key of another organization is `None`.
     ///
     /// # Errors
@@ -103,11 +120,13 @@ pub trait ApiKeyRepository: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<(), RepositoryError>;
 
-    /// Replaces the hash of the secret `lookup` names by `new`, only if the
-    /// stored hash is still `old`: a rehash never overwrites a change that
-    /// committed since `old` was read (another instance's rehash). Touches
-    /// nothing else of the secret or its key, and writes no audit event (the
-    /// secret itself is unchanged). Returns whether this call changed it.
+    /// Replaces the hash of the secret `lookup` names by `new`, and moves
+    /// the secret to `new_lookup` (the same for all but an imported digest's
+    /// first rehash), only if the stored hash is still `old`: a rehash never
+    /// overwrites a change that committed since `old` was read (another
+    /// instance's rehash). Touches nothing else of the secret or its key,
+    /// and writes no audit event (the secret itself is unchanged). Returns
+    /// whether this call changed it.
     ///
     /// # Errors
     /// `Unexpected` only.
@@ -115,6 +134,7 @@ pub trait ApiKeyRepository: Send + Sync {
         &self,
         lookup: &LookupId,
         old: &SecretHash,
+        new_lookup: &LookupId,
         new: &SecretHash,
     ) -> Result<bool, RepositoryError>;
 

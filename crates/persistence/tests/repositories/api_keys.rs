@@ -39,6 +39,9 @@ on_both_backends!(
     replace_hash_changes_nothing_when_the_stored_hash_is_no_longer_the_old_one,
     of_concurrent_replacements_of_one_hash_exactly_one_wins,
     replace_hash_of_a_superseded_secret_keeps_its_grace_end,
+    replace_hash_can_move_a_secret_to_another_lookup_id,
+    find_credential_at_any_finds_a_secret_at_either_lookup_id_in_one_read,
+    insert_imported_stores_the_good_keys_and_skips_taken_lookup_ids,
 );
 
 async fn insert_then_find_credential_by_lookup_id(backend: Backend) {
@@ -620,7 +623,8 @@ async fn replace_hash_swaps_the_stored_hash_and_nothing_else(backend: Backend) {
     let events_before = all_audit_events(&db, &tenant.org.id).await.len();
     let repo = db.api_keys();
 
-    let replaced = repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(1)).await.expect("replace");
+    let replaced =
+        repo.replace_hash(&secret.lookup, &secret.hash, &secret.lookup, &hmac_hash(1)).await.expect("replace");
 
     assert!(replaced, "the stored hash was the old one");
     let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("the secret");
@@ -638,16 +642,16 @@ async fn replace_hash_changes_nothing_when_the_stored_hash_is_no_longer_the_old_
     let key = api_key(&tenant.org.id, Environment::Live, "checkout");
     let (secret, _) = insert_key(&db, &key).await;
     let repo = db.api_keys();
-    assert!(repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(1)).await.expect("first"));
+    assert!(repo.replace_hash(&secret.lookup, &secret.hash, &secret.lookup, &hmac_hash(1)).await.expect("first"));
 
     // A second rehash that read the hash before the first committed.
-    let stale = repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(2)).await.expect("second");
+    let stale = repo.replace_hash(&secret.lookup, &secret.hash, &secret.lookup, &hmac_hash(2)).await.expect("second");
 
     assert!(!stale, "the stored hash is no longer the one it read");
     let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("the secret");
     assert_eq!(credential.secret_hash, hmac_hash(1), "the first replacement stands");
     let unknown = LookupId::from_bytes([0xEE; 16]);
-    assert!(!repo.replace_hash(&unknown, &secret.hash, &hmac_hash(3)).await.expect("unknown lookup id"));
+    assert!(!repo.replace_hash(&unknown, &secret.hash, &unknown, &hmac_hash(3)).await.expect("unknown lookup id"));
 }
 
 async fn of_concurrent_replacements_of_one_hash_exactly_one_wins(backend: Backend) {
@@ -658,7 +662,9 @@ async fn of_concurrent_replacements_of_one_hash_exactly_one_wins(backend: Backen
 
     let replacements = (0..8u8).map(|n| {
         let (repo, secret) = (db.api_keys(), secret.clone());
-        async move { (n, repo.replace_hash(&secret.lookup, &secret.hash, &hmac_hash(n)).await.expect("replace")) }
+        async move {
+            (n, repo.replace_hash(&secret.lookup, &secret.hash, &secret.lookup, &hmac_hash(n)).await.expect("replace"))
+        }
     });
     let results = futures_join_all(replacements).await;
 
@@ -679,9 +685,80 @@ async fn replace_hash_of_a_superseded_secret_keeps_its_grace_end(backend: Backen
         .await
         .expect("rotate");
 
-    assert!(repo.replace_hash(&old.lookup, &old.hash, &hmac_hash(1)).await.expect("replace"));
+    assert!(repo.replace_hash(&old.lookup, &old.hash, &old.lookup, &hmac_hash(1)).await.expect("replace"));
 
     let credential = repo.find_credential(&old.lookup).await.expect("look up").expect("the old secret");
     assert_eq!(credential.secret_hash, hmac_hash(1));
     assert_eq!(credential.secret_expires_at, Some(grace_end), "the rotation's grace end is not undone");
+}
+
+async fn replace_hash_can_move_a_secret_to_another_lookup_id(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "imported");
+    let (secret, _) = insert_key(&db, &key).await;
+    let repo = db.api_keys();
+    let moved_to = LookupId::from_bytes([0x5A; 16]);
+
+    assert!(repo.replace_hash(&secret.lookup, &secret.hash, &moved_to, &hmac_hash(1)).await.expect("replace"));
+
+    assert!(repo.find_credential(&secret.lookup).await.expect("look up").is_none(), "nothing left at the old id");
+    let credential = repo.find_credential(&moved_to).await.expect("look up").expect("the moved secret");
+    assert_eq!(credential.secret_hash, hmac_hash(1));
+    assert_eq!(credential.key, key);
+}
+
+async fn find_credential_at_any_finds_a_secret_at_either_lookup_id_in_one_read(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let key = api_key(&tenant.org.id, Environment::Live, "imported");
+    let (secret, _) = insert_key(&db, &key).await;
+    let repo = db.api_keys();
+    let elsewhere = LookupId::from_bytes([0x11; 16]);
+
+    for lookups in [[secret.lookup, elsewhere], [elsewhere, secret.lookup]] {
+        let found = repo.find_credential_at_any(&lookups).await.expect("look up").expect("the secret");
+        assert_eq!(found.key, key);
+        assert_eq!(found.secret_hash, secret.hash);
+    }
+    let nowhere = [elsewhere, LookupId::from_bytes([0x22; 16])];
+    assert!(repo.find_credential_at_any(&nowhere).await.expect("look up").is_none());
+}
+
+async fn insert_imported_stores_the_good_keys_and_skips_taken_lookup_ids(backend: Backend) {
+    let (_guard, db) = TestDatabase::migrated(backend).await;
+    let tenant = create_tenant(&db, "Acme").await;
+    let repo = db.api_keys();
+    let earlier = api_key(&tenant.org.id, Environment::Live, "imported before");
+    let (taken, _) = insert_key(&db, &earlier).await;
+    let row = |label: &str, secret: sesame_domain::NewSecret| {
+        let key = api_key(&tenant.org.id, Environment::Live, label);
+        let event = audit(&tenant.org.id, AuditAction::ApiKeyImported, &key.id.to_string());
+        (key, secret, event)
+    };
+    let twice = new_secret();
+    let batch = vec![
+        row("first", new_secret()),
+        row("same token as an earlier import", sesame_domain::NewSecret { lookup: taken.lookup, ..new_secret() }),
+        row("second", twice.clone()),
+        row("same token twice in the batch", twice),
+        row("third", new_secret()),
+    ];
+    let events_before = all_audit_events(&db, &tenant.org.id).await.len();
+
+    let stored = repo.insert_imported(&batch).await.expect("import");
+
+    assert_eq!(stored, [true, false, true, false, true]);
+    for ((key, secret, _), stored) in batch.iter().zip(&stored) {
+        let found = repo.get(&tenant.org.id, &key.id).await.expect("get");
+        assert_eq!(found.is_some(), *stored, "{} is stored exactly when reported so", key.label.as_str());
+        if *stored {
+            let credential = repo.find_credential(&secret.lookup).await.expect("look up").expect("its secret");
+            assert_eq!(credential.key.id, key.id);
+        }
+    }
+    let earlier_credential = repo.find_credential(&taken.lookup).await.expect("look up").expect("kept");
+    assert_eq!(earlier_credential.key.id, earlier.id, "the earlier key keeps its lookup id");
+    let events = all_audit_events(&db, &tenant.org.id).await;
+    assert_eq!(events.len() - events_before, 3, "one event per stored key, none for a skipped one");
 }
