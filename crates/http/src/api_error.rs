@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
-use sesame_application::api_keys::{CreateApiKeyError, KeyManagementError, VerifyError};
+use sesame_application::api_keys::{CreateApiKeyError, ImportApiKeysError, KeyManagementError, VerifyError};
 use sesame_application::authentication::{AccessTokenAuthenticationError, AuthenticationError};
 use sesame_application::limits::UsageRejection;
 use sesame_application::organizations::OrganizationError;
@@ -404,6 +404,16 @@ impl From<CreateApiKeyError> for ApiError {
             CreateApiKeyError::Forbidden(f) => f.into(),
             CreateApiKeyError::Escalation { scopes } => ApiError::ungrantable(Refused::Grant, scopes),
             CreateApiKeyError::Unexpected(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<ImportApiKeysError> for ApiError {
+    fn from(err: ImportApiKeysError) -> Self {
+        match err {
+            ImportApiKeysError::Validation(errors) => ApiError::invalid(errors),
+            ImportApiKeysError::Forbidden(f) => f.into(),
+            ImportApiKeysError::Unexpected(cause) => ApiError::internal(cause),
         }
     }
 }

@@ -20,6 +20,12 @@ const DEFAULT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// actix-web's own default body limit, when no `HttpConfig` is registered.
 const DEFAULT_MAX_BODY_BYTES: usize = 262_144;
 
+/// A resource's own body limit, where it takes larger bodies than
+/// `server.max_body_bytes` (an import's batch); registered beside the
+/// `web::PayloadConfig` that enforces it, so that a refusal names it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 fn is_json(req: &HttpRequest) -> bool {
     match req.mime_type() {
         Ok(Some(mime)) => {
@@ -133,7 +139,10 @@ impl<T: 'static> FromRequest for JsonBody<T> {
         let is_json = is_json(req);
         let config = req.app_data::<web::Data<HttpConfig>>();
         let deadline = config.map_or(DEFAULT_BODY_TIMEOUT, |c| c.body_timeout);
-        let limit = config.map_or(DEFAULT_MAX_BODY_BYTES, |c| c.max_body_bytes);
+        let limit = match req.app_data::<BodyLimit>() {
+            Some(own) => own.0,
+            None => config.map_or(DEFAULT_MAX_BODY_BYTES, |c| c.max_body_bytes),
+        };
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             // A body sent a byte at a time would hold the connection forever.

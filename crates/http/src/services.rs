@@ -1,5 +1,6 @@
 use sesame_application::api_keys::{
-    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ImportApiKeys, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey,
+    VerifyApiKey,
 };
 use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{Authenticate, AuthenticateAccessToken};
@@ -18,6 +19,8 @@ pub struct Services {
     /// JWT access tokens, accepted where a dialect documents them.
     pub authenticate_access_token: AuthenticateAccessToken,
     pub create_api_key: CreateApiKey,
+    /// Keys brought from other key services.
+    pub import_api_keys: ImportApiKeys,
     pub list_api_keys: ListApiKeys,
     pub get_api_key: GetApiKey,
     pub update_api_key: UpdateApiKey,

@@ -3,6 +3,7 @@
 //! application.
 
 pub mod error_report;
+pub mod import;
 pub mod peers;
 pub mod prometheus;
 pub mod settings;

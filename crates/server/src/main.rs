@@ -41,6 +41,21 @@ enum Command {
         #[arg(long)]
         revoke_previous: bool,
     },
+    /// For an operator with access to the database: import keys from
+    /// another key service, one JSON object per line in the shape of an item
+    /// of `POST /developers/api_keys/import` (docs/import.md). Prints one
+    /// JSON line per key (`imported` or `rejected` with why); exits 1 if any
+    /// key was rejected, after importing the others.
+    Import {
+        /// The JSON Lines file; `-` reads standard input.
+        file: PathBuf,
+        /// The organization the keys belong to, `org_…`.
+        #[arg(long)]
+        organization: String,
+        /// The keys' environment when a line names none: `live` or `test`.
+        #[arg(long, default_value = "live")]
+        environment: String,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -108,6 +123,15 @@ async fn run_command(command: Command, settings: Settings) -> Result<(), Box<dyn
                 "revoked_key_ids": issued.revoked.iter().map(|k| k.id.to_string()).collect::<Vec<_>>(),
             });
             println!("{line}");
+            Ok(())
+        }
+        Command::Import { file, organization, environment } => {
+            let adapters = Adapters::build(&settings).await?;
+            let environment = environment.parse().map_err(|e| format!("--environment: {e}"))?;
+            let rejected = sesame_server::import::run(&adapters, &file, &organization, environment).await?;
+            if rejected > 0 {
+                return Err(format!("{rejected} key(s) rejected; the others were imported").into());
+            }
             Ok(())
         }
         Command::Openapi => Ok(()),

@@ -11,7 +11,8 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::api_keys::{
-    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey, VerifyApiKey,
+    ChangeApiKeyCredits, CreateApiKey, GetApiKey, ImportApiKeys, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey,
+    VerifyApiKey,
 };
 use sesame_application::audit_events::ListAuditEvents;
 use sesame_application::authentication::{
@@ -234,6 +235,12 @@ impl Adapters {
                 keys.clone(),
                 self.service_accounts.clone(),
                 self.issuer.clone(),
+                clock.clone(),
+            ),
+            import_api_keys: ImportApiKeys::new(
+                keys.clone(),
+                self.service_accounts.clone(),
+                self.hasher.clone(),
                 clock.clone(),
             ),
             list_api_keys: ListApiKeys::new(keys.clone(), clock.clone()),

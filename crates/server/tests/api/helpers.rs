@@ -79,6 +79,19 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
+    /// Starts another instance of the application on this app's database,
+    /// with caches as cold as after a restart; returns its base URL.
+    pub async fn another_instance(&self) -> String {
+        let app = Application::build(test_settings(self.database.url().to_owned())).await.expect("it builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     /// `POST /developers/api_keys` as `secret`.
     pub async fn post_api_key(&self, secret: &str, body: &Value) -> Response {
         self.client

@@ -18,6 +18,7 @@ mod error_examples;
 mod gateway;
 mod hash_schemes;
 mod hot_path;
+mod import;
 mod instances;
 mod json_logs;
 mod landing;

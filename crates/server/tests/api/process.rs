@@ -238,3 +238,53 @@ async fn sesame_root_key_gives_an_existing_organization_a_working_root_key() {
     let log = stop(again);
     assert!(log.iter().all(|l| !l.contains(&secret)), "the secret is never logged");
 }
+
+#[tokio::test]
+async fn sesame_import_stores_the_good_lines_of_a_file_and_reports_each_bad_one() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database = dir.path().join("sesame.db");
+    let first = start(&database);
+    let organization = first.organization_id.clone();
+    stop(first);
+    let hashed = "acme_9mGzT4bWq2LxVr8NpKc5Hd";
+    let digest: String = sha2::Sha256::digest(hashed.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let plaintext = "legacy_key_for_the_reporting_job_0001";
+    let lines = [
+        json!({"label": "hashed", "scopes": ["products.read"], "hash": {"algorithm": "sha256", "encoding": "hex", "value": digest}}),
+        json!({"label": "plain", "plaintext": plaintext}),
+        json!({"label": "no token"}),
+    ];
+    let mut file_text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    file_text.push_str("{not json\n");
+    let file = dir.path().join("keys.jsonl");
+    std::fs::write(&file, file_text).expect("write the file");
+
+    let imported = command(&database)
+        .args(["import", file.to_str().unwrap(), "--organization", &organization])
+        .output()
+        .expect("the binary runs");
+
+    assert!(!imported.status.success(), "two lines were rejected: the exit status says so");
+    let stderr = String::from_utf8_lossy(&imported.stderr);
+    assert!(stderr.contains("2 key(s) rejected"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&imported.stdout);
+    let results: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).expect("JSON lines")).collect();
+    let by_line = |n: u64| results.iter().find(|r| r["line"] == n).unwrap_or_else(|| panic!("line {n}: {stdout}"));
+    assert_eq!(by_line(1)["status"], "imported");
+    assert_eq!(by_line(2)["status"], "imported");
+    assert_eq!(by_line(3)["error"]["validator"]["plaintext"], "one of `plaintext` or `hash` is required");
+    assert!(by_line(4)["error"]["message"].as_str().unwrap().starts_with("the line could not be read"), "{stdout}");
+    assert!(!stdout.contains(plaintext) && !stderr.contains(plaintext), "the plaintext is never printed");
+
+    let again = start_serving(&database, false);
+    let client = reqwest::Client::new();
+    for token in [hashed, plaintext] {
+        let url = format!("http://127.0.0.1:{}/developers/api_keys/verify", again.port);
+        let res = client.post(url).json(&json!({"key": token})).send().await.expect("verify");
+        let body: serde_json::Value = res.json().await.expect("JSON");
+        assert_eq!(body["data"]["code"], "VALID", "{token}: {body}");
+    }
+    stop(again);
+}

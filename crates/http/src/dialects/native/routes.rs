@@ -1,18 +1,29 @@
 //! What the native API serves, and its part of the OpenAPI document.
 
-use actix_web::web;
+use actix_web::{guard, web};
 use utoipa::OpenApi;
 
 use super::errors::{ErrorEnvelope, Native};
 use super::handlers::{api_keys, audit_events, organizations, service_accounts};
 use crate::dialects::tagged;
 use crate::error_shape::resource;
+use crate::BodyLimit;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // `verify` before `{id}` routes: a literal segment must win over a pattern.
+    // `verify` and `import` before `{id}` routes: a literal segment must win
+    // over a pattern.
     cfg.service(api_keys::verify_api_key)
         // Other methods on `verify` are 405s, not `{id}` requests for "verify".
         .service(resource::<Native>(&["/developers/api_keys/verify"], "POST"))
+        .service(
+            // Its own body limit: a batch is larger than any other body.
+            web::resource("/developers/api_keys/import")
+                .guard(guard::Post())
+                .app_data(web::PayloadConfig::new(api_keys::IMPORT_MAX_BODY_BYTES))
+                .app_data(BodyLimit(api_keys::IMPORT_MAX_BODY_BYTES))
+                .to(api_keys::import_api_keys),
+        )
+        .service(resource::<Native>(&["/developers/api_keys/import"], "POST"))
         .service(api_keys::create_api_key)
         .service(api_keys::list_api_keys)
         .service(api_keys::get_api_key)
@@ -39,9 +50,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Every native path and the methods it serves.
-const METHODS: [(&str, &str); 11] = [
+const METHODS: [(&str, &str); 12] = [
     ("/developers/api_keys", "GET, POST"),
     ("/developers/api_keys/verify", "POST"),
+    ("/developers/api_keys/import", "POST"),
     ("/developers/api_keys/{id}", "GET, PATCH, DELETE"),
     ("/developers/api_keys/{id}/rotate", "POST"),
     ("/developers/api_keys/{id}/credits", "POST"),
@@ -57,6 +69,7 @@ const METHODS: [(&str, &str); 11] = [
 #[derive(OpenApi)]
 #[openapi(paths(
     api_keys::create_api_key,
+    api_keys::import_api_keys,
     api_keys::list_api_keys,
     api_keys::get_api_key,
     api_keys::update_api_key,

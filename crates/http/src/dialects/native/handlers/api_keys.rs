@@ -11,8 +11,8 @@ use sesame_application::api_keys::{
 use crate::dialects::native::errors::Native;
 use crate::dialects::native::schemas::{
     rate_limits_input, ApiKeyData, ApiKeyPage, ChangeCreditsRequest, CreateApiKeyRequest, CreatedApiKeyData,
-    CreditBalanceData, Envelope, ListApiKeysParams, RotateApiKeyRequest, RotatedApiKeyData, UpdateApiKeyRequest,
-    VerificationData, VerifyApiKeyRequest,
+    CreditBalanceData, Envelope, ImportApiKeysRequest, ImportedKeysData, ListApiKeysParams, RotateApiKeyRequest,
+    RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 use crate::error_case::{
     Conflict, Forbidden, Internal, InvalidBody, InvalidId, InvalidQuery, LacksApiKeysDelete, LacksApiKeysRead,
@@ -23,6 +23,9 @@ use crate::error_docs::Errors;
 use crate::{time_format, ApiError, Authenticated, JsonBody, MaybeAuthenticated, PageParams, Services};
 
 pub const TAG: &str = "API keys";
+
+/// The body limit of an import: 1,000 keys of up to 4 KiB each.
+pub const IMPORT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 fn ok<T: utoipa::ToSchema + serde::Serialize>(message: &'static str, data: T) -> HttpResponse {
     HttpResponse::Ok().json(Envelope::new(200, message, data))
@@ -64,6 +67,40 @@ pub async fn create_api_key(
     let created = caller.services.create_api_key.execute(&caller.principal, command).await?;
     let data = CreatedApiKeyData::new(&created.key, created.token.expose());
     Ok(HttpResponse::Created().json(Envelope::new(201, "Resource created successfully", data)))
+}
+
+/// Import API keys from another key service
+///
+/// Stores up to 1,000 keys that another service issued, each keeping its
+/// original token: given as `plaintext` (hashed at once, never stored) or as
+/// the `hash` that service stored (SHA-256 of Unkey or better-auth, SHA-512
+/// of django-rest-framework-api-key). Each key is imported or rejected on its
+/// own; `results` says which, in the request's order, and why. A token that
+/// is a key's already is a `duplicate`. Each imported key is audited as
+/// `api_key.imported`. Requires `api_keys.create`; the caller may grant only
+/// scopes it holds. The body may be up to 4 MiB. See docs/import.md.
+#[utoipa::path(
+    post,
+    path = "/developers/api_keys/import",
+    request_body(content = ImportApiKeysRequest, description = "The keys to import",
+        example = json!({"keys": [
+            {"label": "Checkout (from Unkey)", "scopes": ["products.read"], "hash": {"algorithm": "sha256", "encoding": "base64", "value": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=", "prefix": "prod_"}},
+            {"label": "Reporting (plaintext)", "scopes": ["products.read"], "metadata": {"team": "data"}, "plaintext": "prod_3ZaBcdEfGhJkLmNpQrStUvWx"}
+        ]})),
+    responses(
+        (status = 200, description = "The batch was processed: each key imported or rejected with its reason", body = Envelope<ImportedKeysData>,
+            headers(("X-Request-Id" = String, description = "Identifies the request in the server's logs"))),
+        Errors<Native, (UnreadableBody, Unauthenticated, Forbidden, SlowBody, LargeBody, TooManyRequests, InvalidBody, Internal)>,
+    ),
+)]
+pub async fn import_api_keys(
+    caller: Authenticated,
+    body: JsonBody<ImportApiKeysRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.parse()?;
+    let outcomes = caller.services.import_api_keys.execute(&caller.principal, request.into()).await?;
+    let now = caller.services.authenticate.now();
+    Ok(ok("Keys imported", ImportedKeysData::new(outcomes, now)))
 }
 
 /// List API keys
