@@ -148,13 +148,14 @@ impl ImportApiKeys {
             }
         }
 
-        let mut rows = Vec::with_capacity(accepted.len());
-        let mut indexes = Vec::with_capacity(accepted.len());
-        for Accepted { index, spec, source } in accepted {
-            let (key, secret, event) = self.row(caller, now, spec, source).await?;
-            rows.push((key, secret, event));
-            indexes.push(index);
-        }
+        // All at once: the hasher bounds how many hashes run together
+        // (`hashing.max_concurrent`), so a batch of plaintexts takes every
+        // core it is allowed rather than one.
+        let indexes: Vec<usize> = accepted.iter().map(|a| a.index).collect();
+        let rows = futures_util::future::try_join_all(
+            accepted.into_iter().map(|Accepted { spec, source, .. }| self.row(caller, now, spec, source)),
+        )
+        .await?;
         let stored = self.keys.insert_imported(&rows).await.map_err(ImportApiKeysError::unexpected)?;
         for ((index, (key, _, _)), stored) in indexes.into_iter().zip(rows).zip(stored) {
             outcomes[index] = Some(if stored {
