@@ -78,7 +78,12 @@ pub(crate) fn describe(path: &str, err: &serde_json::Error) -> ApiError {
     }
 }
 
-pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// `bytes` as JSON of `T`, every failure a 4xx naming the field (what a
+/// [`JsonBody`] answers); also for JSON read elsewhere (`sesame import`).
+///
+/// # Errors
+/// Not JSON (400); a field missing, unknown or of the wrong type (422).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| describe(&e.path().to_string(), e.inner()))?;
     de.end().map_err(|e| describe("", &e))?;

@@ -35,7 +35,7 @@ pub use dialects::native::{Envelope, ErrorEnvelope, LogInfo};
 pub use error_case::{Case, ErrorCase};
 pub use error_docs::Errors;
 pub use error_shape::{DialectError, ErrorShape, Shaped};
-pub use json_body::{BodyLimit, JsonBody};
+pub use json_body::{parse as parse_json, BodyLimit, JsonBody};
 pub use openapi::openapi;
 pub use page_params::PageParams;
 pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};

@@ -10,14 +10,15 @@ use sesame_application::api_keys::{
 };
 use sesame_application::organizations::OperatorError;
 use sesame_domain::{Environment, Principal};
-use sesame_http::dialects::native::{ImportKeyRequest, ImportedKeysData};
+use sesame_http::dialects::native::{ImportErrorData, ImportKeyRequest, ImportedKeysData};
+use sesame_http::ApiError;
 
 use crate::startup::Adapters;
 
 /// A line of the file, numbered from 1, and what it holds.
 struct Line {
     number: usize,
-    item: Result<ImportKeyCommand, String>,
+    item: Result<ImportKeyCommand, ApiError>,
 }
 
 /// Imports every line of `file` (`-`: standard input) into `organization`,
@@ -71,19 +72,10 @@ pub async fn run(
     Ok(rejected)
 }
 
-/// One line as an item of the import endpoint, or why it is not one.
-fn parse_line(text: &str) -> Result<ImportKeyCommand, String> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize::<_, ImportKeyRequest>(&mut de).map(Into::into).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let inner = inner.find(" at line ").map_or(inner.as_str(), |at| &inner[..at]).to_owned();
-        if path == "." {
-            inner
-        } else {
-            format!("{path}: {inner}")
-        }
-    })
+/// One line as an item of the import endpoint, or why it is not one (as
+/// the endpoint would say it of a body).
+fn parse_line(text: &str) -> Result<ImportKeyCommand, ApiError> {
+    sesame_http::parse_json::<ImportKeyRequest>(text.as_bytes()).map(Into::into)
 }
 
 /// Imports the readable lines of `lines`, prints every line's outcome, and
@@ -104,7 +96,7 @@ async fn import_batch(
     }
     let mut out = std::io::stdout().lock();
     for (number, problem) in &unreadable {
-        let error = json!({"code": "invalid", "message": format!("the line could not be read: {problem}")});
+        let error = ImportErrorData::unreadable(problem);
         writeln!(out, "{}", json!({"line": number, "status": "rejected", "error": error}))?;
     }
     let mut rejected = unreadable.len();

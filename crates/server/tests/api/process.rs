@@ -275,7 +275,8 @@ async fn sesame_import_stores_the_good_lines_of_a_file_and_reports_each_bad_one(
     assert_eq!(by_line(1)["status"], "imported");
     assert_eq!(by_line(2)["status"], "imported");
     assert_eq!(by_line(3)["error"]["validator"]["plaintext"], "one of `plaintext` or `hash` is required");
-    assert!(by_line(4)["error"]["message"].as_str().unwrap().starts_with("the line could not be read"), "{stdout}");
+    let unreadable = by_line(4)["error"]["validator"]["body"].as_str().unwrap_or_default();
+    assert!(unreadable.starts_with("is not valid JSON"), "named as the endpoint names a bad body: {stdout}");
     assert!(!stdout.contains(plaintext) && !stderr.contains(plaintext), "the plaintext is never printed");
 
     let again = start_serving(&database, false);

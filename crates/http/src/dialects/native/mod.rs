@@ -8,4 +8,4 @@ mod schemas;
 
 pub use errors::{ErrorEnvelope, Native};
 pub use routes::{openapi, routes};
-pub use schemas::{Envelope, ImportKeyRequest, ImportedKeysData, LogInfo};
+pub use schemas::{Envelope, ImportErrorData, ImportKeyRequest, ImportedKeysData, LogInfo};

@@ -194,6 +194,15 @@ impl ImportErrorData {
                 ("duplicate", ApiError::conflict("this token is a key's already: imported before, or twice here"))
             }
         };
+        Self::of(code, &error)
+    }
+
+    /// An item that could not be read as one (`sesame import`'s lines).
+    pub fn unreadable(error: &ApiError) -> Self {
+        Self::of("invalid", error)
+    }
+
+    fn of(code: &'static str, error: &ApiError) -> Self {
         Self { code, message: error.message_in::<Native>(), validator: error.field_map() }
     }
 }

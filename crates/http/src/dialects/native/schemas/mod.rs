@@ -21,7 +21,7 @@ pub use api_keys::{
     RotatedApiKeyData, UpdateApiKeyRequest, VerificationData, VerifyApiKeyRequest,
 };
 pub use audit_events::{AuditEventData, AuditEventPage};
-pub use import::{ImportApiKeysRequest, ImportKeyRequest, ImportedKeysData};
+pub use import::{ImportApiKeysRequest, ImportErrorData, ImportKeyRequest, ImportedKeysData};
 pub use limits::{rate_limits_input, ChangeCreditsRequest, CreditBalanceData};
 pub use organizations::{CreatedOrganizationData, OrganizationData, OrganizationRequest};
 pub use service_accounts::{
