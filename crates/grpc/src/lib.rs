@@ -137,8 +137,10 @@ impl Authorization for EnvoyAuthorization {
         let response = match self.forward_auth.execute(&gateway_request).await {
             Ok(allowed) => {
                 let mut ok = OkHttpResponseBuilder::new();
-                for (name, value) in identity_headers(&allowed) {
-                    // Overwrite, and keep empty values: a client's copy never survives.
+                for (name, value) in identity_headers(&allowed).iter() {
+                    // ASCII by construction. Overwrite, and keep empty
+                    // values: a client's copy never survives.
+                    let value = String::from_utf8_lossy(value).into_owned();
                     ok.add_header(name, value, Some(HeaderAppendAction::OverwriteIfExistsOrAdd), true);
                 }
                 if self.strip_credential {

@@ -42,17 +42,31 @@ pub use request_id::{propagate as request_id_middleware, REQUEST_ID_HEADER};
 pub use root_span::{RequestTracing, SesameRootSpan};
 pub use services::Services;
 
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Registers every route, `/openapi.json`, Swagger UI at `/swagger-ui/`,
-/// and redirects to it from `/` and `/swagger-ui`.
+/// and redirects to it from `/` and `/swagger-ui`; each behind the request
+/// middleware (metrics, tracing span, request id and security headers) but
+/// the gateway check.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // First, and outside the middleware: a gateway asks on every request its
+    // API serves, actix tries services in the order they were registered,
+    // and the check keeps its own count and its refusals' request ids.
+    cfg.configure(gateway::routes).service(
+        web::scope("")
+            .wrap(from_fn(request_id::propagate))
+            .wrap(RequestTracing::new())
+            // Outermost: times and counts everything, errors included.
+            .wrap(from_fn(operations::request_metrics_middleware))
+            .configure(api),
+    );
+}
+
+fn api(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::QueryConfig::default().error_handler(|err, _| ApiError::unreadable_query(err).into()))
         .app_data(web::PathConfig::default().error_handler(|err, _| ApiError::bad_request("path", err).into()))
-        // First: a gateway asks on every request its API serves, and actix
-        // tries the resources in the order they were registered.
-        .configure(gateway::routes)
         .configure(dialects::routes)
         .configure(secret_scanning::routes)
         .configure(landing::routes)

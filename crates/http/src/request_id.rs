@@ -77,3 +77,21 @@ pub async fn propagate(
     crate::security_headers::apply(res.headers_mut(), swagger_ui);
     Ok(res)
 }
+
+/// What [`propagate`] gives a response, for a handler served outside the
+/// middleware (the gateway check, whose allow answers skip it): a fresh
+/// request id, scoped around `respond` and echoed in `X-Request-Id`, and
+/// the security headers. Returns the id too, for the caller's log line.
+pub(crate) async fn within_context<F>(env: ApiEnvironment, respond: F) -> (String, actix_web::HttpResponse)
+where
+    F: std::future::Future<Output = actix_web::HttpResponse>,
+{
+    let id = uuid::Uuid::now_v7().to_string();
+    let context = RequestContext { request_id: id.clone(), env };
+    let mut res = CURRENT.scope(context, respond).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    crate::security_headers::apply(res.headers_mut(), false);
+    (id, res)
+}

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use sesame_application::api_keys::{
     ChangeApiKeyCredits, CreateApiKey, GetApiKey, ImportApiKeys, ListApiKeys, RevokeApiKey, RotateApiKey, UpdateApiKey,
@@ -382,10 +381,6 @@ impl Application {
         let max_body = http_config.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(from_fn(sesame_http::request_id_middleware))
-                .wrap(sesame_http::RequestTracing::new())
-                // Outermost: times and counts everything, errors included.
-                .wrap(from_fn(sesame_http::operations::request_metrics_middleware))
                 .app_data(services.clone())
                 .app_data(operations_data.clone())
                 .app_data(http_data.clone())

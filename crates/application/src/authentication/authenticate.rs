@@ -15,7 +15,7 @@ use tokio::sync::OnceCell;
 use super::check_metrics::CheckMetrics;
 use super::failure_limiter::FailureLimiter;
 use super::rehash::RehashQueue;
-use super::verified_key_cache::VerifiedKeyCache;
+use super::verified_key_cache::{VerifiedCredential, VerifiedKeyCache};
 use crate::limits::{LimitError, UsageLimiter, UsageRejection};
 use crate::usage::UsageBuffer;
 use crate::Unexpected;
@@ -48,7 +48,9 @@ impl From<LimitError> for AuthenticationError {
 /// A key that checked out.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    pub credential: Arc<Credential>,
+    pub credential: Arc<VerifiedCredential>,
+    /// When the checks ran: the time its use is recorded at.
+    pub checked_at: DateTime<Utc>,
 }
 
 impl Verified {
@@ -145,7 +147,7 @@ impl Presented {
 
 /// The checks that follow a hash match, cached or not.
 fn evaluate(
-    credential: &Arc<Credential>,
+    credential: &Arc<VerifiedCredential>,
     now: DateTime<Utc>,
     ip: Option<IpAddr>,
     required: &ScopeSet,
@@ -173,7 +175,7 @@ fn evaluate(
     if !required.missing_from(&key.scopes).is_empty() {
         return Err(VerificationCode::InsufficientScope);
     }
-    Ok(Verified { credential: credential.clone() })
+    Ok(Verified { credential: credential.clone(), checked_at: now })
 }
 
 impl Authenticate {
@@ -216,7 +218,7 @@ impl Authenticate {
 
     /// Counts one use of a key that [`Authenticate::check`] accepted.
     pub fn record_use(&self, verified: &Verified, ip: Option<IpAddr>, user_agent: Option<&str>) {
-        self.usage.record(verified.key().id, self.clock.now(), ip, user_agent);
+        self.usage.record(verified.key().id, verified.checked_at, ip, user_agent);
     }
 
     /// As [`Authenticate::execute`], without counting a use.
@@ -291,7 +293,7 @@ impl Authenticate {
         raw: &str,
         presented: &Presented,
         ip: Option<IpAddr>,
-    ) -> Result<Arc<Credential>, AuthenticationError> {
+    ) -> Result<Arc<VerifiedCredential>, AuthenticationError> {
         let lookup = presented.lookup();
         let refused = |retry_after| AuthenticationError::RateLimited { retry_after };
         if let Some(retry_after) = self.limiter.retry_after(lookup, ip) {

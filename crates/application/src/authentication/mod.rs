@@ -13,4 +13,4 @@ pub use access_token::{AccessTokenAuthenticationError, AuthenticateAccessToken};
 pub use authenticate::{Authenticate, AuthenticationError, Verified};
 pub use failure_limiter::{FailureLimiter, FailureLimits};
 pub use rehash::RehashQueue;
-pub use verified_key_cache::VerifiedKeyCache;
+pub use verified_key_cache::{VerifiedCredential, VerifiedKeyCache};

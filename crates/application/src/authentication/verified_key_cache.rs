@@ -2,13 +2,15 @@
 //! hash-map lookup instead of a database read and an argon2id verify.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use metrics::{counter, Counter};
 use moka::sync::Cache;
 use sesame_domain::ports::{Invalidation, InvalidationPublisher, InvalidationSubscriber};
 use sesame_domain::{ApiKeyId, Credential, OrganizationId};
+
+use crate::gateway::IdentityHeaders;
 
 /// Bounded in size and age. Entries are keyed by a keyed BLAKE3 digest of
 /// the presented token, with a key drawn at start-up: the plaintext is never
@@ -42,8 +44,36 @@ pub const CACHE_MISSES: &str = "sesame_cache_misses_total";
 
 #[derive(Clone)]
 struct Entry {
-    credential: Arc<Credential>,
+    credential: Arc<VerifiedCredential>,
     stored_at: Instant,
+}
+
+/// A credential a presented token matched, as the cache keeps it: with what
+/// answers derive from its key alone, computed on first use and dropped
+/// with it (a changed key is a new credential, so it is never stale).
+#[derive(Debug)]
+pub struct VerifiedCredential {
+    credential: Credential,
+    identity: OnceLock<IdentityHeaders>,
+}
+
+impl VerifiedCredential {
+    pub fn new(credential: Credential) -> Self {
+        Self { credential, identity: OnceLock::new() }
+    }
+
+    /// The gateway's identity headers for the key.
+    pub fn identity(&self) -> &IdentityHeaders {
+        self.identity.get_or_init(|| IdentityHeaders::of(&self.credential.key))
+    }
+}
+
+impl std::ops::Deref for VerifiedCredential {
+    type Target = Credential;
+
+    fn deref(&self) -> &Credential {
+        &self.credential
+    }
 }
 
 /// The other instances: where to tell them about changes, and whether
@@ -104,7 +134,7 @@ impl VerifiedKeyCache {
     }
 
     /// The credential `raw` verified against recently, if any.
-    pub fn get(&self, raw: &str) -> Option<Arc<Credential>> {
+    pub fn get(&self, raw: &str) -> Option<Arc<VerifiedCredential>> {
         let entries = self.entries.as_ref()?;
         let digest = self.digest(raw);
         let Some(entry) = entries.get(&digest) else {
@@ -128,8 +158,8 @@ impl VerifiedKeyCache {
     /// may have run before this insert and missed it, and the credential may
     /// predate it: the entry is dropped again (the caller still gets it, as
     /// its own request's answer).
-    pub fn insert(&self, raw: &str, credential: Credential, read_at: Generation) -> Arc<Credential> {
-        let credential = Arc::new(credential);
+    pub fn insert(&self, raw: &str, credential: Credential, read_at: Generation) -> Arc<VerifiedCredential> {
+        let credential = Arc::new(VerifiedCredential::new(credential));
         if let Some(entries) = &self.entries {
             let digest = self.digest(raw);
             entries.insert(digest, Entry { credential: credential.clone(), stored_at: Instant::now() });

@@ -5,8 +5,9 @@
 //! body the gateway can hand to its client, saying no more than verify's
 //! code does.
 
+use bytes::Bytes;
 use serde_json::json;
-use sesame_domain::VerificationCode;
+use sesame_domain::{ApiKey, VerificationCode};
 
 use super::forward_auth::{Allowed, ForwardAuthError};
 
@@ -27,18 +28,44 @@ pub const IDENTITY_HEADERS: [&str; 6] = [KEY_ID, ORGANIZATION_ID, ENVIRONMENT, S
 /// 4 KiB by default). Larger metadata is sent as `{}`; read it with verify.
 pub const MAX_METADATA_HEADER_BYTES: usize = 2048;
 
-/// The headers for the upstream, lower-case names, ASCII values.
-pub fn identity_headers(allowed: &Allowed) -> [(&'static str, String); 6] {
-    let key = allowed.verified.key();
-    let scopes = key.scopes.names().join(",");
-    [
-        (KEY_ID, key.id.to_string()),
-        (ORGANIZATION_ID, key.organization_id.to_string()),
-        (ENVIRONMENT, key.environment.as_str().to_owned()),
-        (SCOPES, scopes),
-        (SERVICE_ACCOUNT_ID, key.service_account_id.map(|id| id.to_string()).unwrap_or_default()),
-        (METADATA, metadata_header(key.metadata.as_map())),
-    ]
+/// The identity headers' values for one key, in [`IDENTITY_HEADERS`]'s
+/// order: ASCII, shared buffers, so that a transport copies none of them.
+/// Derived from the key alone, so each cached key computes them once
+/// ([`crate::authentication::VerifiedCredential::identity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityHeaders {
+    values: [Bytes; 6],
+}
+
+impl IdentityHeaders {
+    pub fn of(key: &ApiKey) -> Self {
+        let text = |value: String| Bytes::from(value.into_bytes());
+        Self {
+            values: [
+                text(key.id.to_string()),
+                text(key.organization_id.to_string()),
+                Bytes::from_static(key.environment.as_str().as_bytes()),
+                text(key.scopes.names().join(",")),
+                key.service_account_id.map_or_else(Bytes::new, |id| text(id.to_string())),
+                text(metadata_header(key.metadata.as_map())),
+            ],
+        }
+    }
+
+    /// Each value, in [`IDENTITY_HEADERS`]'s order.
+    pub fn values(&self) -> &[Bytes; 6] {
+        &self.values
+    }
+
+    /// Each header: its lower-case name and its value.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Bytes)> {
+        IDENTITY_HEADERS.into_iter().zip(&self.values)
+    }
+}
+
+/// The headers for the upstream of an allowed check.
+pub fn identity_headers(allowed: &Allowed) -> &IdentityHeaders {
+    allowed.verified.credential.identity()
 }
 
 /// Compact JSON with every non-ASCII character escaped (`\u00e9`), so that

@@ -7,5 +7,5 @@
 pub mod answer;
 mod forward_auth;
 
-pub use answer::{identity_headers, Denial, IDENTITY_HEADERS};
+pub use answer::{identity_headers, Denial, IdentityHeaders, IDENTITY_HEADERS};
 pub use forward_auth::{Allowed, ForwardAuth, ForwardAuthError, GatewayPolicy, GatewayRequest};

@@ -2,11 +2,17 @@
 //! send, asks the application's [`ForwardAuth`], and answers with a status
 //! and headers. No body is read.
 
+use std::time::Instant;
+
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sesame_application::gateway::{identity_headers, ForwardAuth, ForwardAuthError, GatewayRequest};
+use sesame_application::gateway::{answer, identity_headers, Allowed, ForwardAuth, ForwardAuthError, GatewayRequest};
+
+use crate::dialects::native::Native;
+use crate::error_shape::respond;
+use crate::{request_id, ApiEnvironment, ApiError, HttpConfig};
 use utoipa::ToSchema;
 
 pub const TAG: &str = "Gateways";
@@ -32,17 +38,38 @@ pub struct GatewayVerdict {
     pub message: &'static str,
 }
 
-fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+const X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+const X_ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+const X_FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
+const X_ORIGINAL_URI: HeaderName = HeaderName::from_static("x-original-uri");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+const X_SESAME_REQUIRED_SCOPES: HeaderName = HeaderName::from_static("x-sesame-required-scopes");
+
+/// The body of every allow answer, as [`GatewayVerdict`] serialises it.
+const VALID_BODY: &str = r#"{"code":"VALID","message":"The key may go through"}"#;
+
+/// The methods a gateway forwards: nginx and Envoy's HTTP mode ask with the
+/// original request's method. Any other (TRACE, an extension method) is a
+/// 405 naming these.
+const METHODS: [Method; 7] =
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
+const ALLOW: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/// The route template the check is counted under, whatever the sub-path.
+const ROUTE: &str = "/gateway/auth";
+
+fn text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim).filter(|value| !value.is_empty())
 }
 
 /// `Authorization: Bearer <key>` first, then the key header; never the query.
 fn credential<'a>(headers: &'a HeaderMap, key_header: &HeaderName) -> Option<&'a str> {
-    let bearer = text(headers, header::AUTHORIZATION.as_str()).and_then(|value| {
+    let bearer = text(headers, &header::AUTHORIZATION).and_then(|value| {
         let (scheme, token) = value.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
     });
-    bearer.or_else(|| text(headers, key_header.as_str()))
+    bearer.or_else(|| text(headers, key_header))
 }
 
 /// Everything the check weighs, read from the request as the gateways send it.
@@ -54,40 +81,82 @@ fn gateway_request<'a>(req: &'a HttpRequest, key_header: &HeaderName) -> Gateway
     let own_uri = own_uri.strip_prefix(PREFIX).filter(|rest| rest.starts_with('/')).unwrap_or("/");
     GatewayRequest {
         credential: credential(headers, key_header),
-        method: text(headers, "x-forwarded-method")
-            .or_else(|| text(headers, "x-original-method"))
+        method: text(headers, &X_FORWARDED_METHOD)
+            .or_else(|| text(headers, &X_ORIGINAL_METHOD))
             .unwrap_or_else(|| req.method().as_str()),
-        uri: text(headers, "x-forwarded-uri").or_else(|| text(headers, "x-original-uri")).unwrap_or(own_uri),
+        uri: text(headers, &X_FORWARDED_URI).or_else(|| text(headers, &X_ORIGINAL_URI)).unwrap_or(own_uri),
         peer: req.peer_addr().map(|addr| addr.ip()),
-        forwarded_for: headers.get_all("x-forwarded-for").filter_map(|value| value.to_str().ok()).collect(),
-        real_ip: text(headers, "x-real-ip"),
-        required_scopes: headers.get("x-sesame-required-scopes").and_then(|value| value.to_str().ok()),
-        user_agent: text(headers, header::USER_AGENT.as_str()),
+        forwarded_for: headers.get_all(X_FORWARDED_FOR).filter_map(|value| value.to_str().ok()).collect(),
+        real_ip: text(headers, &X_REAL_IP),
+        required_scopes: headers.get(X_SESAME_REQUIRED_SCOPES).and_then(|value| value.to_str().ok()),
+        user_agent: text(headers, &header::USER_AGENT),
     }
 }
 
+/// The check, served outside the middleware of the other routes: an allow
+/// answer is for the gateway alone, on every request of its API, so it
+/// carries the identity headers and nothing else; every other answer (which
+/// a gateway may hand to its client) gets a request id, the security
+/// headers and a log line, as any other endpoint's.
 pub async fn check(req: HttpRequest, gateway: web::Data<Gateway>) -> HttpResponse {
-    let request = gateway_request(&req, &gateway.key_header);
-    match gateway.forward_auth.execute(&request).await {
-        Ok(allowed) => {
-            let mut response = HttpResponse::Ok();
-            response.insert_header((header::CACHE_CONTROL, "no-store"));
-            for (name, value) in identity_headers(&allowed) {
-                // The values are ASCII by construction; an empty one is kept,
-                // so that it overwrites a client's copy.
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    response.insert_header((name, value));
-                }
-            }
-            response.json(GatewayVerdict { code: "VALID", message: "The key may go through" })
+    let started = Instant::now();
+    let response = if METHODS.contains(req.method()) {
+        let request = gateway_request(&req, &gateway.key_header);
+        match gateway.forward_auth.execute(&request).await {
+            Ok(allowed) => allow(&allowed),
+            Err(err) => in_context(&req, || refuse(&err)).await,
         }
-        Err(err) => refuse(&err),
+    } else {
+        in_context(&req, || respond::<Native>(&ApiError::method_not_allowed(req.method(), ALLOW))).await
+    };
+    let method = crate::operations::method_label(req.method());
+    crate::operations::count_request(ROUTE, method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    response
+}
+
+/// A refusal with what the middleware gives every other endpoint's answer
+/// (request id, security headers), logged as refusals are.
+async fn in_context(req: &HttpRequest, render: impl FnOnce() -> HttpResponse) -> HttpResponse {
+    let env = req.app_data::<web::Data<HttpConfig>>().map_or(ApiEnvironment::Development, |config| config.env);
+    let (request_id, response) = request_id::within_context(env, async { render() }).await;
+    let status = response.status();
+    if status.is_server_error() {
+        tracing::error!(http.route = ROUTE, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request failed");
+    } else {
+        tracing::info!(http.route = ROUTE, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request refused");
     }
+    response
+}
+
+/// The identity headers' names, in the order of their values
+/// (`IDENTITY_HEADERS`), parsed at compile time.
+const IDENTITY_NAMES: [HeaderName; 6] = [
+    HeaderName::from_static(answer::KEY_ID),
+    HeaderName::from_static(answer::ORGANIZATION_ID),
+    HeaderName::from_static(answer::ENVIRONMENT),
+    HeaderName::from_static(answer::SCOPES),
+    HeaderName::from_static(answer::SERVICE_ACCOUNT_ID),
+    HeaderName::from_static(answer::METADATA),
+];
+
+fn allow(allowed: &Allowed) -> HttpResponse {
+    let mut response = HttpResponse::with_body(StatusCode::OK, VALID_BODY);
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in IDENTITY_NAMES.iter().zip(identity_headers(allowed).values()) {
+        // ASCII by construction, shared, not copied; an empty one is kept,
+        // so that it overwrites a client's copy.
+        if let Ok(value) = HeaderValue::from_maybe_shared(value.clone()) {
+            headers.insert(name.clone(), value);
+        }
+    }
+    response.map_into_boxed_body()
 }
 
 fn refuse(err: &ForwardAuthError) -> HttpResponse {
     if let ForwardAuthError::Unexpected(cause) = err {
-        tracing::error!(error = %err, cause = %cause, source = ?std::error::Error::source(cause.as_ref()), "a gateway check failed");
+        tracing::error!(error = %err, cause = %cause, source = ?std::error::Error::source(cause.as_ref()), request_id = %request_id::current_id(), "a gateway check failed");
     }
     let denial = err.denial();
     let status = StatusCode::from_u16(denial.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -165,3 +234,20 @@ fn refuse(err: &ForwardAuthError) -> HttpResponse {
 )]
 #[allow(dead_code)]
 pub(super) fn documented_check() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sesame_application::gateway::IDENTITY_HEADERS;
+
+    #[test]
+    fn the_allow_body_is_the_verdict_serialised() {
+        let verdict = GatewayVerdict { code: "VALID", message: "The key may go through" };
+        assert_eq!(VALID_BODY, serde_json::to_string(&verdict).unwrap());
+    }
+
+    #[test]
+    fn the_identity_names_are_the_applications_in_its_order() {
+        assert_eq!(IDENTITY_NAMES.map(|name| name.as_str().to_owned()), IDENTITY_HEADERS.map(str::to_owned));
+    }
+}

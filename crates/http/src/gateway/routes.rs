@@ -1,30 +1,19 @@
-use actix_web::http::Method;
 use actix_web::web;
 use utoipa::OpenApi;
 
 use super::forward_auth::{self, GatewayVerdict};
-use crate::dialects::native::Native;
-use crate::error_shape::resource;
-
-/// The methods a gateway forwards: nginx and Envoy's HTTP mode ask with the
-/// original request's method. Any other (TRACE, an extension method) is a
-/// 405 naming these.
-const METHODS: [Method; 7] =
-    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
-const ALLOW: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 /// The methods documented as operations (HEAD and OPTIONS are implied).
 const DOCUMENTED: [&str; 4] = ["post", "put", "patch", "delete"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Any path below too: Envoy's HTTP mode appends the original path to
-    // the check's.
-    let mut gateway_auth =
-        resource::<Native>(&["/gateway/auth", "/gateway/auth/{original_path:.*}"], ALLOW).name("gateway_auth");
-    for method in METHODS {
-        gateway_auth = gateway_auth.route(web::route().method(method).to(forward_auth::check));
-    }
-    cfg.service(gateway_auth);
+    // Neither runs a pattern: the exact path (what nginx, Traefik and Caddy
+    // ask) is compared as a string, and the scope matches every path below
+    // (Envoy's HTTP mode appends the original path to the check's) by its
+    // prefix. Every method reaches the handler, which answers those it does
+    // not serve with 405.
+    cfg.service(web::resource("/gateway/auth").default_service(web::to(forward_auth::check)))
+        .service(web::scope("/gateway/auth").default_service(web::to(forward_auth::check)));
 }
 
 #[derive(OpenApi)]

@@ -7,6 +7,7 @@ mod request_metrics;
 mod routes;
 mod state;
 
+pub(crate) use request_metrics::{count as count_request, method_label};
 pub use request_metrics::{record as request_metrics_middleware, REQUESTS, REQUEST_DURATION};
 pub use routes::{openapi, routes};
 pub use state::{Operations, RenderMetrics};

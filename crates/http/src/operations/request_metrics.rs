@@ -20,18 +20,23 @@ pub const REQUEST_DURATION: &str = "sesame_http_request_duration_seconds";
 /// The label of a request that matched no route.
 const UNMATCHED: &str = "unmatched";
 
+/// Both maps hold route templates only, never a client's text (a client's
+/// path is only looked up), so a fast hash without flooding resistance is
+/// safe here.
+type FastHash = foldhash::fast::RandomState;
+
 /// One route template's handles, by method and status.
-type RouteHandles = HashMap<(&'static str, u16), (Counter, Histogram)>;
+type RouteHandles = HashMap<(&'static str, u16), (Counter, Histogram), FastHash>;
 
 thread_local! {
     /// Each worker thread keeps the handles it has used: after the first
     /// request of a kind, recording is a lookup in this thread's own map and
     /// two atomic operations, with no lock.
-    static HANDLES: RefCell<HashMap<String, RouteHandles>> = RefCell::new(HashMap::new());
+    static HANDLES: RefCell<HashMap<String, RouteHandles, FastHash>> = RefCell::new(HashMap::default());
     /// Paths that are their own template (routes without parameters, such
     /// as verify's): known without matching the path against every route
     /// again. Bounded by the number of such routes.
-    static STATIC_PATHS: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
+    static STATIC_PATHS: RefCell<HashSet<String, FastHash>> = RefCell::new(HashSet::default());
 }
 
 /// The route template `req` matched, or [`UNMATCHED`].
@@ -50,7 +55,7 @@ fn route_of(req: &HttpRequest) -> Cow<'_, str> {
     }
 }
 
-fn method_label(method: &Method) -> &'static str {
+pub(crate) fn method_label(method: &Method) -> &'static str {
     match *method {
         Method::GET => "GET",
         Method::POST => "POST",
@@ -76,14 +81,21 @@ pub async fn record(
         Ok(res) => (route_of(res.request()), res.status().as_u16()),
         Err(err) => (Cow::Borrowed(UNMATCHED), err.as_response_error().status_code().as_u16()),
     };
+    count(&route, method, status, elapsed);
+    result
+}
+
+/// Counts one request of `route` (a template), timed at `elapsed` seconds:
+/// for the middleware, and for the gateway check, which is served outside it.
+pub(crate) fn count(route: &str, method: &'static str, status: u16, elapsed: f64) {
     HANDLES.with(|handles| {
         let mut handles = handles.borrow_mut();
-        let by_kind = match handles.get_mut(route.as_ref()) {
+        let by_kind = match handles.get_mut(route) {
             Some(by_kind) => by_kind,
-            None => handles.entry(route.clone().into_owned()).or_default(),
+            None => handles.entry(route.to_owned()).or_default(),
         };
         let (count, duration) = by_kind.entry((method, status)).or_insert_with(|| {
-            let route = route.clone().into_owned();
+            let route = route.to_owned();
             (
                 counter!(REQUESTS, "method" => method, "route" => route.clone(), "status" => status.to_string()),
                 histogram!(REQUEST_DURATION, "method" => method, "route" => route),
@@ -92,5 +104,4 @@ pub async fn record(
         count.increment(1);
         duration.record(elapsed);
     });
-    result
 }

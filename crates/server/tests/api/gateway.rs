@@ -236,6 +236,9 @@ on_both_backends!(
     the_client_address_comes_from_a_trusted_proxy_only,
     failures_are_charged_to_the_client_not_to_the_gateway,
     a_key_over_its_rate_limit_is_429_with_the_ratelimit_fields_and_credits_are_spent,
+    a_changed_key_shows_its_new_identity_at_once,
+    refusals_carry_a_request_id_and_the_security_headers_and_allow_answers_need_none,
+    only_the_gateway_path_and_paths_below_it_are_the_check,
 );
 
 async fn a_key_over_its_rate_limit_is_429_with_the_ratelimit_fields_and_credits_are_spent(backend: Backend) {
@@ -261,6 +264,52 @@ async fn a_key_over_its_rate_limit_is_429_with_the_ratelimit_fields_and_credits_
     let spent = check(&app, Method::GET, "", &[("x-api-key", secret)]).await;
     assert_eq!((spent.status, &spent.body["code"]), (429, &json!("USAGE_EXCEEDED")), "{}", spent.text);
     assert!(!spent.headers.contains_key("retry-after"), "credits that never refill: no retry can succeed");
+}
+
+async fn a_changed_key_shows_its_new_identity_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let created =
+        app.create_key(&json!({"label": "gw", "scopes": ["products.read"], "metadata": {"plan": "free"}})).await;
+    let (id, secret) = (created["id"].as_str().unwrap(), created["secret"].as_str().unwrap());
+    let before = check(&app, Method::GET, "", &[("x-api-key", secret)]).await;
+    assert_eq!(before.header("x-sesame-metadata"), r#"{"plan":"free"}"#, "cached now, with its identity");
+
+    let path = format!("/developers/api_keys/{id}");
+    let changed = json!({"metadata": {"plan": "pro"}, "scopes": ["products.read", "products.create"]});
+    assert_eq!(app.patch(&path, &app.root_secret, &changed).await.0, 200);
+
+    let after = check(&app, Method::GET, "", &[("x-api-key", secret)]).await;
+    assert_eq!(after.header("x-sesame-metadata"), r#"{"plan":"pro"}"#, "never the identity computed before the change");
+    assert_eq!(after.header("x-sesame-scopes"), "products.create,products.read");
+}
+
+async fn refusals_carry_a_request_id_and_the_security_headers_and_allow_answers_need_none(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, secret) = app.key_with(&[]).await;
+    let refused = check(&app, Method::GET, "", &[("x-api-key", &unissued_key())]).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("x-request-id").len(), 36, "a gateway may hand a refusal to its client");
+    assert_eq!(refused.header("x-content-type-options"), "nosniff");
+    assert_eq!(refused.header("cache-control"), "no-store");
+    let wrong_method = app.client.request(Method::TRACE, app.url("/gateway/auth")).send().await.unwrap();
+    let wrong_method = Reply::of(wrong_method).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.body["log"]["request_id"], wrong_method.header("x-request-id"), "{}", wrong_method.text);
+
+    let allowed = check(&app, Method::GET, "/any/path", &[("x-api-key", &secret)]).await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(allowed.header("content-type"), "application/json");
+    assert_eq!(allowed.body, json!({"code": "VALID", "message": "The key may go through"}));
+}
+
+async fn only_the_gateway_path_and_paths_below_it_are_the_check(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (_, secret) = app.key_with(&[]).await;
+    let neighbour = app.client.get(app.url("/gateway/authorize")).header("x-api-key", &secret).send().await.unwrap();
+    assert_eq!(neighbour.status().as_u16(), 404, "a path that merely starts with the check's is not the check");
+    for suffix in ["/", "/v1/products/1", "?x=1"] {
+        assert_eq!(check(&app, Method::GET, suffix, &[("x-api-key", &secret)]).await.status, 200, "{suffix}");
+    }
 }
 
 #[tokio::test]
