@@ -162,7 +162,7 @@ fn denied(err: &ForwardAuthError) -> CheckResponse {
     if let ForwardAuthError::Unexpected(cause) = err {
         tracing::error!(error = %err, cause = %cause, "an Envoy check failed");
     }
-    let denial = err.denial();
+    let denial = err.denial(chrono::Utc::now());
     let status = match denial.status {
         401 => Status::unauthenticated(err.code()),
         403 => Status::permission_denied(err.code()),
@@ -184,6 +184,10 @@ fn denied(err: &ForwardAuthError) -> CheckResponse {
     }
     if let Some(seconds) = denial.retry_after {
         http.add_header("retry-after", seconds.to_string(), Some(HeaderAppendAction::OverwriteIfExistsOrAdd), false);
+    }
+    if let Some((policy, state)) = denial.ratelimit {
+        http.add_header("ratelimit-policy", policy, Some(HeaderAppendAction::OverwriteIfExistsOrAdd), false);
+        http.add_header("ratelimit", state, Some(HeaderAppendAction::OverwriteIfExistsOrAdd), false);
     }
     http.set_body(denial.body);
     let mut response = CheckResponse::with_status(status);

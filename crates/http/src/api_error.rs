@@ -13,13 +13,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use sesame_application::api_keys::{CreateApiKeyError, ImportApiKeysError, KeyManagementError, VerifyError};
 use sesame_application::authentication::{AccessTokenAuthenticationError, AuthenticationError};
+use sesame_application::limits::ratelimit_fields;
 use sesame_application::limits::UsageRejection;
 use sesame_application::organizations::OrganizationError;
 use sesame_application::service_accounts::ServiceAccountError;
 use sesame_application::support::{ListError, ValidationErrors};
 use sesame_application::Unexpected;
 use sesame_domain::ports::{AccessTokenError, StorageUnavailable};
-use sesame_domain::{Forbidden, LimitState, Scope, VerificationCode};
+use sesame_domain::{Forbidden, Scope, VerificationCode};
 
 /// What kind of failure, whichever dialect tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,23 +329,6 @@ impl ApiError {
         }
         res
     }
-}
-
-/// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers):
-/// `"name";q=limit;w=window` and `"name";r=remaining;t=seconds-to-reset`,
-/// one list member per limit.
-pub fn ratelimit_fields(states: &[LimitState], now: chrono::DateTime<chrono::Utc>) -> (String, String) {
-    let quoted = |name: &str| format!("\"{}\"", name.replace(['"', '\\'], ""));
-    let policy: Vec<String> =
-        states.iter().map(|s| format!("{};q={};w={}", quoted(&s.name), s.limit, s.window_seconds)).collect();
-    let state: Vec<String> = states
-        .iter()
-        .map(|s| {
-            let t = (s.reset_at - now).num_milliseconds().max(0);
-            format!("{};r={};t={}", quoted(&s.name), s.remaining, (t + 999) / 1000)
-        })
-        .collect();
-    (policy.join(", "), state.join(", "))
 }
 
 /// Sesame's wording, as the logs and the native API show it.

@@ -6,10 +6,12 @@
 //! code does.
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use sesame_domain::{ApiKey, VerificationCode};
 
 use super::forward_auth::{Allowed, ForwardAuthError};
+use crate::limits::ratelimit_fields;
 
 pub const KEY_ID: &str = "x-sesame-key-id";
 pub const ORGANIZATION_ID: &str = "x-sesame-organization-id";
@@ -95,6 +97,9 @@ fn metadata_header(metadata: &serde_json::Map<String, serde_json::Value>) -> Str
     out
 }
 
+/// The body of every allow answer: `{"code": "VALID", "message": …}`.
+pub const ALLOW_BODY: &str = r#"{"code":"VALID","message":"The key may go through"}"#;
+
 /// A refusal, ready for any transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denial {
@@ -103,6 +108,8 @@ pub struct Denial {
     pub www_authenticate: Option<String>,
     /// Whole seconds, at least 1.
     pub retry_after: Option<u64>,
+    /// `RateLimit-Policy` and `RateLimit`, for a key over its rate limits.
+    pub ratelimit: Option<(String, String)>,
     /// `{"code": …, "message": …}`.
     pub body: String,
 }
@@ -121,7 +128,8 @@ impl ForwardAuthError {
         }
     }
 
-    pub fn denial(&self) -> Denial {
+    /// The refusal, its rate-limit fields' reset times counted from `now`.
+    pub fn denial(&self, now: DateTime<Utc>) -> Denial {
         let (status, challenge, message): (u16, Option<String>, String) = match self {
             // RFC 6750 §3.1: no error code when no credential was sent.
             ForwardAuthError::MissingCredential => (
@@ -169,8 +177,14 @@ impl ForwardAuthError {
             ForwardAuthError::OverLimit(rejection) => rejection.retry_after.as_ref().map(whole_seconds),
             _ => None,
         };
+        let ratelimit = match self {
+            ForwardAuthError::OverLimit(rejection) => {
+                Some(ratelimit_fields(&rejection.report.rate_limits, now)).filter(|(policy, _)| !policy.is_empty())
+            }
+            _ => None,
+        };
         let body = json!({ "code": self.code(), "message": message }).to_string();
-        Denial { status, www_authenticate: challenge, retry_after, body }
+        Denial { status, www_authenticate: challenge, retry_after, ratelimit, body }
     }
 }
 
@@ -194,14 +208,15 @@ mod tests {
     fn each_refusal_has_its_status_and_challenge() {
         let rejected =
             |code| ForwardAuthError::Rejected { code, required: ScopeSet::parse(["products.read"]).unwrap() };
-        let revoked = rejected(VerificationCode::Revoked).denial();
+        let revoked = rejected(VerificationCode::Revoked).denial(chrono::Utc::now());
         assert_eq!(revoked.status, 401);
         assert_eq!(revoked.www_authenticate.as_deref(), Some(r#"Bearer realm="sesame", error="invalid_token""#));
-        let scope = rejected(VerificationCode::InsufficientScope).denial();
+        let scope = rejected(VerificationCode::InsufficientScope).denial(chrono::Utc::now());
         assert_eq!(scope.status, 403);
         assert!(scope.www_authenticate.unwrap().contains(r#"error="insufficient_scope", scope="products.read""#));
-        assert_eq!(rejected(VerificationCode::ForbiddenIp).denial().status, 403);
-        let limited = ForwardAuthError::RateLimited { retry_after: std::time::Duration::from_millis(1500) }.denial();
+        assert_eq!(rejected(VerificationCode::ForbiddenIp).denial(chrono::Utc::now()).status, 403);
+        let limited = ForwardAuthError::RateLimited { retry_after: std::time::Duration::from_millis(1500) }
+            .denial(chrono::Utc::now());
         assert_eq!((limited.status, limited.retry_after), (429, Some(2)));
         let body: serde_json::Value = serde_json::from_str(&revoked.body).unwrap();
         assert_eq!(body, json!({"code": "REVOKED", "message": "The key is not valid (REVOKED)"}));

@@ -36,6 +36,68 @@ pub struct GatewayRequest<'a> {
     pub user_agent: Option<&'a str>,
 }
 
+/// The path of the forward-auth check: gateways ask at it, or (Envoy's HTTP
+/// mode) at the original request's path appended to it.
+pub const CHECK_PATH: &str = "/gateway/auth";
+
+/// The headers a forward-auth check is read from, as each HTTP transport
+/// names them in its own types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckHeader {
+    Authorization,
+    /// `gateway.key_header` (`X-API-Key` by default).
+    Key,
+    ForwardedMethod,
+    OriginalMethod,
+    ForwardedUri,
+    OriginalUri,
+    ForwardedFor,
+    RealIp,
+    RequiredScopes,
+    UserAgent,
+}
+
+/// A check's headers, as an HTTP transport holds them.
+pub trait CheckHeaders<'a> {
+    /// The first value of `name` if it is visible ASCII.
+    fn first(&self, name: CheckHeader) -> Option<&'a str>;
+    /// Every value of `name` that is visible ASCII, in the order received.
+    fn all(&self, name: CheckHeader) -> Vec<&'a str>;
+}
+
+impl<'a> GatewayRequest<'a> {
+    /// The check as the gateways send it over HTTP: the key from
+    /// `Authorization: Bearer`, else the key header (never the query); the
+    /// original request from `X-Forwarded-Method`/`-Uri`, `X-Original-Method`/
+    /// `-URI`, else (Envoy's HTTP mode) the check's own method and the part
+    /// of its target after [`CHECK_PATH`].
+    pub fn read(
+        headers: &impl CheckHeaders<'a>,
+        own_method: &'a str,
+        own_target: &'a str,
+        peer: Option<IpAddr>,
+    ) -> Self {
+        let text = |name| headers.first(name).map(str::trim).filter(|value| !value.is_empty());
+        let bearer = text(CheckHeader::Authorization).and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
+        });
+        let own_uri = own_target.strip_prefix(CHECK_PATH).filter(|rest| rest.starts_with('/')).unwrap_or("/");
+        GatewayRequest {
+            credential: bearer.or_else(|| text(CheckHeader::Key)),
+            method: text(CheckHeader::ForwardedMethod)
+                .or_else(|| text(CheckHeader::OriginalMethod))
+                .unwrap_or(own_method),
+            uri: text(CheckHeader::ForwardedUri).or_else(|| text(CheckHeader::OriginalUri)).unwrap_or(own_uri),
+            peer,
+            forwarded_for: headers.all(CheckHeader::ForwardedFor),
+            real_ip: text(CheckHeader::RealIp),
+            required_scopes: headers.first(CheckHeader::RequiredScopes),
+            user_agent: text(CheckHeader::UserAgent),
+        }
+    }
+}
+
 /// The request may go through, on behalf of this key, from this address.
 #[derive(Debug, Clone)]
 pub struct Allowed {
@@ -252,5 +314,60 @@ mod tests {
         req.forwarded_for = vec!["198.51.100.7"];
         req.real_ip = Some("198.51.100.7");
         assert_eq!(code_of(auth.execute(&req).await), VerificationCode::ForbiddenIp);
+    }
+
+    struct Sent(Vec<(CheckHeader, &'static str)>);
+
+    impl CheckHeaders<'static> for Sent {
+        fn first(&self, name: CheckHeader) -> Option<&'static str> {
+            self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        }
+
+        fn all(&self, name: CheckHeader) -> Vec<&'static str> {
+            self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect()
+        }
+    }
+
+    #[test]
+    fn the_key_comes_from_a_bearer_authorization_first_then_the_key_header() {
+        let read =
+            |sent: Vec<(CheckHeader, &'static str)>| GatewayRequest::read(&Sent(sent), "GET", "/gateway/auth", None);
+        let both = read(vec![(CheckHeader::Authorization, "Bearer  abc "), (CheckHeader::Key, "def")]);
+        assert_eq!(both.credential, Some("abc"));
+        let basic = read(vec![(CheckHeader::Authorization, "Basic Zm9v"), (CheckHeader::Key, " def ")]);
+        assert_eq!(basic.credential, Some("def"), "another scheme is not a key");
+        assert_eq!(read(vec![(CheckHeader::Authorization, "Bearer ")]).credential, None);
+        assert_eq!(read(vec![(CheckHeader::Key, "  ")]).credential, None);
+    }
+
+    #[test]
+    fn the_original_request_comes_from_the_forwarded_headers_then_the_original_ones_then_the_check_itself() {
+        let read = |sent: Vec<(CheckHeader, &'static str)>, target: &'static str| {
+            let request = GatewayRequest::read(&Sent(sent), "DELETE", target, None);
+            (request.method, request.uri)
+        };
+        let forwarded = vec![
+            (CheckHeader::ForwardedMethod, "POST"),
+            (CheckHeader::ForwardedUri, "/a"),
+            (CheckHeader::OriginalMethod, "PUT"),
+            (CheckHeader::OriginalUri, "/b"),
+        ];
+        assert_eq!(read(forwarded, "/gateway/auth"), ("POST", "/a"));
+        let original = vec![(CheckHeader::OriginalMethod, "PUT"), (CheckHeader::OriginalUri, "/b?x=1")];
+        assert_eq!(read(original, "/gateway/auth"), ("PUT", "/b?x=1"));
+        assert_eq!(
+            read(vec![], "/gateway/auth/v1/products?id=2"),
+            ("DELETE", "/v1/products?id=2"),
+            "Envoy's HTTP mode"
+        );
+        assert_eq!(read(vec![], "/gateway/auth"), ("DELETE", "/"));
+        assert_eq!(read(vec![], "/gateway/auth?x=1"), ("DELETE", "/"), "no path after the check's");
+    }
+
+    #[test]
+    fn every_forwarded_for_value_is_kept_in_order() {
+        let sent = Sent(vec![(CheckHeader::ForwardedFor, "203.0.113.1"), (CheckHeader::ForwardedFor, "198.51.100.7")]);
+        let request = GatewayRequest::read(&sent, "GET", "/gateway/auth", None);
+        assert_eq!(request.forwarded_for, ["203.0.113.1", "198.51.100.7"]);
     }
 }

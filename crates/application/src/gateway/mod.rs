@@ -8,4 +8,6 @@ pub mod answer;
 mod forward_auth;
 
 pub use answer::{identity_headers, Denial, IdentityHeaders, IDENTITY_HEADERS};
-pub use forward_auth::{Allowed, ForwardAuth, ForwardAuthError, GatewayPolicy, GatewayRequest};
+pub use forward_auth::{
+    Allowed, CheckHeader, CheckHeaders, ForwardAuth, ForwardAuthError, GatewayPolicy, GatewayRequest, CHECK_PATH,
+};

@@ -11,4 +11,4 @@ pub mod usage_limiter;
 pub use fallback_rate_limit_store::FallbackRateLimitStore;
 pub use input::{CreditsInput, RateLimitInput, RefillInput};
 pub use memory_rate_limit_store::MemoryRateLimitStore;
-pub use usage_limiter::{LimitError, UsageLimiter, UsageRejection, UsageReport, MAX_COST};
+pub use usage_limiter::{ratelimit_fields, LimitError, UsageLimiter, UsageRejection, UsageReport, MAX_COST};

@@ -191,6 +191,23 @@ impl UsageLimiter {
     }
 }
 
+/// `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers):
+/// `"name";q=limit;w=window` and `"name";r=remaining;t=seconds-to-reset`,
+/// one list member per limit.
+pub fn ratelimit_fields(states: &[LimitState], now: DateTime<Utc>) -> (String, String) {
+    let quoted = |name: &str| format!("\"{}\"", name.replace(['"', '\\'], ""));
+    let policy: Vec<String> =
+        states.iter().map(|s| format!("{};q={};w={}", quoted(&s.name), s.limit, s.window_seconds)).collect();
+    let state: Vec<String> = states
+        .iter()
+        .map(|s| {
+            let t = (s.reset_at - now).num_milliseconds().max(0);
+            format!("{};r={};t={}", quoted(&s.name), s.remaining, (t + 999) / 1000)
+        })
+        .collect();
+    (policy.join(", "), state.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

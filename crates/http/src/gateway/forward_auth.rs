@@ -8,7 +8,10 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sesame_application::gateway::{answer, identity_headers, Allowed, ForwardAuth, ForwardAuthError, GatewayRequest};
+use sesame_application::gateway::answer::{self, ALLOW_BODY};
+use sesame_application::gateway::{
+    identity_headers, Allowed, CheckHeader, CheckHeaders, ForwardAuth, ForwardAuthError, GatewayRequest, CHECK_PATH,
+};
 
 use crate::dialects::native::Native;
 use crate::error_shape::respond;
@@ -16,8 +19,6 @@ use crate::{request_id, ApiEnvironment, ApiError, HttpConfig};
 use utoipa::ToSchema;
 
 pub const TAG: &str = "Gateways";
-
-const PREFIX: &str = "/gateway/auth";
 
 /// What the gateway endpoint needs: the use case, and the header a key may
 /// come in besides `Authorization: Bearer`.
@@ -38,16 +39,17 @@ pub struct GatewayVerdict {
     pub message: &'static str,
 }
 
-const X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
-const X_ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
-const X_FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
-const X_ORIGINAL_URI: HeaderName = HeaderName::from_static("x-original-uri");
-const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
-const X_SESAME_REQUIRED_SCOPES: HeaderName = HeaderName::from_static("x-sesame-required-scopes");
-
-/// The body of every allow answer, as [`GatewayVerdict`] serialises it.
-const VALID_BODY: &str = r#"{"code":"VALID","message":"The key may go through"}"#;
+/// The request headers a check is read from, parsed at compile time
+/// (statics, so that [`Headers::name`] can lend them).
+static X_FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
+static X_ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+static X_FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
+static X_ORIGINAL_URI: HeaderName = HeaderName::from_static("x-original-uri");
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
+static X_SESAME_REQUIRED_SCOPES: HeaderName = HeaderName::from_static("x-sesame-required-scopes");
+static AUTHORIZATION: HeaderName = header::AUTHORIZATION;
+static USER_AGENT: HeaderName = header::USER_AGENT;
 
 /// The methods a gateway forwards: nginx and Envoy's HTTP mode ask with the
 /// original request's method. Any other (TRACE, an extension method) is a
@@ -56,40 +58,36 @@ const METHODS: [Method; 7] =
     [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
 const ALLOW: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
-/// The route template the check is counted under, whatever the sub-path.
-const ROUTE: &str = "/gateway/auth";
-
-fn text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim).filter(|value| !value.is_empty())
+/// A check's headers in actix's map.
+struct Headers<'a> {
+    map: &'a HeaderMap,
+    key_header: &'a HeaderName,
 }
 
-/// `Authorization: Bearer <key>` first, then the key header; never the query.
-fn credential<'a>(headers: &'a HeaderMap, key_header: &HeaderName) -> Option<&'a str> {
-    let bearer = text(headers, &header::AUTHORIZATION).and_then(|value| {
-        let (scheme, token) = value.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
-    });
-    bearer.or_else(|| text(headers, key_header))
+impl<'a> Headers<'a> {
+    fn name(&self, name: CheckHeader) -> &'a HeaderName {
+        match name {
+            CheckHeader::Authorization => &AUTHORIZATION,
+            CheckHeader::Key => self.key_header,
+            CheckHeader::ForwardedMethod => &X_FORWARDED_METHOD,
+            CheckHeader::OriginalMethod => &X_ORIGINAL_METHOD,
+            CheckHeader::ForwardedUri => &X_FORWARDED_URI,
+            CheckHeader::OriginalUri => &X_ORIGINAL_URI,
+            CheckHeader::ForwardedFor => &X_FORWARDED_FOR,
+            CheckHeader::RealIp => &X_REAL_IP,
+            CheckHeader::RequiredScopes => &X_SESAME_REQUIRED_SCOPES,
+            CheckHeader::UserAgent => &USER_AGENT,
+        }
+    }
 }
 
-/// Everything the check weighs, read from the request as the gateways send it.
-fn gateway_request<'a>(req: &'a HttpRequest, key_header: &HeaderName) -> GatewayRequest<'a> {
-    let headers = req.headers();
-    // Envoy's HTTP mode: the check's own method and path (with the
-    // original path after the prefix) are the original request's.
-    let own_uri = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
-    let own_uri = own_uri.strip_prefix(PREFIX).filter(|rest| rest.starts_with('/')).unwrap_or("/");
-    GatewayRequest {
-        credential: credential(headers, key_header),
-        method: text(headers, &X_FORWARDED_METHOD)
-            .or_else(|| text(headers, &X_ORIGINAL_METHOD))
-            .unwrap_or_else(|| req.method().as_str()),
-        uri: text(headers, &X_FORWARDED_URI).or_else(|| text(headers, &X_ORIGINAL_URI)).unwrap_or(own_uri),
-        peer: req.peer_addr().map(|addr| addr.ip()),
-        forwarded_for: headers.get_all(X_FORWARDED_FOR).filter_map(|value| value.to_str().ok()).collect(),
-        real_ip: text(headers, &X_REAL_IP),
-        required_scopes: headers.get(X_SESAME_REQUIRED_SCOPES).and_then(|value| value.to_str().ok()),
-        user_agent: text(headers, &header::USER_AGENT),
+impl<'a> CheckHeaders<'a> for Headers<'a> {
+    fn first(&self, name: CheckHeader) -> Option<&'a str> {
+        self.map.get(self.name(name)).and_then(|value| value.to_str().ok())
+    }
+
+    fn all(&self, name: CheckHeader) -> Vec<&'a str> {
+        self.map.get_all(self.name(name)).filter_map(|value| value.to_str().ok()).collect()
     }
 }
 
@@ -101,7 +99,9 @@ fn gateway_request<'a>(req: &'a HttpRequest, key_header: &HeaderName) -> Gateway
 pub async fn check(req: HttpRequest, gateway: web::Data<Gateway>) -> HttpResponse {
     let started = Instant::now();
     let response = if METHODS.contains(req.method()) {
-        let request = gateway_request(&req, &gateway.key_header);
+        let headers = Headers { map: req.headers(), key_header: &gateway.key_header };
+        let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let request = GatewayRequest::read(&headers, req.method().as_str(), target, req.peer_addr().map(|a| a.ip()));
         match gateway.forward_auth.execute(&request).await {
             Ok(allowed) => allow(&allowed),
             Err(err) => in_context(&req, || refuse(&err)).await,
@@ -110,7 +110,7 @@ pub async fn check(req: HttpRequest, gateway: web::Data<Gateway>) -> HttpRespons
         in_context(&req, || respond::<Native>(&ApiError::method_not_allowed(req.method(), ALLOW))).await
     };
     let method = crate::operations::method_label(req.method());
-    crate::operations::count_request(ROUTE, method, response.status().as_u16(), started.elapsed().as_secs_f64());
+    crate::operations::count_request(CHECK_PATH, method, response.status().as_u16(), started.elapsed().as_secs_f64());
     response
 }
 
@@ -121,9 +121,9 @@ async fn in_context(req: &HttpRequest, render: impl FnOnce() -> HttpResponse) ->
     let (request_id, response) = request_id::within_context(env, async { render() }).await;
     let status = response.status();
     if status.is_server_error() {
-        tracing::error!(http.route = ROUTE, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request failed");
+        tracing::error!(http.route = CHECK_PATH, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request failed");
     } else {
-        tracing::info!(http.route = ROUTE, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request refused");
+        tracing::info!(http.route = CHECK_PATH, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request refused");
     }
     response
 }
@@ -140,7 +140,7 @@ const IDENTITY_NAMES: [HeaderName; 6] = [
 ];
 
 fn allow(allowed: &Allowed) -> HttpResponse {
-    let mut response = HttpResponse::with_body(StatusCode::OK, VALID_BODY);
+    let mut response = HttpResponse::with_body(StatusCode::OK, ALLOW_BODY);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -158,7 +158,7 @@ fn refuse(err: &ForwardAuthError) -> HttpResponse {
     if let ForwardAuthError::Unexpected(cause) = err {
         tracing::error!(error = %err, cause = %cause, source = ?std::error::Error::source(cause.as_ref()), request_id = %request_id::current_id(), "a gateway check failed");
     }
-    let denial = err.denial();
+    let denial = err.denial(chrono::Utc::now());
     let status = StatusCode::from_u16(denial.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -168,11 +168,8 @@ fn refuse(err: &ForwardAuthError) -> HttpResponse {
     if let Some(seconds) = denial.retry_after {
         response.insert_header((header::RETRY_AFTER, seconds.to_string()));
     }
-    if let ForwardAuthError::OverLimit(rejection) = err {
-        let (policy, state) = crate::api_error::ratelimit_fields(&rejection.report.rate_limits, chrono::Utc::now());
-        if !policy.is_empty() {
-            response.insert_header(("RateLimit-Policy", policy)).insert_header(("RateLimit", state));
-        }
+    if let Some((policy, state)) = denial.ratelimit {
+        response.insert_header(("RateLimit-Policy", policy)).insert_header(("RateLimit", state));
     }
     response.content_type("application/json").body(denial.body)
 }
@@ -243,7 +240,7 @@ mod tests {
     #[test]
     fn the_allow_body_is_the_verdict_serialised() {
         let verdict = GatewayVerdict { code: "VALID", message: "The key may go through" };
-        assert_eq!(VALID_BODY, serde_json::to_string(&verdict).unwrap());
+        assert_eq!(ALLOW_BODY, serde_json::to_string(&verdict).unwrap());
     }
 
     #[test]

@@ -216,7 +216,23 @@ on_both_backends!(
     denied_checks_carry_the_status_headers_and_body,
     an_untrusted_envoy_cannot_name_the_client,
     malformed_checks_are_invalid_arguments,
+    a_key_over_its_rate_limit_is_denied_with_the_ratelimit_fields,
 );
+
+async fn a_key_over_its_rate_limit_is_denied_with_the_ratelimit_fields(backend: Backend) {
+    let envoy = Envoy::start(backend, |_| {}).await;
+    let secret = envoy
+        .key(json!({"label": "gated", "scopes": [], "rate_limits": [{"name": "default", "limit": 1, "duration_seconds": 60}]}))
+        .await;
+    let request = || check_request("GET", "/products", "203.0.113.7", &[("x-api-key", secret.as_str())]);
+    assert_eq!(code(&envoy.check(request()).await.unwrap()), 0, "the first is within the limit");
+    let over = envoy.check(request()).await.unwrap();
+    let (status, headers, body) = denied(&over);
+    assert_eq!((status, body["code"].as_str()), (429, Some("RATE_LIMITED")), "{body}");
+    assert!(headers.contains_key("retry-after"), "{headers:?}");
+    assert_eq!(headers["ratelimit-policy"], r#""default";q=1;w=60"#);
+    assert!(headers["ratelimit"].starts_with(r#""default";r=0;t="#), "{headers:?}");
+}
 
 #[tokio::test]
 async fn without_grpc_bind_no_grpc_port_is_opened() {
