@@ -97,9 +97,6 @@ fn metadata_header(metadata: &serde_json::Map<String, serde_json::Value>) -> Str
     out
 }
 
-/// The body of every allow answer: `{"code": "VALID", "message": …}`.
-pub const ALLOW_BODY: &str = r#"{"code":"VALID","message":"The key may go through"}"#;
-
 /// A refusal, ready for any transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denial {

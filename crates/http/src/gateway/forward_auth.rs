@@ -8,7 +8,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sesame_application::gateway::answer::{self, ALLOW_BODY};
+use sesame_application::gateway::answer;
 use sesame_application::gateway::{
     identity_headers, Allowed, CheckHeader, CheckHeaders, ForwardAuth, ForwardAuthError, GatewayRequest, CHECK_PATH,
 };
@@ -28,14 +28,14 @@ pub struct Gateway {
     pub key_header: HeaderName,
 }
 
-/// The body of every answer: a code (verify's, or `MISSING_KEY`,
+/// The body of every refusal: a code (verify's, or `MISSING_KEY`,
 /// `INVALID_REQUIRED_SCOPES`, `RATE_LIMITED`, `INTERNAL`) and a sentence
 /// the gateway may hand to its client.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GatewayVerdict {
-    #[schema(example = "VALID")]
+    #[schema(example = "NOT_FOUND")]
     pub code: &'static str,
-    #[schema(example = "The key may go through")]
+    #[schema(example = "The key is not valid (NOT_FOUND)")]
     pub message: &'static str,
 }
 
@@ -139,11 +139,13 @@ const IDENTITY_NAMES: [HeaderName; 6] = [
     HeaderName::from_static(answer::METADATA),
 ];
 
+/// 200 with the identity headers and no body: nginx reuses a connection to
+/// an `auth_request` upstream only when it has no body to skip, and no
+/// gateway passes an allow answer's body on.
 fn allow(allowed: &Allowed) -> HttpResponse {
-    let mut response = HttpResponse::with_body(StatusCode::OK, ALLOW_BODY);
+    let mut response = HttpResponse::new(StatusCode::OK);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     for (name, value) in IDENTITY_NAMES.iter().zip(identity_headers(allowed).values()) {
         // ASCII by construction, shared, not copied; an empty one is kept,
         // so that it overwrites a client's copy.
@@ -151,7 +153,7 @@ fn allow(allowed: &Allowed) -> HttpResponse {
             headers.insert(name.clone(), value);
         }
     }
-    response.map_into_boxed_body()
+    response
 }
 
 fn refuse(err: &ForwardAuthError) -> HttpResponse {
@@ -203,7 +205,7 @@ fn refuse(err: &ForwardAuthError) -> HttpResponse {
         ("X-Forwarded-For" = Option<String>, Header, description = "The client address chain; believed only from a trusted proxy"),
     ),
     responses(
-        (status = 200, description = "Let it through; the identity headers are for the upstream (each always set, empty when it has no value)", body = GatewayVerdict,
+        (status = 200, description = "Let it through; the identity headers are for the upstream (each always set, empty when it has no value). No body: nginx keeps its connection to an `auth_request` upstream only when there is none to skip",
             headers(
                 ("X-Sesame-Key-Id" = String, description = "`api_key_<uuid>`"),
                 ("X-Sesame-Organization-Id" = String, description = "`org_<uuid>`"),
@@ -211,8 +213,7 @@ fn refuse(err: &ForwardAuthError) -> HttpResponse {
                 ("X-Sesame-Scopes" = String, description = "The key's scopes, comma-separated"),
                 ("X-Sesame-Service-Account-Id" = String, description = "`svc_<uuid>`, or empty"),
                 ("X-Sesame-Metadata" = String, description = "The key's metadata as compact ASCII JSON, `{}` past 2048 bytes"),
-            ),
-            example = json!({"code": "VALID", "message": "The key may go through"})),
+            )),
         (status = 400, description = "`X-Sesame-Required-Scopes` (the gateway's configuration) names an unknown scope", body = GatewayVerdict,
             example = json!({"code": "INVALID_REQUIRED_SCOPES", "message": "X-Sesame-Required-Scopes, set by the gateway's configuration, names an unknown scope `products.fly`"})),
         (status = 401, description = "No key, or a key that is not valid (unknown, malformed, expired, revoked, organization deactivated)", body = GatewayVerdict,
@@ -236,12 +237,6 @@ pub(super) fn documented_check() {}
 mod tests {
     use super::*;
     use sesame_application::gateway::IDENTITY_HEADERS;
-
-    #[test]
-    fn the_allow_body_is_the_verdict_serialised() {
-        let verdict = GatewayVerdict { code: "VALID", message: "The key may go through" };
-        assert_eq!(ALLOW_BODY, serde_json::to_string(&verdict).unwrap());
-    }
 
     #[test]
     fn the_identity_names_are_the_applications_in_its_order() {

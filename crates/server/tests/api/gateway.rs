@@ -21,7 +21,12 @@ async fn check(app: &TestApp, method: Method, suffix: &str, headers: &[(&str, &s
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let text = res.text().await.expect("a body");
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    // An allow answer has no body.
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    };
     Reply { status, headers, text, body }
 }
 
@@ -49,7 +54,8 @@ async fn a_valid_key_is_let_through_with_its_identity(backend: Backend) {
     let reply = check(&app, Method::GET, "", &[("authorization", &bearer(secret))]).await;
 
     assert_eq!(reply.status, 200, "{}", reply.text);
-    assert_eq!(reply.body["code"], "VALID");
+    assert_eq!(reply.text, "", "no body: nginx keeps an auth_request connection only without one");
+    assert_eq!(reply.header("content-length"), "0");
     assert_eq!(reply.header("x-sesame-key-id"), created["id"].as_str().unwrap());
     assert_eq!(reply.header("x-sesame-organization-id"), app.organization_id);
     assert_eq!(reply.header("x-sesame-environment"), "live");
@@ -297,9 +303,7 @@ async fn refusals_carry_a_request_id_and_the_security_headers_and_allow_answers_
     assert_eq!(wrong_method.body["log"]["request_id"], wrong_method.header("x-request-id"), "{}", wrong_method.text);
 
     let allowed = check(&app, Method::GET, "/any/path", &[("x-api-key", &secret)]).await;
-    assert_eq!(allowed.status, 200);
-    assert_eq!(allowed.header("content-type"), "application/json");
-    assert_eq!(allowed.body, json!({"code": "VALID", "message": "The key may go through"}));
+    assert_eq!((allowed.status, allowed.text.as_str()), (200, ""));
 }
 
 async fn only_the_gateway_path_and_paths_below_it_are_the_check(backend: Backend) {
