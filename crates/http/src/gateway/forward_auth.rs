@@ -8,15 +8,15 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use sesame_application::gateway::answer;
 use sesame_application::gateway::{
-    identity_headers, Allowed, CheckHeader, CheckHeaders, ForwardAuth, ForwardAuthError, GatewayRequest, CHECK_PATH,
+    answer, identity_headers, Allowed, CheckHeader, CheckHeaders, ForwardAuth, ForwardAuthError, GatewayRequest,
+    CHECK_PATH,
 };
+use utoipa::ToSchema;
 
 use crate::dialects::native::Native;
 use crate::error_shape::respond;
 use crate::{request_id, ApiEnvironment, ApiError, HttpConfig};
-use utoipa::ToSchema;
 
 pub const TAG: &str = "Gateways";
 
