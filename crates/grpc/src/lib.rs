@@ -20,6 +20,7 @@ use envoy_types::ext_authz::v3::pb::{
     Address, Authorization, AuthorizationServer, CheckRequest, CheckResponse, HeaderAppendAction, HttpStatusCode,
 };
 use envoy_types::ext_authz::v3::{CheckResponseExt, DeniedHttpResponseBuilder, OkHttpResponseBuilder};
+use sesame_application::authentication::bearer_token;
 use sesame_application::gateway::{identity_headers, ForwardAuth, ForwardAuthError, GatewayRequest};
 use tonic::{Request, Response, Status};
 
@@ -83,9 +84,7 @@ fn client_headers(
 }
 
 fn bearer(headers: &HashMap<String, String>) -> Option<&str> {
-    let value = headers.get("authorization")?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
+    headers.get("authorization").and_then(|value| bearer_token(value))
 }
 
 #[tonic::async_trait]

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use sesame_application::authentication::Verified;
+use sesame_application::authentication::{bearer_token, Verified};
 use sesame_domain::{Principal, ScopeSet};
 
 use crate::{ApiError, Services};
@@ -29,11 +29,9 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
         .get(header::AUTHORIZATION)
         .ok_or(ApiError::unauthenticated("send your API key as `Authorization: Bearer <key>`"))?;
     let value = value.to_str().map_err(|_| ApiError::unauthenticated("the Authorization header is not text"))?;
-    let (scheme, token) = value.trim().split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::unauthenticated("send your API key as `Authorization: Bearer <key>`"));
-    }
-    Ok(token.trim().to_owned())
+    let token =
+        bearer_token(value).ok_or(ApiError::unauthenticated("send your API key as `Authorization: Bearer <key>`"))?;
+    Ok(token.to_owned())
 }
 
 /// Like [`Authenticated`], for endpoints that also serve callers without an

@@ -6,7 +6,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
 use tracing_actix_web::RequestId;
@@ -63,35 +63,40 @@ pub async fn propagate(
         .get::<RequestId>()
         .map(ToString::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let env = req
-        .app_data::<actix_web::web::Data<crate::HttpConfig>>()
-        .map_or(ApiEnvironment::Development, |config| config.env);
     // The header value is built first so the id itself moves into the context.
     let header = HeaderValue::from_str(&id).ok();
-    let context = RequestContext { request_id: id, env };
+    let context = RequestContext { request_id: id, env: env_of(req.app_data()) };
     let swagger_ui = crate::security_headers::is_swagger_ui(req.path());
     let mut res = CURRENT.scope(context, next.call(req)).await?;
-    if let Some(value) = header {
-        res.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    crate::security_headers::apply(res.headers_mut(), swagger_ui);
+    stamp(res.headers_mut(), header, swagger_ui);
     Ok(res)
+}
+
+/// The API environment the server was configured with.
+fn env_of(config: Option<&actix_web::web::Data<crate::HttpConfig>>) -> ApiEnvironment {
+    config.map_or(ApiEnvironment::Development, |config| config.env)
+}
+
+/// Echoes the request id and adds the security headers every response carries.
+fn stamp(headers: &mut HeaderMap, request_id: Option<HeaderValue>, swagger_ui: bool) {
+    if let Some(value) = request_id {
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    crate::security_headers::apply(headers, swagger_ui);
 }
 
 /// What [`propagate`] gives a response, for a handler served outside the
 /// middleware (the gateway check, whose allow answers skip it): a fresh
-/// request id, scoped around `respond` and echoed in `X-Request-Id`, and
-/// the security headers. Returns the id too, for the caller's log line.
-pub(crate) async fn within_context<F>(env: ApiEnvironment, respond: F) -> (String, actix_web::HttpResponse)
-where
-    F: std::future::Future<Output = actix_web::HttpResponse>,
-{
+/// request id, in scope while `render` runs and echoed in `X-Request-Id`,
+/// and the security headers. Returns the id too, for the caller's log line.
+pub(crate) fn within_context(
+    req: &actix_web::HttpRequest,
+    render: impl FnOnce() -> actix_web::HttpResponse,
+) -> (String, actix_web::HttpResponse) {
     let id = uuid::Uuid::now_v7().to_string();
-    let context = RequestContext { request_id: id.clone(), env };
-    let mut res = CURRENT.scope(context, respond).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
-    crate::security_headers::apply(res.headers_mut(), false);
+    let header = HeaderValue::from_str(&id).ok();
+    let context = RequestContext { request_id: id.clone(), env: env_of(req.app_data()) };
+    let mut res = CURRENT.sync_scope(context, render);
+    stamp(res.headers_mut(), header, false);
     (id, res)
 }

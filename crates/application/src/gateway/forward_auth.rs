@@ -4,7 +4,7 @@ use std::sync::Arc;
 use sesame_domain::{RouteRules, ScopeSet, TrustedProxies, UnknownScope, VerificationCode};
 use thiserror::Error;
 
-use crate::authentication::{Authenticate, AuthenticationError, Verified};
+use crate::authentication::{bearer_token, Authenticate, AuthenticationError, Verified};
 use crate::limits::{UsageLimiter, UsageRejection};
 use crate::Unexpected;
 
@@ -78,10 +78,7 @@ impl<'a> GatewayRequest<'a> {
         peer: Option<IpAddr>,
     ) -> Self {
         let text = |name| headers.first(name).map(str::trim).filter(|value| !value.is_empty());
-        let bearer = text(CheckHeader::Authorization).and_then(|value| {
-            let (scheme, token) = value.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
-        });
+        let bearer = text(CheckHeader::Authorization).and_then(bearer_token);
         let own_uri = own_target.strip_prefix(CHECK_PATH).filter(|rest| rest.starts_with('/')).unwrap_or("/");
         GatewayRequest {
             credential: bearer.or_else(|| text(CheckHeader::Key)),

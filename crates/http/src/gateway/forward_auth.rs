@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 use crate::dialects::native::Native;
 use crate::error_shape::respond;
-use crate::{request_id, ApiEnvironment, ApiError, HttpConfig};
+use crate::{request_id, ApiError};
 
 pub const TAG: &str = "Gateways";
 
@@ -104,10 +104,10 @@ pub async fn check(req: HttpRequest, gateway: web::Data<Gateway>) -> HttpRespons
         let request = GatewayRequest::read(&headers, req.method().as_str(), target, req.peer_addr().map(|a| a.ip()));
         match gateway.forward_auth.execute(&request).await {
             Ok(allowed) => allow(&allowed),
-            Err(err) => in_context(&req, || refuse(&err)).await,
+            Err(err) => in_context(&req, || refuse(&err)),
         }
     } else {
-        in_context(&req, || respond::<Native>(&ApiError::method_not_allowed(req.method(), ALLOW))).await
+        in_context(&req, || respond::<Native>(&ApiError::method_not_allowed(req.method(), ALLOW)))
     };
     let method = crate::operations::method_label(req.method());
     crate::operations::count_request(CHECK_PATH, method, response.status().as_u16(), started.elapsed().as_secs_f64());
@@ -116,9 +116,8 @@ pub async fn check(req: HttpRequest, gateway: web::Data<Gateway>) -> HttpRespons
 
 /// A refusal with what the middleware gives every other endpoint's answer
 /// (request id, security headers), logged as refusals are.
-async fn in_context(req: &HttpRequest, render: impl FnOnce() -> HttpResponse) -> HttpResponse {
-    let env = req.app_data::<web::Data<HttpConfig>>().map_or(ApiEnvironment::Development, |config| config.env);
-    let (request_id, response) = request_id::within_context(env, async { render() }).await;
+fn in_context(req: &HttpRequest, render: impl FnOnce() -> HttpResponse) -> HttpResponse {
+    let (request_id, response) = request_id::within_context(req, render);
     let status = response.status();
     if status.is_server_error() {
         tracing::error!(http.route = CHECK_PATH, http.method = %req.method(), http.status_code = status.as_u16(), %request_id, "request failed");
