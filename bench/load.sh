@@ -8,6 +8,9 @@
 #   (limits.store = "redis", Redis on 127.0.0.1:6379), and a key with credits
 #   (d) GET /gateway/auth (forward auth) with a valid, cached key in X-API-Key
 #   (e) sesame-baseline's bare GET handler, the ceiling (d) is a ratio of
+#   (h) sesame-baseline's GET that answers what (d) answers (the identity
+#       headers, made at compile time) to the same request, checking nothing:
+#       what the protocol's answer alone costs, so (d)/(h) is Sesame's own share
 #   (f) nginx proxying to (e), and (g) the same with auth_request to Sesame
 # with 1,000 and then 1,000,000 keys stored, and the resident memory of the
 # server with 1,000,000 keys stored and 100,000 distinct keys in its cache.
@@ -60,7 +63,7 @@ export RUST_LOG=warn
 target/release/sesame >"$WORK/out.txt" 2>"$WORK/err.txt" &
 SESAME=$!; PIDS+=("$SESAME")
 BASELINE_BIND="127.0.0.1:$BASE_PORT" BASELINE_WORKERS=2 target/release/sesame-baseline &
-PIDS+=("$!")
+BASELINE=$!; PIDS+=("$BASELINE")
 wait_port $PORT; wait_port $BASE_PORT
 # The port is bound before the database is set up: wait for the banner too.
 for _ in $(seq 1 100); do grep -q 'secret:' "$WORK/out.txt" && break; sleep 0.1; done
@@ -84,11 +87,25 @@ wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
 cat bench/report.lua >>"$WORK/get.lua"
 
-run() { # name url script
-  local line
+# CPU time (user + system, in clock ticks) a process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# With a server's pid, also the CPU time it spent per request (server_cpu_us):
+# steadier than requests/s, which swings with where the scheduler puts wrk's
+# and the server's threads on two cores.
+run() { # name url script [server-pid]
+  local line before
+  [ -n "${4:-}" ] && before=$(cpu_ticks "$4")
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$3" "$2" | grep '^RESULT' | sed 's/^RESULT //')
+  if [ -n "${4:-}" ]; then
+    line=$(python3 -c 'import json,sys,os
+r = json.loads(sys.argv[1])
+r["server_cpu_us"] = round((int(sys.argv[2]) - int(sys.argv[3])) * 1e6 / os.sysconf("SC_CLK_TCK") / r["requests"], 2)
+print(json.dumps(r, separators=(",", ":")))' "$line" "$(cpu_ticks "$4")" "$before")
+  fi
   log "$1 $line"
   LAST_RPS=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$line")
+  LAST_CPU=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("server_cpu_us", 0))' "$line")
 }
 
 # ROUNDS alternating pairs of (c) and (a), (b) once, and the ratios of each
@@ -171,19 +188,33 @@ PIDS+=("$!")
 wait_port $NGINX_PLAIN_PORT; wait_port $NGINX_AUTH_PORT
 log "nginx: $("$NGINX" -v 2>&1 | cut -d/ -f2), 2 workers, in front of (e); (g) adds auth_request to Sesame"
 gateway_scenarios() {
-  local forward=() proxied=() e d f g
+  local forward=() protocol=() own=() cpu=() e h d f g e_cpu d_cpu
   for round in $(seq 1 "$ROUNDS"); do
-    run "gateway round=$round (e) bare GET" "http://127.0.0.1:$BASE_PORT/get" "$WORK/bare.lua"; e=$LAST_RPS
-    run "gateway round=$round (d) forward auth" "http://127.0.0.1:$PORT/gateway/auth" "$WORK/gateway.lua"; d=$LAST_RPS
+    run "gateway round=$round (e) bare GET" "http://127.0.0.1:$BASE_PORT/get" "$WORK/bare.lua" "$BASELINE"; e=$LAST_RPS; e_cpu=$LAST_CPU
+    run "gateway round=$round (h) bare GET, the check's answer" "http://127.0.0.1:$BASE_PORT/get/identity" "$WORK/gateway.lua" "$BASELINE"; h=$LAST_RPS
+    run "gateway round=$round (d) forward auth" "http://127.0.0.1:$PORT/gateway/auth" "$WORK/gateway.lua" "$SESAME"; d=$LAST_RPS; d_cpu=$LAST_CPU
     forward+=("$(python3 -c "print(round($d / $e, 3))")")
+    protocol+=("$(python3 -c "print(round($h / $e, 3))")")
+    own+=("$(python3 -c "print(round($d / $h, 3))")")
+    cpu+=("$(python3 -c "print(round($e_cpu / $d_cpu, 3))")")
     run "gateway round=$round (f) nginx" "http://127.0.0.1:$NGINX_PLAIN_PORT/get" "$WORK/gateway.lua"; f=$LAST_RPS
     run "gateway round=$round (g) nginx+auth_request" "http://127.0.0.1:$NGINX_AUTH_PORT/get" "$WORK/gateway.lua"; g=$LAST_RPS
     proxied+=("$(python3 -c "print(round($g / $f, 3))")")
   done
   log "gateway (d)/(e) per round: ${forward[*]}; median: $(printf '%s\n' "${forward[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+  log "gateway (h)/(e) per round: ${protocol[*]}; median: $(printf '%s\n' "${protocol[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+  log "gateway (d)/(h) per round: ${own[*]}; median: $(printf '%s\n' "${own[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
+  log "gateway server CPU per request, (e)'s over (d)'s, per round: ${cpu[*]}; median: $(printf '%s\n' "${cpu[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
   log "gateway (g)/(f) per round: ${proxied[*]}; median: $(printf '%s\n' "${proxied[@]}" | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p")"
 }
 wrk -t1 -c4 -d2s -s "$WORK/gateway.lua" "http://127.0.0.1:$NGINX_AUTH_PORT/get" >/dev/null
+# (h) stands for (d)'s answer only if it is as long: the same headers, and
+# values as long as the benchmark key's.
+answer_bytes() { curl -si -H "X-API-Key: $KEY" "$1" | wc -c; }
+D_BYTES=$(answer_bytes "http://127.0.0.1:$PORT/gateway/auth")
+H_BYTES=$(answer_bytes "http://127.0.0.1:$BASE_PORT/get/identity")
+[ "$D_BYTES" = "$H_BYTES" ] || { echo "(h) answers $H_BYTES bytes, (d) $D_BYTES: update sesame-baseline's IDENTITY_VALUES" >&2; exit 1; }
+log "(d) and (h) answers: $D_BYTES bytes each"
 gateway_scenarios
 
 if [ "${SCALE:-1}" = 0 ]; then log "results: $RESULTS"; exit 0; fi
