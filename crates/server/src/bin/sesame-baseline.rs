@@ -46,7 +46,7 @@ const IDENTITY_VALUES: [HeaderValue; 6] = [
 ];
 
 /// The forward-auth check's answer with no check, from headers made at
-/// compile time: the least any handler can spend on that answer.
+/// compile time: about the least an actix-web handler can spend on it.
 #[get("/get/identity")]
 async fn identity_get() -> HttpResponse {
     let mut response = HttpResponse::Ok().finish();
