@@ -129,7 +129,7 @@ fn in_context(req: &HttpRequest, render: impl FnOnce() -> HttpResponse) -> HttpR
 
 /// The identity headers' names, in the order of their values
 /// (`IDENTITY_HEADERS`), parsed at compile time.
-const IDENTITY_NAMES: [HeaderName; 6] = [
+pub const IDENTITY_NAMES: [HeaderName; 6] = [
     HeaderName::from_static(answer::KEY_ID),
     HeaderName::from_static(answer::ORGANIZATION_ID),
     HeaderName::from_static(answer::ENVIRONMENT),

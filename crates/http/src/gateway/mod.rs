@@ -7,5 +7,5 @@
 mod forward_auth;
 mod routes;
 
-pub use forward_auth::Gateway;
+pub use forward_auth::{Gateway, IDENTITY_NAMES};
 pub use routes::{openapi, routes};

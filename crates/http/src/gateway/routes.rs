@@ -1,4 +1,5 @@
 use actix_web::web;
+use sesame_application::gateway::CHECK_PATH;
 use utoipa::OpenApi;
 
 use super::forward_auth::{self, GatewayVerdict};
@@ -12,8 +13,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // (Envoy's HTTP mode appends the original path to the check's) by its
     // prefix. Every method reaches the handler, which answers those it does
     // not serve with 405.
-    cfg.service(web::resource("/gateway/auth").default_service(web::to(forward_auth::check)))
-        .service(web::scope("/gateway/auth").default_service(web::to(forward_auth::check)));
+    cfg.service(web::resource(CHECK_PATH).default_service(web::to(forward_auth::check)))
+        .service(web::scope(CHECK_PATH).default_service(web::to(forward_auth::check)));
 }
 
 #[derive(OpenApi)]
@@ -28,7 +29,7 @@ struct GatewayApi;
 /// operation, and the same for each other method a gateway may ask with.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = GatewayApi::openapi();
-    if let Some(item) = doc.paths.paths.get_mut("/gateway/auth") {
+    if let Some(item) = doc.paths.paths.get_mut(CHECK_PATH) {
         if let Some(get) = item.get.clone() {
             let as_method = |method: &str| {
                 let mut operation = get.clone();

@@ -9,9 +9,9 @@
 //! the benchmark key's) without checking anything: what the forward-auth
 //! protocol's answer costs on its own, on top of a bare GET.
 
-use actix_web::http::header::{HeaderName, HeaderValue, CACHE_CONTROL};
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
 use actix_web::{get, post, web, App, HttpResponse, HttpServer};
-use sesame_application::gateway::IDENTITY_HEADERS;
+use sesame_http::gateway::IDENTITY_NAMES;
 
 #[post("/verify")]
 async fn verify(body: web::Json<serde_json::Value>) -> HttpResponse {
@@ -25,17 +25,9 @@ async fn bare_get() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "code": "VALID" }))
 }
 
-/// An allow answer's headers for the benchmark's key (scope
-/// `api_keys.read`, no service account, no metadata), in
-/// `IDENTITY_HEADERS`' order, parsed at compile time.
-const IDENTITY_NAMES: [HeaderName; 6] = [
-    HeaderName::from_static(IDENTITY_HEADERS[0]),
-    HeaderName::from_static(IDENTITY_HEADERS[1]),
-    HeaderName::from_static(IDENTITY_HEADERS[2]),
-    HeaderName::from_static(IDENTITY_HEADERS[3]),
-    HeaderName::from_static(IDENTITY_HEADERS[4]),
-    HeaderName::from_static(IDENTITY_HEADERS[5]),
-];
+/// An allow answer's header values for the benchmark's key (scope
+/// `api_keys.read`, no service account, no metadata), in the order of
+/// Sesame's `IDENTITY_NAMES`, parsed at compile time.
 const IDENTITY_VALUES: [HeaderValue; 6] = [
     HeaderValue::from_static("api_key_01a24fe7-b163-7008-89af-c7cc942fdc2f"),
     HeaderValue::from_static("org_01a24fe7-afb1-7292-89cd-414cda3ff19a"),
